@@ -1,0 +1,290 @@
+package accounts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"ggzy/audit"
+	"ggzy/db"
+	"ggzy/problem"
+)
+
+// UserInput describes a new user.
+type UserInput struct {
+	Username    string
+	DisplayName string
+	Phone       string
+	OrgID       int64
+	Roles       []string
+	Password    string
+}
+
+func validateRoles(f *problem.Fields, roles []string) {
+	if len(roles) == 0 {
+		f.Add("roles", "roles_required", "至少选择一个角色")
+	}
+	for _, r := range roles {
+		if !ValidRole(r) {
+			f.Add("roles", "role_unknown", "未知角色："+r)
+		}
+	}
+}
+
+const userColumns = `id, username, display_name, phone, password_hash, org_id, status, created_at, updated_at, last_login_at`
+
+func insertUser(ctx context.Context, ext sqlx.ExtContext, in UserInput, hash, status string, now time.Time) (int64, error) {
+	res, err := ext.ExecContext(ctx, `INSERT INTO users (username, display_name, phone, password_hash, org_id, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, in.Username, in.DisplayName, in.Phone, hash, nullID(in.OrgID), status, now, now)
+	if db.IsDuplicate(err) {
+		return 0, problem.InvalidField("username", "username_taken", "该用户名已被使用")
+	}
+	if db.IsForeignKey(err) {
+		return 0, problem.InvalidField("org_id", "org_not_found", "所属单位不存在")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("insert user: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	return id, writeRoles(ctx, ext, id, in.Roles)
+}
+
+func writeRoles(ctx context.Context, ext sqlx.ExtContext, userID int64, roles []string) error {
+	if _, err := ext.ExecContext(ctx, `DELETE FROM user_roles WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("clear roles of user %d: %w", userID, err)
+	}
+	seen := map[string]bool{}
+	for _, r := range roles {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		if _, err := ext.ExecContext(ctx, `INSERT INTO user_roles (user_id, role) VALUES (?, ?)`, userID, r); err != nil {
+			return fmt.Errorf("add role %s to user %d: %w", r, userID, err)
+		}
+	}
+	return nil
+}
+
+// CreateUser adds an active user (admin).
+func (s *Service) CreateUser(ctx context.Context, in UserInput) (int64, error) {
+	in.Username = strings.TrimSpace(in.Username)
+	var f problem.Fields
+	ValidateUsername(&f, "username", in.Username)
+	validateName(&f, "display_name", in.DisplayName, "姓名", 64)
+	ValidatePassword(&f, "password", in.Password)
+	validateRoles(&f, in.Roles)
+	if err := f.Err(); err != nil {
+		return 0, err
+	}
+	hash, err := HashPassword(s.Password, in.Password)
+	if err != nil {
+		return 0, err
+	}
+	now := s.Clock.Now()
+	var id int64
+	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		var err error
+		if id, err = insertUser(ctx, tx, in, hash, StatusActive, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "user.create", ObjectType: "user", ObjectID: fmt.Sprint(id),
+			Summary: map[string]any{"username": in.Username, "roles": in.Roles, "org_id": in.OrgID}})
+	})
+	return id, err
+}
+
+// UpdateUser changes a user's roles and status (admin).
+func (s *Service) UpdateUser(ctx context.Context, id int64, roles []string, status string) error {
+	var f problem.Fields
+	validateRoles(&f, roles)
+	if status != StatusActive && status != StatusDisabled {
+		f.Add("status", "status_invalid", "状态只能是正常或停用")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	actor := audit.ActorFrom(ctx)
+	if actor.UserID == id && status == StatusDisabled {
+		return problem.InvalidField("status", "cannot_disable_self", "不能停用自己的账号")
+	}
+	now := s.Clock.Now()
+	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		var cur string
+		err := tx.GetContext(ctx, &cur, `SELECT status FROM users WHERE id = ? FOR UPDATE`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return problem.New(problem.NotFound, "user_not_found", "用户不存在")
+		}
+		if err != nil {
+			return fmt.Errorf("lock user %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = ?, updated_at = ? WHERE id = ?`, status, now, id); err != nil {
+			return fmt.Errorf("update user %d: %w", id, err)
+		}
+		if err := writeRoles(ctx, tx, id, roles); err != nil {
+			return err
+		}
+		if status == StatusDisabled {
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now, id); err != nil {
+				return fmt.Errorf("revoke sessions of user %d: %w", id, err)
+			}
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "user.update", ObjectType: "user", ObjectID: fmt.Sprint(id),
+			Summary: map[string]any{"roles": roles, "status": status, "previous_status": cur}})
+	})
+}
+
+// SetPassword replaces a user's password and ends their sessions.
+func (s *Service) SetPassword(ctx context.Context, id int64, password string) error {
+	var f problem.Fields
+	ValidatePassword(&f, "password", password)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	hash, err := HashPassword(s.Password, password)
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, id)
+		if err != nil {
+			return fmt.Errorf("set password of user %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.New(problem.NotFound, "user_not_found", "用户不存在")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now, id); err != nil {
+			return fmt.Errorf("revoke sessions of user %d: %w", id, err)
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "user.password", ObjectType: "user", ObjectID: fmt.Sprint(id)})
+	})
+}
+
+// UserFilter selects users.
+type UserFilter struct {
+	OrgID int64
+	Role  string
+	Limit int
+}
+
+// ListUsers lists users with their roles and organisation names.
+func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
+	q := `SELECT ` + prefixed("u", userColumns) + ` FROM users u WHERE 1=1`
+	var args []any
+	if f.OrgID != 0 {
+		q += ` AND u.org_id = ?`
+		args = append(args, f.OrgID)
+	}
+	if f.Role != "" {
+		q += ` AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = ?)`
+		args = append(args, f.Role)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 1000
+	}
+	q += ` ORDER BY u.id LIMIT ?`
+	args = append(args, f.Limit)
+	var users []User
+	if err := s.DB.SelectContext(ctx, &users, q, args...); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	if err := s.fillUsers(ctx, users); err != nil {
+		return nil, err
+	}
+	return users, nil
+}
+
+// User returns one user with roles.
+func (s *Service) User(ctx context.Context, id int64) (*User, error) {
+	var u User
+	err := s.DB.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, problem.New(problem.NotFound, "user_not_found", "用户不存在")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("user %d: %w", id, err)
+	}
+	list := []User{u}
+	if err := s.fillUsers(ctx, list); err != nil {
+		return nil, err
+	}
+	return &list[0], nil
+}
+
+// fillUsers loads roles and organisation names for users in two queries.
+func (s *Service) fillUsers(ctx context.Context, users []User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(users))
+	orgIDs := []int64{}
+	for i, u := range users {
+		ids[i] = u.ID
+		if u.OrgID.Valid {
+			orgIDs = append(orgIDs, u.OrgID.Int64)
+		}
+	}
+	q, args, err := sqlx.In(`SELECT user_id, role FROM user_roles WHERE user_id IN (?)`, ids)
+	if err != nil {
+		return err
+	}
+	var roles []struct {
+		UserID int64  `db:"user_id"`
+		Role   string `db:"role"`
+	}
+	if err := s.DB.SelectContext(ctx, &roles, q, args...); err != nil {
+		return fmt.Errorf("load roles: %w", err)
+	}
+	byUser := map[int64][]string{}
+	for _, r := range roles {
+		byUser[r.UserID] = append(byUser[r.UserID], r.Role)
+	}
+	orgs := map[int64]Organisation{}
+	if len(orgIDs) > 0 {
+		q, args, err := sqlx.In(`SELECT `+orgColumns+` FROM organisations WHERE id IN (?)`, orgIDs)
+		if err != nil {
+			return err
+		}
+		var list []Organisation
+		if err := s.DB.SelectContext(ctx, &list, q, args...); err != nil {
+			return fmt.Errorf("load organisations: %w", err)
+		}
+		for _, o := range list {
+			orgs[o.ID] = o
+		}
+	}
+	for i := range users {
+		users[i].Roles = sortRoles(byUser[users[i].ID])
+		if o, ok := orgs[users[i].OrgID.Int64]; ok {
+			users[i].OrgName, users[i].OrgStatus = o.Name, o.Status
+		}
+	}
+	return nil
+}
+
+func sortRoles(roles []string) []string {
+	rank := map[string]int{}
+	for i, r := range AllRoles {
+		rank[r] = i
+	}
+	sort.Slice(roles, func(i, j int) bool { return rank[roles[i]] < rank[roles[j]] })
+	return roles
+}
+
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i, p := range parts {
+		parts[i] = alias + "." + p
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,79 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jmoiron/sqlx"
+
+	"ggzy/clock"
+)
+
+// Filter selects audit events.
+type Filter struct {
+	Action     string
+	Actor      string
+	ProjectID  int64
+	ObjectType string
+	ObjectID   string
+	BeforeID   int64 // paging: events with a smaller id
+	Limit      int
+}
+
+// Reader serves the audit trail to supervisors. Every read is itself
+// recorded.
+type Reader struct {
+	DB    *sqlx.DB
+	Clock clock.Clock
+}
+
+// List returns events, newest first, and records the read.
+func (r *Reader) List(ctx context.Context, f Filter) ([]Row, error) {
+	q := `SELECT ` + Columns + ` FROM audit_events WHERE 1=1`
+	var args []any
+	if f.Action != "" {
+		q += ` AND action = ?`
+		args = append(args, f.Action)
+	}
+	if f.Actor != "" {
+		q += ` AND actor = ?`
+		args = append(args, f.Actor)
+	}
+	if f.ProjectID != 0 {
+		q += ` AND project_id = ?`
+		args = append(args, f.ProjectID)
+	}
+	if f.ObjectType != "" {
+		q += ` AND object_type = ?`
+		args = append(args, f.ObjectType)
+		if f.ObjectID != "" {
+			q += ` AND object_id = ?`
+			args = append(args, f.ObjectID)
+		}
+	}
+	if f.BeforeID > 0 {
+		q += ` AND id < ?`
+		args = append(args, f.BeforeID)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 200
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, f.Limit)
+	var rows []Row
+	if err := r.DB.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("list audit events: %w", err)
+	}
+	err := Record(ctx, r.DB, r.Clock.Now(), Event{Action: "audit.read", ObjectType: "audit", ObjectID: strconv.Itoa(len(rows)),
+		ProjectID: f.ProjectID, Summary: map[string]any{"filter": f}})
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// Verify walks the chain.
+func (r *Reader) Verify(ctx context.Context) (Report, error) {
+	return Verify(ctx, r.DB, r.Clock.Now())
+}

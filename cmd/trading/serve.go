@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"ggzy/accounts"
+	"ggzy/audit"
+	"ggzy/calendar"
+	"ggzy/clock"
+	"ggzy/demo"
+	"ggzy/web"
+)
+
+// app holds the wired services.
+type app struct {
+	clock    clock.Clock
+	accounts *accounts.Service
+	calendar *calendar.Store
+	audit    *audit.Reader
+	sealer   *audit.Sealer
+}
+
+func wire(x *sqlx.DB, getenv env, log *slog.Logger) *app {
+	clk := clock.Real{}
+	return &app{
+		clock:    clk,
+		accounts: accounts.New(x, clk),
+		calendar: &calendar.Store{DB: x, Clock: clk},
+		audit:    &audit.Reader{DB: x, Clock: clk},
+		sealer:   &audit.Sealer{DB: x, Clock: clk, Log: log},
+	}
+}
+
+func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log *slog.Logger) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	seedFlag := fs.Bool("demo", false, "seed the demo centre when the database is empty")
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2}
+	}
+	started := time.Now()
+	x, closeDB, err := openDB(ctx, getenv, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	a := wire(x, getenv, log)
+	if n, err := a.calendar.SeedIfEmpty(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("calendar seeded with the 2025 and 2026 State Council schedules", "days", n)
+	}
+	var logins []demoLogin
+	var password string
+	if *seedFlag {
+		if logins, password, err = demoLogins(ctx, a, varDir(getenv), getenv, stdout); err != nil {
+			return err
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewDBStatsCollector(x.DB, "trading"))
+	addr := getenv.or("TRADING_ADDR", "127.0.0.1:8080")
+	var proxies []string
+	if p := getenv("TRADING_TRUSTED_PROXIES"); p != "" {
+		proxies = strings.Split(p, ",")
+	}
+	srv, err := web.New(web.Config{Addr: addr, TrustedProxies: proxies, SecureCookies: getenv("TRADING_SECURE_COOKIES") == "1",
+		DevTemplates: getenv("TRADING_DEV_TEMPLATES") == "1", Version: version},
+		web.Deps{Accounts: a.accounts, Calendar: a.calendar, Audit: a.audit, Clock: a.clock, Log: log,
+			Ready: func(ctx context.Context) error { return x.PingContext(ctx) }, Registry: reg})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	bg, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go a.sealer.Run(bg, time.Second)
+
+	log.Info("ready", "addr", addr, "startup", time.Since(started).String(), "version", version)
+	if logins != nil {
+		printLogins(stdout, logins, password, addr)
+	}
+	fmt.Fprintf(stdout, "ready in %s on http://%s/ (Ctrl-C to stop)\n", time.Since(started).Round(time.Millisecond), addr)
+	err = srv.Start(ctx, ln)
+	cancel()
+	// Seal what the last requests wrote before the database goes away.
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	if _, serr := a.sealer.SealAll(sctx); serr != nil {
+		log.Warn("final audit seal", "err", serr)
+	}
+	return err
+}
+
+type demoLogin struct {
+	demo.Login
+	RoleName string
+}
+
+// demoLogins seeds the demo centre on an empty database, or finds the
+// password of an earlier seeding, and returns what to print.
+func demoLogins(ctx context.Context, a *app, varDir string, getenv env, stdout io.Writer) ([]demoLogin, string, error) {
+	return seedDemo(ctx, a, varDir, getenv, stdout, false)
+}
+
+func seedDemo(ctx context.Context, a *app, varDir string, getenv env, stdout io.Writer, explicit bool) ([]demoLogin, string, error) {
+	pwFile := filepath.Join(varDir, "demo-password")
+	existing, err := a.accounts.ListUsers(ctx, accounts.UserFilter{Limit: 1})
+	if err != nil {
+		return nil, "", err
+	}
+	wrap := func(ls []demo.Login) []demoLogin {
+		out := make([]demoLogin, len(ls))
+		for i, l := range ls {
+			out[i] = demoLogin{Login: l, RoleName: accounts.RoleNames[l.Role]}
+		}
+		return out
+	}
+	if len(existing) > 0 {
+		if explicit {
+			return nil, "", exitError{code: 1, msg: "seed refused: the database already holds data"}
+		}
+		pw := getenv("TRADING_DEMO_PASSWORD")
+		if pw == "" {
+			if b, err := os.ReadFile(pwFile); err == nil {
+				pw = strings.TrimSpace(string(b))
+			}
+		}
+		if pw == "" {
+			pw = "（首次启动时已打印；或设置 TRADING_DEMO_PASSWORD 后重新建库）"
+		}
+		return wrap(demo.Logins()), pw, nil
+	}
+	pw := getenv("TRADING_DEMO_PASSWORD")
+	if pw == "" {
+		pw = demo.NewPassword()
+		if err := os.MkdirAll(varDir, 0o755); err != nil {
+			return nil, "", err
+		}
+		if err := os.WriteFile(pwFile, []byte(pw+"\n"), 0o600); err != nil {
+			return nil, "", fmt.Errorf("keep demo password: %w", err)
+		}
+	}
+	logins, err := demo.Seed(ctx, a.accounts, pw)
+	if err != nil {
+		return nil, "", err
+	}
+	if explicit {
+		printLogins(stdout, wrap(logins), pw, getenv.or("TRADING_ADDR", "127.0.0.1:8080"))
+	}
+	return wrap(logins), pw, nil
+}
+
+func auditVerify(ctx context.Context, x *sqlx.DB, stdout io.Writer) error {
+	rep, err := audit.Verify(ctx, x, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return exitError{code: 3, msg: fmt.Sprintf("audit chain broken at event seq %d (id %d): %s", rep.BadSeq, rep.BadID, rep.Reason)}
+	}
+	fmt.Fprintf(stdout, "audit chain OK: %d events, head seq %d, head hash %s\n", rep.Events, rep.HeadSeq, rep.HeadHash)
+	if rep.StaleUnseal > 0 {
+		fmt.Fprintf(stdout, "warning: %d events older than a minute are not sealed yet (is a server running its sealer?)\n", rep.StaleUnseal)
+	}
+	return nil
+}
+

@@ -1,0 +1,307 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"ggzy/accounts"
+	"ggzy/problem"
+)
+
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, problem.New(problem.NotFound, "not_found", "对象不存在")
+	}
+	return id, nil
+}
+
+func (s *Server) staffOrgs(c echo.Context) error {
+	status := c.QueryParam("status")
+	if _, ok := accounts.StatusNames[status]; !ok {
+		status = accounts.StatusPending
+	}
+	orgs, err := s.Accounts.ListOrganisations(c.Request().Context(), accounts.OrgFilter{Status: status})
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "staff_orgs", "单位注册审核", map[string]any{"Orgs": orgs, "Status": status})
+}
+
+type reviewForm struct {
+	Decision string `form:"decision" json:"-"`
+	Approve  *bool  `form:"-" json:"approve"`
+	Note     string `form:"note" json:"note"`
+}
+
+func (f reviewForm) approve() (bool, error) {
+	if f.Approve != nil {
+		return *f.Approve, nil
+	}
+	switch f.Decision {
+	case "approve":
+		return true, nil
+	case "reject":
+		return false, nil
+	}
+	return false, problem.InvalidField("approve", "decision_required", "请选择通过或退回")
+}
+
+func (s *Server) staffOrgReview(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var f reviewForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	ok, err := f.approve()
+	if err != nil {
+		return err
+	}
+	if err := s.Accounts.ReviewOrganisation(c.Request().Context(), id, ok, f.Note); err != nil {
+		return err
+	}
+	msg := "已退回，退回原因已记录"
+	if ok {
+		msg = "已审核通过，该单位用户现在可以登录"
+	}
+	return s.redirectFlash(c, "/staff/organisations", msg)
+}
+
+func (s *Server) apiOrgReview(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var f reviewForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	ok, err := f.approve()
+	if err != nil {
+		return err
+	}
+	if err := s.Accounts.ReviewOrganisation(c.Request().Context(), id, ok, f.Note); err != nil {
+		return err
+	}
+	o, err := s.Accounts.Organisation(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIOrg(o))
+}
+
+type apiOrg struct {
+	ID           int64  `json:"id"`
+	Name         string `json:"name"`
+	USCC         string `json:"uscc"`
+	Kind         string `json:"kind"`
+	Status       string `json:"status"`
+	ContactName  string `json:"contact_name"`
+	ContactPhone string `json:"contact_phone"`
+	ReviewNote   string `json:"review_note,omitempty"`
+	CreatedAt    string `json:"created_at"`
+}
+
+func toAPIOrg(o *accounts.Organisation) apiOrg {
+	return apiOrg{ID: o.ID, Name: o.Name, USCC: o.USCC, Kind: o.Kind, Status: o.Status, ContactName: o.ContactName,
+		ContactPhone: o.ContactPhone, ReviewNote: o.ReviewNote, CreatedAt: o.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+}
+
+func (s *Server) apiOrgList(c echo.Context) error {
+	orgs, err := s.Accounts.ListOrganisations(c.Request().Context(), accounts.OrgFilter{Status: c.QueryParam("status"), Kind: c.QueryParam("kind")})
+	if err != nil {
+		return err
+	}
+	out := make([]apiOrg, len(orgs))
+	for i := range orgs {
+		out[i] = toAPIOrg(&orgs[i])
+	}
+	return c.JSON(http.StatusOK, map[string]any{"organisations": out})
+}
+
+type orgForm struct {
+	Name         string `form:"org_name" json:"name"`
+	USCC         string `form:"uscc" json:"uscc"`
+	Kind         string `form:"org_kind" json:"kind"`
+	ContactName  string `form:"contact_name" json:"contact_name"`
+	ContactPhone string `form:"contact_phone" json:"contact_phone"`
+	Address      string `form:"address" json:"address"`
+}
+
+func (f orgForm) input() accounts.OrgInput {
+	return accounts.OrgInput{Name: f.Name, USCC: f.USCC, Kind: f.Kind, ContactName: f.ContactName, ContactPhone: f.ContactPhone, Address: f.Address}
+}
+
+func (s *Server) adminOrgsPage(c echo.Context, p *Page, err error) error {
+	orgs, lerr := s.Accounts.ListOrganisations(c.Request().Context(), accounts.OrgFilter{})
+	if lerr != nil {
+		return lerr
+	}
+	p.Title = "单位管理"
+	p.Data = map[string]any{"Orgs": orgs, "Kinds": accounts.OrgKindNames}
+	if err != nil {
+		return s.formError(c, err, "admin_orgs", p)
+	}
+	return s.renderPage(c, http.StatusOK, "admin_orgs", p)
+}
+
+func (s *Server) adminOrgs(c echo.Context) error {
+	return s.adminOrgsPage(c, &Page{}, nil)
+}
+
+func (s *Server) adminOrgCreate(c echo.Context) error {
+	var f orgForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	if _, err := s.Accounts.CreateOrganisation(c.Request().Context(), f.input()); err != nil {
+		return s.adminOrgsPage(c, &Page{Form: map[string]string{"org_name": f.Name, "uscc": f.USCC, "org_kind": f.Kind, "contact_phone": f.ContactPhone}}, err)
+	}
+	return s.redirectFlash(c, "/admin/organisations", "单位已新增")
+}
+
+func (s *Server) apiOrgCreate(c echo.Context) error {
+	var f orgForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	id, err := s.Accounts.CreateOrganisation(c.Request().Context(), f.input())
+	if err != nil {
+		return err
+	}
+	o, err := s.Accounts.Organisation(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toAPIOrg(o))
+}
+
+type userForm struct {
+	Username    string   `form:"username" json:"username"`
+	DisplayName string   `form:"display_name" json:"display_name"`
+	Phone       string   `form:"phone" json:"phone"`
+	OrgID       string   `form:"org_id" json:"-"`
+	OrgIDJSON   int64    `form:"-" json:"organisation_id"`
+	Roles       []string `form:"roles" json:"roles"`
+	Status      string   `form:"status" json:"status"`
+	Password    string   `form:"password" json:"password"`
+}
+
+func (f userForm) input() (accounts.UserInput, error) {
+	in := accounts.UserInput{Username: f.Username, DisplayName: strings.TrimSpace(f.DisplayName), Phone: f.Phone, Roles: f.Roles, Password: f.Password, OrgID: f.OrgIDJSON}
+	if f.OrgID != "" {
+		id, err := strconv.ParseInt(f.OrgID, 10, 64)
+		if err != nil {
+			return in, problem.InvalidField("org_id", "org_not_found", "所属单位不存在")
+		}
+		in.OrgID = id
+	}
+	return in, nil
+}
+
+func (s *Server) adminUsersPage(c echo.Context, p *Page, err error) error {
+	ctx := c.Request().Context()
+	users, lerr := s.Accounts.ListUsers(ctx, accounts.UserFilter{})
+	if lerr != nil {
+		return lerr
+	}
+	orgs, lerr := s.Accounts.ListOrganisations(ctx, accounts.OrgFilter{Status: accounts.StatusActive})
+	if lerr != nil {
+		return lerr
+	}
+	p.Title = "用户管理"
+	p.Data = map[string]any{"Users": users, "Orgs": orgs, "Roles": accounts.AllRoles}
+	if err != nil {
+		return s.formError(c, err, "admin_users", p)
+	}
+	return s.renderPage(c, http.StatusOK, "admin_users", p)
+}
+
+func (s *Server) adminUsers(c echo.Context) error { return s.adminUsersPage(c, &Page{}, nil) }
+
+func (s *Server) adminUserCreate(c echo.Context) error {
+	var f userForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	in, err := f.input()
+	if err == nil {
+		_, err = s.Accounts.CreateUser(c.Request().Context(), in)
+	}
+	if err != nil {
+		return s.adminUsersPage(c, &Page{Form: map[string]string{"username": f.Username, "display_name": f.DisplayName}}, err)
+	}
+	return s.redirectFlash(c, "/admin/users", "用户已新增")
+}
+
+func (s *Server) adminUserUpdate(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var f userForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	if err := s.Accounts.UpdateUser(c.Request().Context(), id, f.Roles, f.Status); err != nil {
+		return s.adminUsersPage(c, &Page{}, err)
+	}
+	return s.redirectFlash(c, "/admin/users", "已保存")
+}
+
+func (s *Server) apiUserList(c echo.Context) error {
+	users, err := s.Accounts.ListUsers(c.Request().Context(), accounts.UserFilter{Role: c.QueryParam("role")})
+	if err != nil {
+		return err
+	}
+	out := make([]apiUser, len(users))
+	for i := range users {
+		out[i] = toAPIUser(&users[i])
+	}
+	return c.JSON(http.StatusOK, map[string]any{"users": out})
+}
+
+func (s *Server) apiUserCreate(c echo.Context) error {
+	var f userForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	in, err := f.input()
+	if err != nil {
+		return err
+	}
+	id, err := s.Accounts.CreateUser(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	u, err := s.Accounts.User(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toAPIUser(u))
+}
+
+func (s *Server) apiUserUpdate(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var f userForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	if err := s.Accounts.UpdateUser(c.Request().Context(), id, f.Roles, f.Status); err != nil {
+		return err
+	}
+	u, err := s.Accounts.User(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIUser(u))
+}

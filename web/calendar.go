@@ -1,0 +1,118 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"ggzy/calendar"
+	"ggzy/clock"
+	"ggzy/problem"
+)
+
+type calendarForm struct {
+	Date string `form:"date" json:"-"`
+	Kind string `form:"kind" json:"kind"`
+	Name string `form:"name" json:"name"`
+}
+
+func (s *Server) calendarPageWith(c echo.Context, p *Page, err error) error {
+	year, _ := strconv.Atoi(c.QueryParam("year"))
+	if year < 2000 || year > 2100 {
+		year = calendar.DateOf(s.Clock.Now(), clock.Shanghai).Year
+	}
+	days, lerr := s.Calendar.Days(c.Request().Context(), year)
+	if lerr != nil {
+		return lerr
+	}
+	p.Title = "工作日历"
+	p.Data = map[string]any{"Year": year, "Days": days, "Years": []int{year - 1, year, year + 1}}
+	if err != nil {
+		return s.formError(c, err, "calendar", p)
+	}
+	return s.renderPage(c, http.StatusOK, "calendar", p)
+}
+
+func (s *Server) calendarPage(c echo.Context) error { return s.calendarPageWith(c, &Page{}, nil) }
+
+func (s *Server) calendarSet(c echo.Context) error {
+	var f calendarForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	if err := s.Calendar.SetDay(c.Request().Context(), f.Date, f.Kind, f.Name); err != nil {
+		return s.calendarPageWith(c, &Page{Form: map[string]string{"date": f.Date, "name": f.Name}}, err)
+	}
+	return s.redirectFlash(c, "/admin/calendar", "已保存 "+f.Date)
+}
+
+func (s *Server) calendarDelete(c echo.Context) error {
+	if err := s.Calendar.DeleteDay(c.Request().Context(), c.FormValue("date")); err != nil {
+		return err
+	}
+	return s.redirectFlash(c, "/admin/calendar", "已删除")
+}
+
+func (s *Server) apiCalendarDays(c echo.Context) error {
+	year, err := strconv.Atoi(c.QueryParam("year"))
+	if err != nil || year < 2000 || year > 2100 {
+		return problem.InvalidField("year", "year_invalid", "年份不正确")
+	}
+	days, err := s.Calendar.Days(c.Request().Context(), year)
+	if err != nil {
+		return err
+	}
+	if days == nil {
+		days = []calendar.Day{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"year": year, "days": days})
+}
+
+func (s *Server) apiCalendarSet(c echo.Context) error {
+	var f calendarForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	if err := s.Calendar.SetDay(c.Request().Context(), c.Param("date"), f.Kind, f.Name); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) apiCalendarDelete(c echo.Context) error {
+	if err := s.Calendar.DeleteDay(c.Request().Context(), c.Param("date")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// apiWorkingDays answers "which day is N days (日 or 工作日) after FROM".
+func (s *Server) apiWorkingDays(c echo.Context) error {
+	var f problem.Fields
+	from, err := calendar.ParseDate(c.QueryParam("from"))
+	if err != nil {
+		f.AddErr("from", err)
+	}
+	n, nerr := strconv.Atoi(c.QueryParam("days"))
+	if nerr != nil || n < -3660 || n > 3660 {
+		f.Add("days", "days_invalid", "天数须为-3660到3660之间的整数")
+	}
+	kind := calendar.WorkingDays
+	switch c.QueryParam("kind") {
+	case "", "working":
+	case "calendar":
+		kind = calendar.CalendarDays
+	default:
+		f.Add("kind", "day_count_unknown", "kind 只能是 working（工作日）或 calendar（日）")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	cal, err := s.Calendar.Calendar(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	to := cal.AddDays(from, n, kind)
+	return c.JSON(http.StatusOK, map[string]any{"from": from.String(), "days": n, "kind": kind.String(), "date": to.String(), "is_working_day": cal.IsWorkingDay(to)})
+}

@@ -1,0 +1,194 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"ggzy/accounts"
+	"ggzy/audit"
+	"ggzy/problem"
+)
+
+const (
+	sessionCookie = "sid"
+	csrfCookie    = "csrf"
+	csrfField     = "_csrf"
+	csrfHeader    = "X-CSRF-Token"
+	ctxSession    = "session"
+	ctxRawToken   = "raw_token"
+)
+
+// authenticate resolves the session cookie (pages) or bearer token (API) and
+// puts the user and the audit actor into the request context. Requests
+// without credentials go on as the public.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var token, kind string
+		if h := c.Request().Header.Get(echo.HeaderAuthorization); strings.HasPrefix(h, "Bearer ") {
+			token, kind = strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")), accounts.KindAPI
+		} else if ck, err := c.Cookie(sessionCookie); err == nil && !isAPI(c) {
+			token, kind = ck.Value, accounts.KindWeb
+		}
+		ctx := c.Request().Context()
+		actor := audit.Actor{Username: "anonymous", IP: c.RealIP()}
+		if token != "" {
+			sess, err := s.Accounts.Authenticate(ctx, token, kind)
+			if err != nil {
+				if _, ok := problem.As(err); !ok {
+					return err
+				}
+				if kind == accounts.KindAPI {
+					return err
+				}
+				// A stale cookie: forget it and carry on as the public.
+				clearCookie(c, sessionCookie, s.cfg.SecureCookies)
+			} else {
+				c.Set(ctxSession, sess)
+				c.Set(ctxRawToken, token)
+				actor = sess.User.Actor(c.RealIP())
+			}
+		}
+		c.SetRequest(c.Request().WithContext(audit.WithActor(ctx, actor)))
+		return next(c)
+	}
+}
+
+func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+// currentUser returns the logged-in user or nil.
+func currentUser(c echo.Context) *accounts.User {
+	if sess, ok := c.Get(ctxSession).(*accounts.Session); ok {
+		return sess.User
+	}
+	return nil
+}
+
+// requireRoles lets a request through when the user holds one of roles.
+func requireRoles(roles ...string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u := currentUser(c)
+			if u == nil {
+				if !isAPI(c) && c.Request().Method == http.MethodGet {
+					return c.Redirect(http.StatusSeeOther, "/login?next="+urlEscape(c.Request().URL.RequestURI()))
+				}
+				return problem.New(problem.Unauthenticated, "not_logged_in", "请先登录")
+			}
+			if len(roles) == 0 {
+				return next(c)
+			}
+			for _, r := range roles {
+				for _, have := range u.Roles {
+					if r == have {
+						return next(c)
+					}
+				}
+			}
+			return problem.New(problem.Forbidden, "forbidden", "您的角色无权进行此操作")
+		}
+	}
+}
+
+// loggedIn requires any logged-in user.
+var loggedIn = requireRoles()
+
+// csrf protects every form. Logged-in users' tokens are derived from their
+// session token (so they die with the session); anonymous forms (login,
+// registration) use a double-submit cookie. The JSON API uses bearer tokens,
+// which browsers never attach on their own, so it needs no CSRF token.
+func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if isAPI(c) {
+			return next(c)
+		}
+		want := s.csrfToken(c)
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		got := c.Request().Header.Get(csrfHeader)
+		if got == "" {
+			if q := c.QueryParam(csrfField); q != "" {
+				got = q
+			} else if !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) || !isStreaming(c) {
+				got = c.FormValue(csrfField)
+			}
+		}
+		if got == "" || want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			return problem.New(problem.Forbidden, "csrf_invalid", "页面已过期或来源不明，请刷新页面后重试")
+		}
+		return next(c)
+	}
+}
+
+// csrfToken returns the token forms must carry, setting the anonymous cookie
+// when needed.
+func (s *Server) csrfToken(c echo.Context) string {
+	if raw, ok := c.Get(ctxRawToken).(string); ok && raw != "" {
+		m := hmac.New(sha256.New, []byte(raw))
+		m.Write([]byte("csrf"))
+		return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	}
+	if v, ok := c.Get(csrfCookie).(string); ok {
+		return v
+	}
+	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
+		c.Set(csrfCookie, ck.Value)
+		return ck.Value
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	v := base64.RawURLEncoding.EncodeToString(b)
+	c.SetCookie(&http.Cookie{Name: csrfCookie, Value: v, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+	c.Set(csrfCookie, v)
+	// A request that arrives without the cookie cannot have a valid token.
+	return ""
+}
+
+func clearCookie(c echo.Context, name string, secure bool) {
+	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0), HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+}
+
+// httpMetrics are the Prometheus request metrics.
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trading_http_requests_total", Help: "HTTP requests by route and status."}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "trading_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, []string{"method", "route"}),
+	}
+	reg.MustRegister(m.requests, m.latency)
+	return m
+}
+
+func (m *httpMetrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Response().Status
+		if err != nil {
+			status = statusOf(err)
+		}
+		m.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
+		m.latency.WithLabelValues(c.Request().Method, route).Observe(time.Since(start).Seconds())
+		return err
+	}
+}

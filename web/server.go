@@ -1,0 +1,161 @@
+// Package web is the only HTTP layer: Echo, middleware, sessions, handlers
+// (one file per area), one error handler and the template renderer. It never
+// writes SQL; it calls the domain services.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"ggzy/accounts"
+	"ggzy/calendar"
+	"ggzy/clock"
+)
+
+// Config holds the HTTP settings.
+type Config struct {
+	Addr           string        // TRADING_ADDR
+	BodyLimit      string        // e.g. "2M" for forms and JSON
+	RequestTimeout time.Duration // per request, except streaming uploads
+	TrustedProxies []string      // CIDRs whose X-Forwarded-For is believed
+	SecureCookies  bool          // set when served over HTTPS
+	DevTemplates   bool          // re-parse templates on each request
+	Version        string
+}
+
+// Deps are the services the handlers call.
+type Deps struct {
+	Accounts *accounts.Service
+	Calendar *calendar.Store
+	Audit    AuditReader
+	Clock    clock.Clock
+	Log      *slog.Logger
+	Ready    func(ctx context.Context) error // database reachable
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP server.
+type Server struct {
+	Echo *echo.Echo
+	cfg  Config
+	Deps
+	views   *views
+	metrics *httpMetrics
+}
+
+// New builds the Echo instance with middleware and every route.
+func New(cfg Config, d Deps) (*Server, error) {
+	if cfg.BodyLimit == "" {
+		cfg.BodyLimit = "2M"
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	v, err := newViews(cfg.DevTemplates)
+	if err != nil {
+		return nil, err
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &Server{Echo: e, cfg: cfg, Deps: d, views: v}
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+	}
+	s.metrics = newHTTPMetrics(s.Registry)
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+
+	e.Use(middleware.Recover())
+	e.Use(middleware.RequestID())
+	e.Use(s.metrics.middleware)
+	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogRemoteIP: true, LogError: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			lvl := slog.LevelInfo
+			if v.Status >= 500 {
+				lvl = slog.LevelError
+			}
+			attrs := []slog.Attr{slog.String("id", v.RequestID), slog.String("method", v.Method), slog.String("uri", v.URI),
+				slog.Int("status", v.Status), slog.Duration("latency", v.Latency), slog.String("ip", v.RemoteIP)}
+			if v.Error != nil && v.Status >= 500 {
+				attrs = append(attrs, slog.String("err", v.Error.Error()))
+			}
+			s.Log.LogAttrs(c.Request().Context(), lvl, "request", attrs...)
+			return nil
+		},
+	}))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
+		ReferrerPolicy:        "same-origin",
+		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+	}))
+	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
+		Timeout: cfg.RequestTimeout,
+		Skipper: func(c echo.Context) bool { return isStreaming(c) },
+	}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit:   cfg.BodyLimit,
+		Skipper: func(c echo.Context) bool { return isStreaming(c) },
+	}))
+	e.Use(s.authenticate)
+	e.Use(s.csrf)
+
+	s.routes()
+	return s, nil
+}
+
+// streamingPaths are routes that read large bodies themselves (sealed bid
+// uploads, imports) and set their own limits.
+var streamingPaths []string
+
+func isStreaming(c echo.Context) bool {
+	p := c.Request().URL.Path
+	for _, sp := range streamingPaths {
+		if strings.HasPrefix(p, sp) && strings.HasSuffix(p, "/files") {
+			return true
+		}
+	}
+	return false
+}
+
+func ipExtractor(trusted []string) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	var opts []echo.TrustOption
+	opts = append(opts, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+	for _, cidr := range trusted {
+		if _, n, err := net.ParseCIDR(strings.TrimSpace(cidr)); err == nil {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// ServeHTTP lets tests drive the whole stack.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.Echo.ServeHTTP(w, r) }
+
+// Start listens on the configured address until ctx ends, then shuts down
+// gracefully.
+func (s *Server) Start(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.Echo, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
+}

@@ -1,0 +1,72 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"ggzy/accounts"
+)
+
+// Task is one thing a role can do from its workspace.
+type Task struct {
+	Label string
+	Href  string
+	Hint  string
+	Roles []string
+}
+
+// tasks lists, per role, what the workspace offers. Each area adds its own.
+var tasks = []Task{
+	{Label: "审核招标代理机构和投标人的单位注册", Href: "/staff/organisations", Hint: "通过或一次性写明退回原因", Roles: []string{staff}},
+	{Label: "查阅审计日志并核验审计链", Href: "/supervision/audit", Hint: "每一次查阅也会被记录", Roles: []string{supervisor}},
+	{Label: "管理单位", Href: "/admin/organisations", Roles: []string{admin}},
+	{Label: "管理用户和角色", Href: "/admin/users", Roles: []string{admin}},
+	{Label: "维护法定节假日和调休上班日", Href: "/admin/calendar", Hint: "工作日期限按此计算", Roles: []string{admin}},
+	{Label: "修改登录密码", Href: "/account"},
+}
+
+// Tile is a counter on the workspace.
+type Tile struct {
+	Label string
+	Count int
+	Href  string
+}
+
+type workspaceData struct {
+	Tiles []Tile
+	Tasks []Task
+}
+
+func (s *Server) workspace(c echo.Context) error {
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	var d workspaceData
+	for _, t := range tasks {
+		if len(t.Roles) == 0 || anyRole(u, t.Roles) {
+			d.Tasks = append(d.Tasks, t)
+		}
+	}
+	if u.PrimaryRole() == staff || anyRole(u, []string{staff}) {
+		pending, err := s.Accounts.ListOrganisations(ctx, accounts.OrgFilter{Status: accounts.StatusPending})
+		if err != nil {
+			return err
+		}
+		d.Tiles = append(d.Tiles, Tile{Label: "待审核单位注册", Count: len(pending), Href: "/staff/organisations"})
+	}
+	return s.render(c, http.StatusOK, "workspace", "工作台", d)
+}
+
+func anyRole(u *accounts.User, roles []string) bool {
+	if u == nil {
+		return false
+	}
+	for _, r := range roles {
+		for _, have := range u.Roles {
+			if r == have {
+				return true
+			}
+		}
+	}
+	return false
+}
