@@ -88,18 +88,18 @@ var StatusNames = map[string]string{
 
 // Organisation is a legal entity identified by its 统一社会信用代码.
 type Organisation struct {
-	ID           int64        `db:"id"`
-	Name         string       `db:"name"`
-	USCC         string       `db:"uscc"`
-	Kind         string       `db:"kind"`
-	Status       string       `db:"status"`
-	ContactName  string       `db:"contact_name"`
-	ContactPhone string       `db:"contact_phone"`
-	Address      string       `db:"address"`
-	ReviewNote   string       `db:"review_note"`
+	ID           int64         `db:"id"`
+	Name         string        `db:"name"`
+	USCC         string        `db:"uscc"`
+	Kind         string        `db:"kind"`
+	Status       string        `db:"status"`
+	ContactName  string        `db:"contact_name"`
+	ContactPhone string        `db:"contact_phone"`
+	Address      string        `db:"address"`
+	ReviewNote   string        `db:"review_note"`
 	ReviewedBy   sql.NullInt64 `db:"reviewed_by"`
-	ReviewedAt   sql.NullTime `db:"reviewed_at"`
-	CreatedAt    time.Time    `db:"created_at"`
+	ReviewedAt   sql.NullTime  `db:"reviewed_at"`
+	CreatedAt    time.Time     `db:"created_at"`
 }
 
 // User is a person who logs in.

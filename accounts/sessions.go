@@ -29,11 +29,11 @@ const (
 // ThrottlePolicy limits failed logins per user name and per client address.
 // The counters live in the database, so the limits hold across instances.
 type ThrottlePolicy struct {
-	Window      time.Duration // failures count within this window
-	MaxPerUser  int           // failures for one user name before a lock
-	MaxPerIP    int           // failures from one address before a lock
-	BaseLock    time.Duration // first lock; doubles with each further failure
-	MaxLock     time.Duration
+	Window     time.Duration // failures count within this window
+	MaxPerUser int           // failures for one user name before a lock
+	MaxPerIP   int           // failures from one address before a lock
+	BaseLock   time.Duration // first lock; doubles with each further failure
+	MaxLock    time.Duration
 }
 
 // DefaultThrottle locks a user name after 5 failures in 15 minutes (1 minute,

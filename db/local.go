@@ -52,8 +52,8 @@ func binary(names ...string) (string, error) {
 // Socket is the server's Unix socket path.
 func (l *Local) Socket() string { return filepath.Join(l.Dir, "mysqld.sock") }
 
-func (l *Local) dataDir() string { return filepath.Join(l.Dir, "data") }
-func (l *Local) pidFile() string { return filepath.Join(l.Dir, "mysqld.pid") }
+func (l *Local) dataDir() string  { return filepath.Join(l.Dir, "data") }
+func (l *Local) pidFile() string  { return filepath.Join(l.Dir, "mysqld.pid") }
 func (l *Local) portFile() string { return filepath.Join(l.Dir, "port") }
 
 // Acquire makes sure the server is running (initialising and starting it when

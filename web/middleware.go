@@ -135,9 +135,7 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 // when needed.
 func (s *Server) csrfToken(c echo.Context) string {
 	if raw, ok := c.Get(ctxRawToken).(string); ok && raw != "" {
-		m := hmac.New(sha256.New, []byte(raw))
-		m.Write([]byte("csrf"))
-		return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+		return sessionCSRF(raw)
 	}
 	if v, ok := c.Get(csrfCookie).(string); ok {
 		return v
@@ -191,4 +189,11 @@ func (m *httpMetrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		m.latency.WithLabelValues(c.Request().Method, route).Observe(time.Since(start).Seconds())
 		return err
 	}
+}
+
+// sessionCSRF derives a logged-in user's form token from the session token.
+func sessionCSRF(raw string) string {
+	m := hmac.New(sha256.New, []byte(raw))
+	m.Write([]byte("csrf"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

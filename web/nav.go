@@ -16,9 +16,9 @@ type NavItem struct {
 	Roles []string // shown to users holding any of these; empty: every logged-in user
 }
 
-// nav lists the navigation of every role, in display order. Each area adds
-// its entries here; only pages that exist are listed.
-var nav = []NavItem{
+// coreNav lists the core navigation; each area keeps its own list in its
+// file and allNav joins them. Only pages that exist are listed.
+var coreNav = []NavItem{
 	{Label: "工作台", Href: "/workspace"},
 	{Label: "单位注册审核", Href: "/staff/organisations", Roles: []string{accounts.RoleStaff}},
 	{Label: "审计日志", Href: "/supervision/audit", Roles: []string{accounts.RoleSupervisor}},
@@ -28,12 +28,21 @@ var nav = []NavItem{
 	{Label: "我的账号", Href: "/account"},
 }
 
+func allNav() []NavItem {
+	var out []NavItem
+	out = append(out, coreNav[0])
+	for _, area := range [][]NavItem{tradingNav, expertNav, scheduleNav, coreNav[1:]} {
+		out = append(out, area...)
+	}
+	return out
+}
+
 func navFor(u *accounts.User) []NavItem {
 	if u == nil {
 		return nil
 	}
 	var out []NavItem
-	for _, it := range nav {
+	for _, it := range allNav() {
 		if len(it.Roles) == 0 {
 			out = append(out, it)
 			continue

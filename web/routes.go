@@ -88,4 +88,9 @@ func (s *Server) routes() {
 	api.PUT("/calendar/days/:date", s.apiCalendarSet, requireRoles(admin))
 	api.DELETE("/calendar/days/:date", s.apiCalendarDelete, requireRoles(admin))
 	api.GET("/calendar/working-days", s.apiWorkingDays, loggedIn)
+
+	// Areas, each in its own file.
+	s.tradingRoutes()
+	s.expertRoutes()
+	s.scheduleRoutes()
 }

@@ -18,6 +18,10 @@ import (
 	"ggzy/accounts"
 	"ggzy/calendar"
 	"ggzy/clock"
+	"ggzy/expertpool"
+	"ggzy/schedule"
+	"ggzy/trading"
+	"ggzy/vault"
 )
 
 // Config holds the HTTP settings.
@@ -36,6 +40,10 @@ type Deps struct {
 	Accounts *accounts.Service
 	Calendar *calendar.Store
 	Audit    AuditReader
+	Trading  *trading.Service
+	Experts  *expertpool.Service
+	Schedule *schedule.Service
+	Vault    *vault.Vault
 	Clock    clock.Clock
 	Log      *slog.Logger
 	Ready    func(ctx context.Context) error // database reachable
@@ -47,8 +55,9 @@ type Server struct {
 	Echo *echo.Echo
 	cfg  Config
 	Deps
-	views   *views
-	metrics *httpMetrics
+	views      *views
+	metrics    *httpMetrics
+	openapiDoc []byte
 }
 
 // New builds the Echo instance with middleware and every route.
@@ -63,9 +72,13 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	doc, err := OpenAPI()
+	if err != nil {
+		return nil, err
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{Echo: e, cfg: cfg, Deps: d, views: v}
+	s := &Server{Echo: e, cfg: cfg, Deps: d, views: v, openapiDoc: doc}
 	if s.Registry == nil {
 		s.Registry = prometheus.NewRegistry()
 	}

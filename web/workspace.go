@@ -16,8 +16,9 @@ type Task struct {
 	Roles []string
 }
 
-// tasks lists, per role, what the workspace offers. Each area adds its own.
-var tasks = []Task{
+// coreTasks lists, per role, what the workspace offers; each area keeps its
+// own list in its file.
+var coreTasks = []Task{
 	{Label: "审核招标代理机构和投标人的单位注册", Href: "/staff/organisations", Hint: "通过或一次性写明退回原因", Roles: []string{staff}},
 	{Label: "查阅审计日志并核验审计链", Href: "/supervision/audit", Hint: "每一次查阅也会被记录", Roles: []string{supervisor}},
 	{Label: "管理单位", Href: "/admin/organisations", Roles: []string{admin}},
@@ -42,7 +43,7 @@ func (s *Server) workspace(c echo.Context) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
 	var d workspaceData
-	for _, t := range tasks {
+	for _, t := range allTasks() {
 		if len(t.Roles) == 0 || anyRole(u, t.Roles) {
 			d.Tasks = append(d.Tasks, t)
 		}
@@ -69,4 +70,12 @@ func anyRole(u *accounts.User, roles []string) bool {
 		}
 	}
 	return false
+}
+
+func allTasks() []Task {
+	var out []Task
+	for _, area := range [][]Task{tradingTasks, expertTasks, scheduleTasks, coreTasks} {
+		out = append(out, area...)
+	}
+	return out
 }

@@ -45,6 +45,7 @@ Environment (defaults in brackets):
   TRADING_SECURE_COOKIES set to 1 behind HTTPS [0]
   TRADING_LOG_LEVEL      debug, info, warn, error [info]
   TRADING_DEV_TEMPLATES  set to 1 to re-read templates on every request [0]
+  TRADING_MASTER_KEY     64 hex digits: the key that encrypts sealed bids and ID numbers [$TRADING_VAR/master.key, created on first start]
 `
 
 func main() {
@@ -100,8 +101,11 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv env) error
 		return withDB(ctx, getenv, log, func(x *sqlx.DB, _ string) error { return nil })
 	case "seed":
 		return withDB(ctx, getenv, log, func(x *sqlx.DB, varDir string) error {
-			app := wire(x, getenv, log)
-			_, _, err := seedDemo(ctx, app, varDir, getenv, stdout, true)
+			app, err := wire(x, getenv, log)
+			if err != nil {
+				return err
+			}
+			_, _, err = seedDemo(ctx, app, varDir, getenv, stdout, true)
 			return err
 		})
 	case "audit":

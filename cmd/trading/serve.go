@@ -21,6 +21,10 @@ import (
 	"ggzy/calendar"
 	"ggzy/clock"
 	"ggzy/demo"
+	"ggzy/expertpool"
+	"ggzy/schedule"
+	"ggzy/trading"
+	"ggzy/vault"
 	"ggzy/web"
 )
 
@@ -31,17 +35,29 @@ type app struct {
 	calendar *calendar.Store
 	audit    *audit.Reader
 	sealer   *audit.Sealer
+	vault    *vault.Vault
+	trading  *trading.Service
+	experts  *expertpool.Service
+	schedule *schedule.Service
 }
 
-func wire(x *sqlx.DB, getenv env, log *slog.Logger) *app {
+func wire(x *sqlx.DB, getenv env, log *slog.Logger) (*app, error) {
 	clk := clock.Real{}
+	v, err := vault.Load(getenv("TRADING_MASTER_KEY"), filepath.Join(varDir(getenv), "master.key"))
+	if err != nil {
+		return nil, err
+	}
 	return &app{
 		clock:    clk,
 		accounts: accounts.New(x, clk),
 		calendar: &calendar.Store{DB: x, Clock: clk},
 		audit:    &audit.Reader{DB: x, Clock: clk},
 		sealer:   &audit.Sealer{DB: x, Clock: clk, Log: log},
-	}
+		vault:    v,
+		trading:  &trading.Service{DB: x, Clock: clk},
+		experts:  &expertpool.Service{DB: x, Clock: clk},
+		schedule: &schedule.Service{DB: x, Clock: clk},
+	}, nil
 }
 
 func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log *slog.Logger) error {
@@ -56,7 +72,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 		return err
 	}
 	defer closeDB()
-	a := wire(x, getenv, log)
+	a, err := wire(x, getenv, log)
+	if err != nil {
+		return err
+	}
 	if n, err := a.calendar.SeedIfEmpty(ctx); err != nil {
 		return err
 	} else if n > 0 {
@@ -80,6 +99,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 	srv, err := web.New(web.Config{Addr: addr, TrustedProxies: proxies, SecureCookies: getenv("TRADING_SECURE_COOKIES") == "1",
 		DevTemplates: getenv("TRADING_DEV_TEMPLATES") == "1", Version: version},
 		web.Deps{Accounts: a.accounts, Calendar: a.calendar, Audit: a.audit, Clock: a.clock, Log: log,
+			Trading: a.trading, Experts: a.experts, Schedule: a.schedule, Vault: a.vault,
 			Ready: func(ctx context.Context) error { return x.PingContext(ctx) }, Registry: reg})
 	if err != nil {
 		return err
@@ -181,4 +201,3 @@ func auditVerify(ctx context.Context, x *sqlx.DB, stdout io.Writer) error {
 	}
 	return nil
 }
-

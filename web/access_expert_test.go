@@ -1,0 +1,4 @@
+package web
+
+// expertAccess lists who may call each route of the expert area.
+var expertAccess = []access{}
