@@ -47,19 +47,19 @@ type user struct {
 func users() []user {
 	us := []user{
 		{"admin", "系统管理员", accounts.RoleAdmin, "centre"},
-		{"staff", "王交易（中心工作人员）", accounts.RoleStaff, "centre"},
-		{"clerk", "李窗口（窗口工作人员）", accounts.RoleClerk, "centre"},
-		{"supervisor", "赵监督（监督人员）", accounts.RoleSupervisor, "supervision"},
-		{"approver", "钱审批（审批部门）", accounts.RoleApprover, "approval"},
-		{"agency", "孙代理（示范工程招标代理）", accounts.RoleAgency, "agency"},
-		{"agency2", "周代理（诚信政府采购代理）", accounts.RoleAgency, "agency2"},
+		{"staff", "王晓东", accounts.RoleStaff, "centre"},
+		{"clerk", "李秀英", accounts.RoleClerk, "centre"},
+		{"supervisor", "赵建国", accounts.RoleSupervisor, "supervision"},
+		{"approver", "钱卫民", accounts.RoleApprover, "approval"},
+		{"agency", "孙丽华", accounts.RoleAgency, "agency"},
+		{"agency2", "周志强", accounts.RoleAgency, "agency2"},
 	}
-	bidderNames := []string{"吴投标", "郑投标", "冯投标", "陈投标", "褚投标"}
+	bidderNames := []string{"吴海涛", "郑春梅", "冯德明", "陈晓燕", "褚国栋"}
 	for i, n := range bidderNames {
 		k := fmt.Sprintf("bidder%d", i+1)
 		us = append(us, user{k, n, accounts.RoleBidder, k})
 	}
-	expertNames := []string{"卫专家", "蒋专家", "沈专家", "韩专家", "杨专家", "朱专家", "秦专家", "尤专家", "许专家"}
+	expertNames := []string{"卫振华", "蒋文博", "沈玉兰", "韩立新", "杨光明", "朱建平", "秦淑芬", "尤国庆", "许明哲"}
 	for i, n := range expertNames {
 		us = append(us, user{fmt.Sprintf("expert%d", i+1), n, accounts.RoleExpert, ""})
 	}

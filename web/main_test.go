@@ -191,12 +191,14 @@ func (c *client) csrf() string {
 
 // postForm submits a form with the CSRF token, as a browser would.
 func (c *client) postForm(path string, v url.Values) response {
-	if v == nil {
-		v = url.Values{}
+	form := url.Values{}
+	for k, vs := range v {
+		form[k] = vs
 	}
-	if v.Get(csrfField) == "" {
-		v.Set(csrfField, c.csrf())
+	if form.Get(csrfField) == "" {
+		form.Set(csrfField, c.csrf())
 	}
+	v = form
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(v.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return c.do(req)
