@@ -2,13 +2,51 @@
 package trading
 
 import (
+	"context"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
 	"github.com/jmoiron/sqlx"
 
+	"ggzy/calendar"
 	"ggzy/clock"
+	"ggzy/vault"
 )
+
+// Files is the content-addressed store sealed bid files go to (filestore.Local
+// or an object store).
+type Files interface {
+	Put(ctx context.Context, r io.Reader) (key string, size int64, err error)
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// DefaultMaxFileBytes is the per-file limit of a bid upload when the setting
+// trading.bid_file_max_mb is absent.
+const DefaultMaxFileBytes = 200 << 20
 
 // Service is the trading service. Each method is one transaction.
 type Service struct {
-	DB    *sqlx.DB
-	Clock clock.Clock
+	DB       *sqlx.DB
+	Clock    clock.Clock
+	Vault    *vault.Vault
+	Calendar *calendar.Store
+	Files    Files
+	// PortalTTL is how long a public announcement list stays cached
+	// (default 2 s; negative disables the cache).
+	PortalTTL time.Duration
+
+	portalMu    sync.Mutex
+	portalCache map[string]portalEntry
 }
+
+func (s *Service) calendar(ctx context.Context) (*calendar.Calendar, error) {
+	if s.Calendar == nil {
+		return calendar.New(nil), nil
+	}
+	return s.Calendar.Calendar(ctx)
+}
+
+func projectObject(id int64) string { return "project:" + strconv.FormatInt(id, 10) }

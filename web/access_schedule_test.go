@@ -1,4 +1,45 @@
 package web
 
 // scheduleAccess lists who may call each route of the schedule area.
-var scheduleAccess = []access{}
+var scheduleAccess = []access{
+	{method: "GET", path: "/schedule/rooms", roles: []string{staff}},
+	{method: "POST", path: "/schedule/rooms", roles: []string{staff}},
+	{method: "GET", path: "/schedule/rooms/:id", roles: []string{staff}},
+	{method: "POST", path: "/schedule/rooms/:id", roles: []string{staff}},
+	{method: "POST", path: "/schedule/rooms/:id/terminals", roles: []string{staff}},
+	{method: "POST", path: "/schedule/terminals/:id/revoke", roles: []string{staff}},
+	{method: "POST", path: "/schedule/bookings", roles: []string{staff}},
+	{method: "POST", path: "/schedule/bookings/:id/extend", roles: []string{staff}},
+	{method: "POST", path: "/schedule/bookings/:id/move", roles: []string{staff}},
+	{method: "POST", path: "/schedule/bookings/:id/cancel", roles: []string{staff}},
+	// Staff, or a registered room terminal (the hall screen): see TestBoardFromTerminal.
+	{method: "GET", path: "/schedule/board", roles: []string{staff}},
+	{method: "GET", path: "/schedule/device", public: true},
+	{method: "POST", path: "/schedule/device", public: true},
+	{method: "GET", path: "/schedule/events", roles: []string{staff}},
+	{method: "POST", path: "/schedule/events/:id/retry", roles: []string{staff}},
+	{method: "GET", path: "/schedule/recordings", roles: []string{staff, admin}},
+	{method: "POST", path: "/schedule/recordings/retention", roles: []string{admin}},
+	{method: "GET", path: "/schedule/statistics", roles: []string{staff, supervisor}},
+
+	{method: "GET", path: "/api/v1/rooms", roles: []string{staff}},
+	{method: "POST", path: "/api/v1/rooms", roles: []string{staff}},
+	{method: "GET", path: "/api/v1/rooms/:id", roles: []string{staff}},
+	{method: "PUT", path: "/api/v1/rooms/:id", roles: []string{staff}},
+	{method: "GET", path: "/api/v1/rooms/:id/bookings", roles: []string{staff}},
+	{method: "GET", path: "/api/v1/rooms/:id/terminals", roles: []string{staff}},
+	{method: "POST", path: "/api/v1/rooms/:id/terminals", roles: []string{staff}},
+	{method: "POST", path: "/api/v1/terminals/:id/revoke", roles: []string{staff}},
+	{method: "POST", path: "/api/v1/bookings", roles: []string{staff}},
+	{method: "GET", path: "/api/v1/bookings/:id", roles: []string{staff}},
+	{method: "POST", path: "/api/v1/bookings/:id/extend", roles: []string{staff}},
+	{method: "POST", path: "/api/v1/bookings/:id/move", roles: []string{staff}},
+	{method: "POST", path: "/api/v1/bookings/:id/cancel", roles: []string{staff}},
+	{method: "GET", path: "/api/v1/board", roles: []string{staff}},
+	{method: "GET", path: "/api/v1/timed-events", roles: []string{staff}},
+	{method: "POST", path: "/api/v1/timed-events/:id/retry", roles: []string{staff}},
+	{method: "GET", path: "/api/v1/recording-classes", roles: []string{staff, admin}},
+	{method: "PUT", path: "/api/v1/recording-classes/:class", roles: []string{admin}},
+	{method: "POST", path: "/api/v1/recordings", roles: []string{staff}},
+	{method: "GET", path: "/api/v1/statistics/monthly", roles: []string{staff, supervisor}},
+}

@@ -26,6 +26,7 @@ import (
 	"ggzy/db/dbtest"
 	"ggzy/demo"
 	"ggzy/expertpool"
+	"ggzy/filestore"
 	"ggzy/schedule"
 	"ggzy/trading"
 	"ggzy/vault"
@@ -77,11 +78,13 @@ func newEnv(t testing.TB) *env {
 	}
 	d := Deps{
 		Accounts: acc, Calendar: cal, Audit: &audit.Reader{DB: x, Clock: clk}, Clock: clk, Log: log,
-		Ready:    func(ctx context.Context) error { return x.PingContext(ctx) },
-		Trading:  &trading.Service{DB: x, Clock: clk},
-		Experts:  &expertpool.Service{DB: x, Clock: clk},
-		Schedule: &schedule.Service{DB: x, Clock: clk},
-		Vault:    v,
+		Ready:      func(ctx context.Context) error { return x.PingContext(ctx) },
+		Trading:    &trading.Service{DB: x, Clock: clk, Vault: v, Calendar: cal, Files: filestore.Local{Root: t.TempDir()}},
+		FixedPrice: &trading.FixedPrice{DB: x, Clock: clk, Calendar: cal, Vault: v},
+		Experts:    &expertpool.Service{DB: x, Clock: clk, Vault: v, Log: log, Notifier: &expertNotices, ReplyURL: "http://test/experts/reply/"},
+		Schedule:   &schedule.Service{DB: x, Clock: clk, Calendar: cal},
+		Evaluation: newEvaluation(x, clk),
+		Vault:      v,
 	}
 	srv, err := New(Config{BodyLimit: "1M"}, d)
 	if err != nil {

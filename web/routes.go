@@ -93,4 +93,6 @@ func (s *Server) routes() {
 	s.tradingRoutes()
 	s.expertRoutes()
 	s.scheduleRoutes()
+	s.fixedpriceRoutes()
+	s.evaluationRoutes()
 }

@@ -18,6 +18,7 @@ import (
 	"ggzy/accounts"
 	"ggzy/calendar"
 	"ggzy/clock"
+	"ggzy/evaluation"
 	"ggzy/expertpool"
 	"ggzy/schedule"
 	"ggzy/trading"
@@ -37,17 +38,19 @@ type Config struct {
 
 // Deps are the services the handlers call.
 type Deps struct {
-	Accounts *accounts.Service
-	Calendar *calendar.Store
-	Audit    AuditReader
-	Trading  *trading.Service
-	Experts  *expertpool.Service
-	Schedule *schedule.Service
-	Vault    *vault.Vault
-	Clock    clock.Clock
-	Log      *slog.Logger
-	Ready    func(ctx context.Context) error // database reachable
-	Registry *prometheus.Registry
+	Accounts   *accounts.Service
+	Calendar   *calendar.Store
+	Audit      AuditReader
+	Trading    *trading.Service
+	FixedPrice *trading.FixedPrice // fixed-price selection (固定价比选)
+	Experts    *expertpool.Service
+	Schedule   *schedule.Service
+	Evaluation *evaluation.Service // openings, evaluations, publicity
+	Vault      *vault.Vault
+	Clock      clock.Clock
+	Log        *slog.Logger
+	Ready      func(ctx context.Context) error // database reachable
+	Registry   *prometheus.Registry
 }
 
 // Server is the HTTP server.
@@ -128,7 +131,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 
 // streamingPaths are routes that read large bodies themselves (sealed bid
 // uploads, imports) and set their own limits.
-var streamingPaths []string
+var streamingPaths = []string{"/api/v1/bids/lots/", "/bidder/lots/"}
 
 func isStreaming(c echo.Context) bool {
 	p := c.Request().URL.Path

@@ -74,7 +74,7 @@ func anyRole(u *accounts.User, roles []string) bool {
 
 func allTasks() []Task {
 	var out []Task
-	for _, area := range [][]Task{tradingTasks, expertTasks, scheduleTasks, coreTasks} {
+	for _, area := range [][]Task{tradingTasks, fixedpriceTasks, expertTasks, scheduleTasks, evaluationTasks, coreTasks} {
 		out = append(out, area...)
 	}
 	return out

@@ -34,6 +34,12 @@ Usage:
   trading seed                 seed the demo centre (refused when the database holds data)
   trading audit verify         walk the audit hash chain; exit 3 naming the first bad event
   trading db exec -- CMD ...   run CMD with TRADING_TEST_DSN pointing at the private MariaDB
+  trading lottery --pool N --count K --source "…" [--source "…" …]
+                               print the RFC 3797 selection of K of members 1..N, in order
+  trading draw verify <id>     recompute an expert draw from its archive; exit 3 when it does not match
+  trading draw verify -archive FILE   the same from an exported archive, without a database
+  trading minutes sample --kind evaluation-report|opening-record|award-notice|draw-record --out FILE
+                               render a sample PDF record (30 bidders, 9 experts, 10 criteria)
   trading version              print the version
 
 Environment (defaults in brackets):
@@ -45,6 +51,9 @@ Environment (defaults in brackets):
   TRADING_SECURE_COOKIES set to 1 behind HTTPS [0]
   TRADING_LOG_LEVEL      debug, info, warn, error [info]
   TRADING_DEV_TEMPLATES  set to 1 to re-read templates on every request [0]
+  TRADING_PUBLIC_URL     address experts open reply links at [http://$TRADING_ADDR]
+  TRADING_NOTIFY_WEBHOOK SMS/voice gateway for expert notices (JSON POST) [unset: notices go to the log]
+  TRADING_NOTIFY_SECRET  HMAC-SHA256 key signing webhook bodies (X-Signature) [none]
   TRADING_MASTER_KEY     64 hex digits: the key that encrypts sealed bids and ID numbers [$TRADING_VAR/master.key, created on first start]
 `
 
@@ -115,6 +124,12 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv env) error
 		return withDB(ctx, getenv, log, func(x *sqlx.DB, _ string) error { return auditVerify(ctx, x, stdout) })
 	case "db":
 		return dbCommand(ctx, args[1:], getenv, log)
+	case "lottery":
+		return lotteryCommand(args[1:], stdout)
+	case "draw":
+		return drawCommand(ctx, args[1:], stdout, getenv, log)
+	case "minutes":
+		return minutesCommand(args[1:], stdout)
 	case "version":
 		fmt.Fprintln(stdout, "trading", version)
 		return nil

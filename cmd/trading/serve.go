@@ -21,7 +21,9 @@ import (
 	"ggzy/calendar"
 	"ggzy/clock"
 	"ggzy/demo"
+	"ggzy/evaluation"
 	"ggzy/expertpool"
+	"ggzy/filestore"
 	"ggzy/schedule"
 	"ggzy/trading"
 	"ggzy/vault"
@@ -30,15 +32,17 @@ import (
 
 // app holds the wired services.
 type app struct {
-	clock    clock.Clock
-	accounts *accounts.Service
-	calendar *calendar.Store
-	audit    *audit.Reader
-	sealer   *audit.Sealer
-	vault    *vault.Vault
-	trading  *trading.Service
-	experts  *expertpool.Service
-	schedule *schedule.Service
+	clock      clock.Clock
+	accounts   *accounts.Service
+	calendar   *calendar.Store
+	audit      *audit.Reader
+	sealer     *audit.Sealer
+	vault      *vault.Vault
+	trading    *trading.Service
+	fixedPrice *trading.FixedPrice
+	experts    *expertpool.Service
+	schedule   *schedule.Service
+	evaluation *evaluation.Service
 }
 
 func wire(x *sqlx.DB, getenv env, log *slog.Logger) (*app, error) {
@@ -47,16 +51,21 @@ func wire(x *sqlx.DB, getenv env, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	cal := &calendar.Store{DB: x, Clock: clk}
 	return &app{
-		clock:    clk,
-		accounts: accounts.New(x, clk),
-		calendar: &calendar.Store{DB: x, Clock: clk},
-		audit:    &audit.Reader{DB: x, Clock: clk},
-		sealer:   &audit.Sealer{DB: x, Clock: clk, Log: log},
-		vault:    v,
-		trading:  &trading.Service{DB: x, Clock: clk},
-		experts:  &expertpool.Service{DB: x, Clock: clk},
-		schedule: &schedule.Service{DB: x, Clock: clk},
+		clock:      clk,
+		accounts:   accounts.New(x, clk),
+		calendar:   cal,
+		audit:      &audit.Reader{DB: x, Clock: clk},
+		sealer:     &audit.Sealer{DB: x, Clock: clk, Log: log},
+		vault:      v,
+		trading:    &trading.Service{DB: x, Clock: clk, Vault: v, Calendar: cal, Files: filestore.Local{Root: filepath.Join(varDir(getenv), "files")}},
+		fixedPrice: &trading.FixedPrice{DB: x, Clock: clk, Calendar: cal, Vault: v},
+		experts:    &expertpool.Service{DB: x, Clock: clk, Vault: v, Log: log, Notifier: expertNotifier(getenv, log), ReplyURL: expertReplyURL(getenv)},
+		schedule:   &schedule.Service{DB: x, Clock: clk, Calendar: cal},
+		// The lead wires Lots, Bids, Committee and Retender (trading, expertpool).
+		evaluation: &evaluation.Service{DB: x, Clock: clk, Files: filestore.Local{Root: filepath.Join(varDir(getenv), "files")},
+			Terminals: scheduleTerminals{&schedule.Service{DB: x, Clock: clk, Calendar: cal}}},
 	}, nil
 }
 
@@ -99,7 +108,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 	srv, err := web.New(web.Config{Addr: addr, TrustedProxies: proxies, SecureCookies: getenv("TRADING_SECURE_COOKIES") == "1",
 		DevTemplates: getenv("TRADING_DEV_TEMPLATES") == "1", Version: version},
 		web.Deps{Accounts: a.accounts, Calendar: a.calendar, Audit: a.audit, Clock: a.clock, Log: log,
-			Trading: a.trading, Experts: a.experts, Schedule: a.schedule, Vault: a.vault,
+			Trading: a.trading, FixedPrice: a.fixedPrice, Experts: a.experts, Schedule: a.schedule, Evaluation: a.evaluation, Vault: a.vault,
 			Ready: func(ctx context.Context) error { return x.PingContext(ctx) }, Registry: reg})
 	if err != nil {
 		return err
@@ -111,6 +120,15 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 	bg, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go a.sealer.Run(bg, time.Second)
+	// Timed events: handlers by kind (cmd/trading/events.go), then the sweeper,
+	// which first works off what fell due while no instance was running.
+	engine := schedule.NewEngine(x, a.clock, log)
+	if err := registerHandlers(engine, a); err != nil {
+		return err
+	}
+	if err := engine.Start(bg); err != nil {
+		return err
+	}
 
 	log.Info("ready", "addr", addr, "startup", time.Since(started).String(), "version", version)
 	if logins != nil {
@@ -118,6 +136,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 	}
 	fmt.Fprintf(stdout, "ready in %s on http://%s/ (Ctrl-C to stop)\n", time.Since(started).Round(time.Millisecond), addr)
 	err = srv.Start(ctx, ln)
+	ectx, ecancel := context.WithTimeout(context.Background(), 30*time.Second)
+	if serr := engine.Stop(ectx); serr != nil {
+		log.Warn("stop timed events engine", "err", serr)
+	}
+	ecancel()
 	cancel()
 	// Seal what the last requests wrote before the database goes away.
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)

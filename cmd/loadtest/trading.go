@@ -1,0 +1,744 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
+
+	"ggzy/accounts"
+	"ggzy/audit"
+	"ggzy/calendar"
+	"ggzy/clock"
+	"ggzy/db"
+	"ggzy/demo"
+	"ggzy/expertpool"
+	"ggzy/filestore"
+	"ggzy/migrations"
+	"ggzy/schedule"
+	"ggzy/trading"
+	"ggzy/vault"
+	"ggzy/web"
+)
+
+func init() {
+	scenarios["trading-signups"] = tradingSignups
+	scenarios["trading-surge"] = tradingSurge
+	scenarios["trading-portal"] = tradingPortal
+	scenarios["trading-upload"] = tradingUpload
+}
+
+const ltPassword = "loadtest-password-1"
+
+// tradingRig is an in-process server on 127.0.0.1 over a fresh database.
+type tradingRig struct {
+	x       *sqlx.DB
+	base    string
+	svc     *trading.Service
+	acc     *accounts.Service
+	files   string
+	client  *http.Client
+	cleanup []func()
+	orgs    []int64 // bidder organisations created for the run
+	tokens  []string
+}
+
+func (r *tradingRig) close() {
+	for i := len(r.cleanup) - 1; i >= 0; i-- {
+		r.cleanup[i]()
+	}
+}
+
+// newTradingRig starts the server with the real clock (or clk) and
+// `bidders` extra bidder organisations, each with a logged-in API token.
+func newTradingRig(ctx context.Context, bidders int, clk clock.Clock) (*tradingRig, error) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	varDir := os.Getenv("TRADING_VAR")
+	if varDir == "" {
+		varDir = filepath.Join(db.ModuleRoot(), "var")
+	}
+	srv, err := db.OpenServer(ctx, os.Getenv("TRADING_TEST_DSN"), varDir, log)
+	if err != nil {
+		return nil, err
+	}
+	r := &tradingRig{}
+	r.cleanup = append(r.cleanup, srv.Close)
+	var b [4]byte
+	_, _ = crand.Read(b[:])
+	name := "loadtest_trading_" + hex.EncodeToString(b[:])
+	if err := srv.CreateDatabase(ctx, name); err != nil {
+		r.close()
+		return nil, err
+	}
+	r.cleanup = append(r.cleanup, func() { _ = srv.DropDatabase(context.Background(), name) })
+	x, err := db.Open(ctx, srv.Config(name))
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	r.x = x
+	r.cleanup = append(r.cleanup, func() { x.Close() })
+	if err := db.Migrate(ctx, x, migrations.FS, nil); err != nil {
+		r.close()
+		return nil, err
+	}
+	acc := accounts.New(x, clk)
+	acc.Password = accounts.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1}
+	r.acc = acc
+	cal := &calendar.Store{DB: x, Clock: clk}
+	if _, err := cal.SeedIfEmpty(ctx); err != nil {
+		r.close()
+		return nil, err
+	}
+	if _, err := demo.Seed(ctx, acc, ltPassword); err != nil {
+		r.close()
+		return nil, err
+	}
+	v, err := vault.New(bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	r.files, err = os.MkdirTemp("", "loadtest-files-")
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	r.cleanup = append(r.cleanup, func() { os.RemoveAll(r.files) })
+	r.svc = &trading.Service{DB: x, Clock: clk, Vault: v, Calendar: cal, Files: filestore.Local{Root: r.files}}
+	ws, err := web.New(web.Config{BodyLimit: "2M"}, web.Deps{Accounts: acc, Calendar: cal, Audit: &audit.Reader{DB: x, Clock: clk}, Clock: clk, Log: log,
+		Trading: r.svc, Experts: &expertpool.Service{DB: x, Clock: clk}, Schedule: &schedule.Service{DB: x, Clock: clk, Calendar: cal}, Vault: v,
+		Ready: func(ctx context.Context) error { return x.PingContext(ctx) }})
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	go ws.Start(sctx, ln) //nolint:errcheck
+	r.cleanup = append(r.cleanup, cancel)
+	r.base = "http://" + ln.Addr().String()
+	r.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2500, MaxConnsPerHost: 0, DisableCompression: true}, Timeout: 5 * time.Minute}
+
+	sys := audit.WithActor(ctx, audit.System)
+	for i := 0; i < bidders; i++ {
+		prefix := fmt.Sprintf("91330100MA%07d", 5000+i)
+		id, err := acc.CreateOrganisation(sys, accounts.OrgInput{Name: fmt.Sprintf("压测投标单位%03d有限公司", i), USCC: demo.USCC(prefix), Kind: accounts.OrgBidder})
+		if err != nil {
+			r.close()
+			return nil, err
+		}
+		u := fmt.Sprintf("ltbidder%03d", i)
+		if _, err := acc.CreateUser(sys, accounts.UserInput{Username: u, DisplayName: u, OrgID: id, Roles: []string{accounts.RoleBidder}, Password: ltPassword}); err != nil {
+			r.close()
+			return nil, err
+		}
+		tok, err := r.token(ctx, u)
+		if err != nil {
+			r.close()
+			return nil, err
+		}
+		r.orgs = append(r.orgs, id)
+		r.tokens = append(r.tokens, tok)
+	}
+	return r, nil
+}
+
+func (r *tradingRig) token(ctx context.Context, username string) (string, error) {
+	var out struct{ Token string }
+	code, err := r.do(ctx, "", "POST", "/api/v1/tokens", map[string]string{"username": username, "password": ltPassword}, &out)
+	if err != nil || code != http.StatusCreated {
+		return "", fmt.Errorf("token for %s: %d %v", username, code, err)
+	}
+	return out.Token, nil
+}
+
+// do sends a JSON request and decodes the answer into out.
+func (r *tradingRig) do(ctx context.Context, token, method, path string, body, out any) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.base+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			return resp.StatusCode, err
+		}
+	} else if resp.StatusCode >= 500 {
+		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	return resp.StatusCode, nil
+}
+
+// publish registers, accepts and publishes an engineering project with
+// `lots` lots and the given deadline (Beijing time text), returning the lot ids.
+func (r *tradingRig) publish(ctx context.Context, title string, lots int, tl map[string]string) ([]int64, error) {
+	ag, err := r.token(ctx, "agency")
+	if err != nil {
+		return nil, err
+	}
+	st, err := r.token(ctx, "staff")
+	if err != nil {
+		return nil, err
+	}
+	var ls []map[string]string
+	for i := 0; i < lots; i++ {
+		ls = append(ls, map[string]string{"name": fmt.Sprintf("第%d标段", i+1), "price": "1,000,000", "estimate": "1,000,000", "deposit": "20,000"})
+	}
+	var p trading.Project
+	body := map[string]any{"kind": "engineering", "method": "open", "title": title, "owner_name": "压测招标人", "place": "第一开标室",
+		"details":  map[string]string{"site": "示范市", "funding": "财政资金", "approval_no": "压测〔2026〕1号"},
+		"timeline": tl, "lots": ls}
+	if code, err := r.do(ctx, ag, "POST", "/api/v1/projects", body, &p); code != http.StatusCreated {
+		return nil, fmt.Errorf("create project: %d %v", code, err)
+	}
+	if code, err := r.do(ctx, ag, "POST", fmt.Sprintf("/api/v1/projects/%d/submit", p.ID), nil, nil); code != http.StatusOK {
+		return nil, fmt.Errorf("submit: %d %v", code, err)
+	}
+	if code, err := r.do(ctx, st, "POST", fmt.Sprintf("/api/v1/projects/%d/review", p.ID), map[string]bool{"accept": true}, nil); code != http.StatusOK {
+		return nil, fmt.Errorf("accept: %d %v", code, err)
+	}
+	var res struct{ Project trading.Project }
+	if code, err := r.do(ctx, ag, "POST", fmt.Sprintf("/api/v1/projects/%d/publish", p.ID), map[string]any{}, &res); code != http.StatusOK {
+		return nil, fmt.Errorf("publish: %d %v", code, err)
+	}
+	var ids []int64
+	for _, l := range res.Project.Lots {
+		ids = append(ids, l.ID)
+	}
+	return ids, nil
+}
+
+// farTimeline is a valid timeline for a project published today (real clock).
+func farTimeline(now time.Time, deadline time.Time) map[string]string {
+	f := func(t time.Time) string { return t.In(clock.Shanghai).Format("2006-01-02 15:04") }
+	return map[string]string{"docs_from": f(now.Add(time.Hour)), "docs_until": f(now.Add(8 * 24 * time.Hour)),
+		"signup_until": f(deadline.Add(-time.Minute)), "deadline": f(deadline)}
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	i := int(float64(len(d)-1) * p)
+	return d[i]
+}
+
+func machine() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s, %d CPU, %s/%s, %s", host, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
+// tradingSignups: sign-ups per second and p99 at `clients` concurrent
+// clients (each its own bidder organisation, signing up for every lot of
+// two published projects), next to the raw single-row INSERT rate of the
+// same database at the same concurrency in the same run.
+func tradingSignups(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("trading-signups", flag.ContinueOnError)
+	clients := fs.Int("clients", 64, "concurrent clients (one bidder organisation each)")
+	lots := fs.Int("lots", 100, "lots each client signs up for (50 per project)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	clk := clock.Real{}
+	r, err := newTradingRig(ctx, *clients, clk)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	now := clk.Now()
+	var lotIDs []int64
+	for len(lotIDs) < *lots {
+		n := min(50, *lots-len(lotIDs))
+		ids, err := r.publish(ctx, fmt.Sprintf("报名压测项目%d", len(lotIDs)), n, farTimeline(now, now.Add(40*24*time.Hour)))
+		if err != nil {
+			return err
+		}
+		lotIDs = append(lotIDs, ids...)
+	}
+	total := *clients * len(lotIDs)
+
+	// Raw single-row INSERTs: same count, same concurrency, autocommit.
+	if _, err := r.x.ExecContext(ctx, `CREATE TABLE lt_raw (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, lot_id BIGINT NOT NULL, org_id BIGINT NOT NULL,
+		created_at DATETIME(6) NOT NULL, UNIQUE KEY uq (lot_id, org_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`); err != nil {
+		return err
+	}
+	rawStart := time.Now()
+	var wg sync.WaitGroup
+	var rawErr atomic.Value
+	for c := 0; c < *clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, l := range lotIDs {
+				if _, err := r.x.ExecContext(ctx, `INSERT INTO lt_raw (lot_id, org_id, created_at) VALUES (?, ?, ?)`, l, c, time.Now().UTC()); err != nil {
+					rawErr.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	rawDur := time.Since(rawStart)
+	if e, ok := rawErr.Load().(error); ok {
+		return e
+	}
+
+	lat := make([][]time.Duration, *clients)
+	var failed atomic.Int64
+	start := time.Now()
+	for c := 0; c < *clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, l := range lotIDs {
+				t0 := time.Now()
+				code, err := r.do(ctx, r.tokens[c], "POST", "/api/v1/signups", map[string]any{"lot_id": l, "declared": []bool{}}, nil)
+				lat[c] = append(lat[c], time.Since(t0))
+				if code != http.StatusCreated {
+					if failed.Add(1) < 5 {
+						fmt.Fprintln(os.Stderr, "sign-up failed:", code, err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	dur := time.Since(start)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	var rows int
+	if err := r.x.GetContext(ctx, &rows, `SELECT COUNT(*) FROM trading_signups`); err != nil {
+		return err
+	}
+	rawRate := float64(total) / rawDur.Seconds()
+	rate := float64(total) / dur.Seconds()
+	fmt.Printf("trading-signups  %s  %s\n", time.Now().UTC().Format("2006-01-02"), machine())
+	fmt.Printf("clients %d, lots %d, sign-ups %d (rows %d, failed %d)\n", *clients, len(lotIDs), total, rows, failed.Load())
+	fmt.Printf("raw INSERT: %.0f rows/s (%s)\n", rawRate, rawDur.Round(time.Millisecond))
+	fmt.Printf("sign-ups:   %.0f /s (%s), %.0f%% of raw; p50 %s p99 %s max %s\n", rate, dur.Round(time.Millisecond), 100*rate/rawRate,
+		percentile(all, 0.5).Round(100*time.Microsecond), percentile(all, 0.99).Round(100*time.Microsecond), percentile(all, 1).Round(100*time.Microsecond))
+	if rows != total || failed.Load() != 0 {
+		return fmt.Errorf("expected %d sign-ups, have %d rows and %d failures", total, rows, failed.Load())
+	}
+	return nil
+}
+
+// patternReader yields n bytes of a repeated random block, unique per
+// stream (the first 16 bytes are the stream's id).
+type patternReader struct {
+	block []byte
+	id    []byte
+	n     int64
+	off   int64
+}
+
+func newPattern(block []byte, id string, n int64) *patternReader {
+	return &patternReader{block: block, id: []byte(id), n: n}
+}
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if p.off >= p.n {
+		return 0, io.EOF
+	}
+	k := 0
+	for k < len(b) && p.off < p.n {
+		var c byte
+		if p.off < int64(len(p.id)) {
+			c = p.id[p.off]
+		} else {
+			c = p.block[p.off%int64(len(p.block))]
+		}
+		b[k] = c
+		k++
+		p.off++
+	}
+	return k, nil
+}
+
+// upload streams a multipart upload of body to path.
+func (r *tradingRig) upload(ctx context.Context, token, path, name string, body io.Reader) (int, []byte, error) {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		fw, err := mw.CreateFormFile("file", name)
+		if err == nil {
+			_, err = io.Copy(fw, body)
+		}
+		if err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		pw.CloseWithError(mw.Close())
+	}()
+	req, err := http.NewRequestWithContext(ctx, "POST", r.base+path, pr)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// tradingSurge: `n` uploads of `size` bytes by `clients` concurrent clients,
+// started evenly over a window whose middle is the deadline, on the real
+// clock; the schedule engine's CloseSubmissions runs at the deadline. It
+// checks that no upload was accepted at or after the deadline, that every
+// accepted upload has exactly one record and one stored file, and that a
+// refused upload left nothing.
+func tradingSurge(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("trading-surge", flag.ContinueOnError)
+	n := fs.Int("n", 2000, "uploads")
+	clients := fs.Int("clients", 2000, "concurrent clients")
+	orgs := fs.Int("orgs", 50, "bidder organisations the clients act for (several files each)")
+	size := fs.Int64("size", 1<<20, "bytes per upload")
+	window := fs.Duration("window", 20*time.Second, "uploads start evenly over this window; the deadline is in its middle")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	clk := clock.Real{}
+	r, err := newTradingRig(ctx, *orgs, clk)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	now := clk.Now()
+	// The announced deadline is far; the surge's deadline is set below.
+	lots, err := r.publish(ctx, "递交截止压测项目", 1, farTimeline(now, now.Add(40*24*time.Hour)))
+	if err != nil {
+		return err
+	}
+	lot := lots[0]
+	for i, tok := range r.tokens {
+		if code, err := r.do(ctx, tok, "POST", "/api/v1/signups", map[string]any{"lot_id": lot, "declared": []bool{}}, nil); code != http.StatusCreated {
+			return fmt.Errorf("sign-up %d: %d %v", i, code, err)
+		}
+	}
+	start := time.Now().Add(2 * time.Second)
+	deadline := start.Add(*window / 2).UTC().Truncate(time.Microsecond)
+	if _, err := r.x.ExecContext(ctx, `UPDATE trading_projects p JOIN trading_lots l ON l.project_id = p.id SET p.deadline = ?, p.signup_until = ? WHERE l.id = ?`,
+		deadline, deadline.Add(-time.Second), lot); err != nil {
+		return err
+	}
+	block := make([]byte, 1<<16)
+	_, _ = crand.Read(block)
+	type result struct {
+		code     int
+		sha      string
+		received time.Time
+		started  time.Time
+	}
+	results := make([]result, *n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, *clients)
+	var closeErr error
+	var closeOnce sync.WaitGroup
+	closeOnce.Add(1)
+	go func() { // the schedule engine's call at the deadline
+		defer closeOnce.Done()
+		time.Sleep(time.Until(deadline))
+		closeErr = r.svc.CloseSubmissions(ctx, lot)
+	}()
+	var heapPeak atomic.Uint64
+	stopSampler := sampleHeap(&heapPeak)
+	t0 := time.Now()
+	for i := 0; i < *n; i++ {
+		at := start.Add(time.Duration(int64(*window) * int64(i) / int64(*n)))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Until(at))
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res := result{started: time.Now()}
+			code, body, err := r.upload(ctx, r.tokens[i%len(r.tokens)], fmt.Sprintf("/api/v1/bids/lots/%d/files", lot), fmt.Sprintf("bid-%d.bin", i),
+				newPattern(block, fmt.Sprintf("upload-%012d", i), *size))
+			res.code = code
+			if err != nil {
+				res.code = -1
+			}
+			if code == http.StatusCreated {
+				var rec trading.Receipt
+				_ = json.Unmarshal(body, &rec)
+				res.sha, res.received = rec.SHA256, rec.ReceivedAt
+			}
+			results[i] = res
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(t0)
+	stopSampler()
+	closeOnce.Wait()
+	if closeErr != nil {
+		return closeErr
+	}
+	var accepted, refused, other, late int
+	shas := map[string]int{}
+	for _, res := range results {
+		switch res.code {
+		case http.StatusCreated:
+			accepted++
+			shas[res.sha]++
+			if !res.received.Before(deadline) {
+				late++
+			}
+		case http.StatusConflict:
+			refused++
+		default:
+			other++
+		}
+	}
+	var rows, lateRows, distinctObj int
+	r.x.GetContext(ctx, &rows, `SELECT COUNT(*) FROM trading_bid_files WHERE lot_id = ?`, lot)
+	r.x.GetContext(ctx, &lateRows, `SELECT COUNT(*) FROM trading_bid_files WHERE lot_id = ? AND created_at >= ?`, lot, deadline)
+	r.x.GetContext(ctx, &distinctObj, `SELECT COUNT(DISTINCT object) FROM trading_bid_files WHERE lot_id = ?`, lot)
+	stored := 0
+	filepath.WalkDir(r.files, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			stored++
+		}
+		return nil
+	})
+	dups := 0
+	for _, c := range shas {
+		if c > 1 {
+			dups += c - 1
+		}
+	}
+	fmt.Printf("trading-surge  %s  %s\n", time.Now().UTC().Format("2006-01-02"), machine())
+	fmt.Printf("uploads %d × %d bytes, %d concurrent clients for %d organisations, window %s, deadline in its middle; took %s\n",
+		*n, *size, *clients, len(r.tokens), *window, elapsed.Round(time.Millisecond))
+	fmt.Printf("accepted %d, refused at/after the deadline %d, other %d\n", accepted, refused, other)
+	fmt.Printf("late accepted (receipt ≥ deadline) %d, late rows %d; rows %d, distinct stored objects %d, files in the store %d, duplicate receipts %d\n",
+		late, lateRows, rows, distinctObj, stored, dups)
+	fmt.Printf("server+client heap peak %.1f MiB\n", float64(heapPeak.Load())/(1<<20))
+	lost := accepted - rows
+	if late != 0 || lateRows != 0 || lost != 0 || dups != 0 || distinctObj != rows || stored != rows || other != 0 {
+		return fmt.Errorf("surge invariant broken: late %d, late rows %d, lost %d, duplicates %d, objects %d, files %d, other %d", late, lateRows, lost, dups, distinctObj, stored, other)
+	}
+	fmt.Println("0 accepted late, 0 lost, 0 duplicated, 0 orphan files")
+	return nil
+}
+
+// sampleHeap records the peak of HeapInuse+StackInuse until stopped.
+func sampleHeap(peak *atomic.Uint64) func() {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if v := m.HeapInuse + m.StackInuse; v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// tradingPortal: requests per second of the public announcement list page
+// (GET /announcements with a text search and without), next to a bare Echo
+// handler on the same machine in the same run, at `clients` keep-alive clients.
+func tradingPortal(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("trading-portal", flag.ContinueOnError)
+	clients := fs.Int("clients", 64, "concurrent keep-alive clients")
+	requests := fs.Int("n", 40000, "requests per measurement")
+	projects := fs.Int("projects", 300, "published projects in the list")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	clk := clock.Real{}
+	r, err := newTradingRig(ctx, 0, clk)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	now := clk.Now()
+	for i := 0; i < *projects; i++ {
+		if _, err := r.publish(ctx, fmt.Sprintf("示范市第%d号道路改造工程", i), 1, farTimeline(now, now.Add(40*24*time.Hour))); err != nil {
+			return err
+		}
+	}
+	bare := echo.New()
+	bare.HideBanner, bare.HidePort = true, true
+	bare.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	bsrv := &http.Server{Handler: bare}
+	go bsrv.Serve(ln) //nolint:errcheck
+	defer bsrv.Close()
+
+	run := func(url string) (float64, time.Duration, error) {
+		var next atomic.Int64
+		lat := make([][]time.Duration, *clients)
+		var firstErr atomic.Value
+		var wg sync.WaitGroup
+		t0 := time.Now()
+		for c := 0; c < *clients; c++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(1) <= int64(*requests) {
+					s := time.Now()
+					resp, err := r.client.Get(url)
+					if err != nil {
+						firstErr.Store(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						firstErr.Store(fmt.Errorf("GET %s: %d", url, resp.StatusCode))
+						return
+					}
+					lat[c] = append(lat[c], time.Since(s))
+				}
+			}()
+		}
+		wg.Wait()
+		d := time.Since(t0)
+		if e, ok := firstErr.Load().(error); ok {
+			return 0, 0, e
+		}
+		var all []time.Duration
+		for _, l := range lat {
+			all = append(all, l...)
+		}
+		return float64(*requests) / d.Seconds(), percentile(all, 0.99), nil
+	}
+	fmt.Printf("trading-portal  %s  %s\n", time.Now().UTC().Format("2006-01-02"), machine())
+	fmt.Printf("%d published projects, %d keep-alive clients, %d requests each\n", *projects, *clients, *requests)
+	bareRate, bareP99, err := run("http://" + ln.Addr().String() + "/")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("bare Echo handler:                 %7.0f req/s  p99 %s\n", bareRate, bareP99.Round(10*time.Microsecond))
+	for _, u := range []string{"/announcements", "/announcements?kind=engineering&status=open&q=" + url.QueryEscape("道路改造"), "/api/v1/announcements"} {
+		rate, p99, err := run(r.base + u)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%-34s %7.0f req/s  p99 %s  (%.0f%% of bare)\n", u, rate, p99.Round(10*time.Microsecond), 100*rate/bareRate)
+	}
+	return nil
+}
+
+// tradingUpload: one upload of `size` bytes through loopback HTTP into the
+// sealed file store; MB/s and the process's peak heap, next to a small
+// upload's peak (memory must not grow with the file size).
+func tradingUpload(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("trading-upload", flag.ContinueOnError)
+	size := fs.Int64("size", 200<<20, "bytes")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	clk := clock.Real{}
+	r, err := newTradingRig(ctx, 1, clk)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	now := clk.Now()
+	lots, err := r.publish(ctx, "大文件上传压测项目", 1, farTimeline(now, now.Add(40*24*time.Hour)))
+	if err != nil {
+		return err
+	}
+	if code, err := r.do(ctx, r.tokens[0], "POST", "/api/v1/signups", map[string]any{"lot_id": lots[0], "declared": []bool{}}, nil); code != http.StatusCreated {
+		return fmt.Errorf("sign-up: %d %v", code, err)
+	}
+	block := make([]byte, 1<<16)
+	_, _ = crand.Read(block)
+	fmt.Printf("trading-upload  %s  %s\n", time.Now().UTC().Format("2006-01-02"), machine())
+	for _, sz := range []int64{*size / 10, *size} {
+		runtime.GC()
+		var base runtime.MemStats
+		runtime.ReadMemStats(&base)
+		var peak atomic.Uint64
+		stop := sampleHeap(&peak)
+		t0 := time.Now()
+		code, body, err := r.upload(ctx, r.tokens[0], fmt.Sprintf("/api/v1/bids/lots/%d/files", lots[0]), "big.bin", newPattern(block, fmt.Sprintf("big-%d", sz), sz))
+		d := time.Since(t0)
+		stop()
+		if err != nil || code != http.StatusCreated {
+			return fmt.Errorf("upload: %d %v %s", code, err, body)
+		}
+		fmt.Printf("%4d MiB in %s: %.0f MB/s; heap+stack in use before %.1f MiB, peak %.1f MiB (growth %.1f MiB)\n", sz>>20, d.Round(time.Millisecond),
+			float64(sz)/1e6/d.Seconds(), float64(base.HeapInuse+base.StackInuse)/(1<<20), float64(peak.Load())/(1<<20),
+			float64(int64(peak.Load())-int64(base.HeapInuse+base.StackInuse))/(1<<20))
+	}
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "VmHWM") {
+				fmt.Println("process peak RSS (server and client together):", strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")))
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,671 @@
+package expertpool
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"ggzy/audit"
+	"ggzy/clock"
+	"ggzy/db"
+	"ggzy/problem"
+)
+
+// Draw statuses.
+const (
+	DrawPrepared  = "prepared"  // pool hashed and secret committed; waiting for the witnesses
+	DrawDrawn     = "drawn"     // members selected; names confidential
+	DrawPublished = "published" // result fixed and published
+	DrawCancelled = "cancelled"
+)
+
+// DrawStatusNames are the Chinese names of draw statuses.
+var DrawStatusNames = map[string]string{DrawPrepared: "待抽取", DrawDrawn: "已抽取", DrawPublished: "已公布", DrawCancelled: "已取消"}
+
+// Member states.
+const (
+	MemberNotified  = "notified"  // invited, reply awaited
+	MemberConfirmed = "confirmed" // will attend
+	MemberDeclined  = "declined"
+	MemberExpired   = "expired" // no answer by the deadline
+	MemberStandby   = "standby" // a backup not (yet) called
+)
+
+// MemberStateNames are the Chinese names of member states.
+var MemberStateNames = map[string]string{MemberNotified: "已通知待答复", MemberConfirmed: "已确认参加", MemberDeclined: "已拒绝",
+	MemberExpired: "逾期未答复", MemberStandby: "候补"}
+
+// Trade kinds a draw serves.
+const (
+	KindEngineering = "engineering"
+	KindProcurement = "procurement"
+)
+
+// Region rules.
+const (
+	RegionAny     = "any"
+	RegionLocal   = "local"   // experts of the region only
+	RegionOutside = "outside" // experts from outside the region (异地抽取)
+)
+
+// bigBudgetFen is ¥10,000,000: procurement committees at or above it have
+// at least 7 members (87号令 47).
+const bigBudgetFen = 10_000_000 * 100
+
+// Quota asks for experts of one specialty.
+type Quota struct {
+	Specialty string `json:"specialty"`
+	Count     int    `json:"count"`
+	Backups   int    `json:"backups"`
+}
+
+// DrawRequest asks for a committee for one lot. The project, lot and
+// organisations are the trading area's ids; the draw keeps them as given.
+type DrawRequest struct {
+	ProjectID        int64
+	LotID            int64
+	TendererOrgID    int64
+	AgencyOrgID      int64   // 0 when the tenderer tenders itself
+	SupervisingOrgID int64   // the project's supervising department, 0 if none
+	AvoidOrgIDs      []int64 // further organisations to avoid (known bidders, related parties)
+	TradeKind        string
+	Method           string // procurement: "negotiation", "consultation", "inquiry" form panels of ≥ 3
+	BudgetFen        int64
+	SessionStart     time.Time
+	SessionEnd       time.Time
+	Place            string
+	TendererReps     int
+	Region           string
+	RegionRule       string
+	Quotas           []Quota
+
+	parent   int64 // the draw a supplementary draw replaces members of
+	autoRun  bool
+	sources  []string
+	checkOff bool // a supplementary draw does not re-check the composition
+}
+
+var panelMethods = map[string]bool{"negotiation": true, "consultation": true, "inquiry": true}
+
+// maxAvoid bounds the organisations a request may name.
+const maxAvoid = 500
+
+func (r *DrawRequest) validate(specs Specialties, now time.Time) error {
+	var f problem.Fields
+	if r.ProjectID <= 0 {
+		f.Add("project_id", "required", "请指定项目")
+	}
+	if r.LotID <= 0 {
+		f.Add("lot_id", "required", "请指定标段（包）")
+	}
+	if r.TendererOrgID <= 0 {
+		f.Add("tenderer_org_id", "required", "请指定招标人（采购人）")
+	}
+	if r.AgencyOrgID < 0 || r.SupervisingOrgID < 0 {
+		f.Add("agency_org_id", "invalid", "单位编号无效")
+	}
+	if len(r.AvoidOrgIDs) > maxAvoid {
+		f.Add("avoid_org_ids", "too_many", fmt.Sprintf("回避单位最多%d个", maxAvoid))
+	}
+	for _, id := range r.AvoidOrgIDs {
+		if id <= 0 {
+			f.Add("avoid_org_ids", "invalid", "回避单位编号无效")
+			break
+		}
+	}
+	switch r.TradeKind {
+	case KindEngineering:
+		if r.Method != "" {
+			f.Add("method", "method_invalid", "工程建设项目无需填写采购方式")
+		}
+	case KindProcurement:
+		if r.Method != "" && !panelMethods[r.Method] {
+			f.Add("method", "method_invalid", "采购方式应为空（招标）或 negotiation、consultation、inquiry")
+		}
+	default:
+		f.Add("trade_kind", "kind_invalid", "项目类型应为工程建设（engineering）或政府采购（procurement）")
+	}
+	if r.BudgetFen < 0 {
+		f.Add("budget_fen", "budget_invalid", "预算金额不能为负数")
+	}
+	switch {
+	case r.SessionStart.IsZero():
+		f.Add("session_start", "time_invalid", "请填写评标开始时间")
+	case !r.SessionStart.After(now):
+		f.Add("session_start", "time_past", "评标开始时间应晚于现在")
+	}
+	if r.SessionEnd.IsZero() || !r.SessionEnd.After(r.SessionStart) {
+		f.Add("session_end", "time_order", "评标结束时间应晚于开始时间")
+	} else if r.SessionEnd.Sub(r.SessionStart) > 7*24*time.Hour {
+		f.Add("session_end", "session_too_long", "评标时段不超过7天")
+	}
+	if utf8.RuneCountInString(r.Place) > 200 {
+		f.Add("place", "too_long", "地点不超过200字")
+	}
+	if r.TendererReps < 0 {
+		f.Add("tenderer_reps", "invalid", "招标人代表人数不能为负数")
+	}
+	if r.RegionRule == "" {
+		r.RegionRule = RegionAny
+	}
+	switch r.RegionRule {
+	case RegionAny:
+	case RegionLocal, RegionOutside:
+		if !validRegion(r.Region) {
+			f.Add("region", "region_invalid", "本地或异地抽取须填写6位行政区划代码")
+		}
+	default:
+		f.Add("region_rule", "region_rule_invalid", "地区规则应为 any、local 或 outside")
+	}
+	if len(r.Quotas) == 0 {
+		f.Add("quotas", "quota_required", "请至少填写一个专业的抽取人数")
+	}
+	if len(r.Quotas) > 10 {
+		f.Add("quotas", "too_many", "最多10个专业")
+	}
+	seen := map[string]bool{}
+	experts := 0
+	for i, q := range r.Quotas {
+		field := "quotas[" + strconv.Itoa(i) + "]"
+		sp, ok := specs.Find(q.Specialty)
+		switch {
+		case !ok:
+			f.Add(field+".specialty", "specialty_unknown", fmt.Sprintf("评标专业“%s”不在分类中", q.Specialty))
+		case seen[sp.Code]:
+			f.Add(field+".specialty", "specialty_repeated", fmt.Sprintf("专业“%s”重复", sp.Name))
+		}
+		seen[q.Specialty] = true
+		if q.Count < 1 || q.Count > 50 {
+			f.Add(field+".count", "count_invalid", "抽取人数应为1至50")
+		}
+		if q.Backups < 0 || q.Backups > 50 {
+			f.Add(field+".backups", "backups_invalid", "候补人数应为0至50")
+		}
+		experts += q.Count
+	}
+	if f.Empty() && !r.checkOff {
+		checkComposition(&f, r, experts)
+	}
+	return f.Err()
+}
+
+// checkComposition applies 招标投标法 37 / 实施条例 46 and 87号令 47.
+func checkComposition(f *problem.Fields, r *DrawRequest, experts int) {
+	size := experts + r.TendererReps
+	minSize := 5
+	if r.TradeKind == KindProcurement && panelMethods[r.Method] {
+		minSize = 3
+	}
+	if r.TradeKind == KindProcurement && r.BudgetFen >= bigBudgetFen && !panelMethods[r.Method] {
+		minSize = 7
+	}
+	if size < minSize {
+		msg := fmt.Sprintf("评标委员会共%d人，应不少于%d人", size, minSize)
+		if minSize == 7 {
+			msg += "（采购预算1000万元以上）"
+		}
+		f.Add("quotas", "committee_too_small", msg)
+	}
+	if size%2 == 0 {
+		f.Add("quotas", "committee_even", fmt.Sprintf("评标委员会共%d人，应为单数", size))
+	}
+	if experts*3 < size*2 {
+		f.Add("tenderer_reps", "experts_below_two_thirds", fmt.Sprintf("专家%d人，不足委员会%d人的三分之二", experts, size))
+	}
+}
+
+// Draw is a draw as stored.
+type Draw struct {
+	ID               int64          `db:"id" json:"id"`
+	ProjectID        int64          `db:"project_id" json:"project_id"`
+	LotID            int64          `db:"lot_id" json:"lot_id"`
+	Seq              int            `db:"seq" json:"seq"`
+	ParentDrawID     sql.NullInt64  `db:"parent_draw_id" json:"-"`
+	TendererOrgID    int64          `db:"tenderer_org_id" json:"tenderer_org_id"`
+	AgencyOrgID      sql.NullInt64  `db:"agency_org_id" json:"-"`
+	SupervisingOrgID sql.NullInt64  `db:"supervising_org_id" json:"-"`
+	TradeKind        string         `db:"trade_kind" json:"trade_kind"`
+	Method           string         `db:"method" json:"method,omitempty"`
+	BudgetFen        int64          `db:"budget_fen" json:"budget_fen"`
+	SessionStart     time.Time      `db:"session_starts_at" json:"session_start"`
+	SessionEnd       time.Time      `db:"session_ends_at" json:"session_end"`
+	Place            string         `db:"place" json:"place"`
+	CommitteeSize    int            `db:"committee_size" json:"committee_size"`
+	Params           string         `db:"params" json:"-"`
+	PoolHash         string         `db:"pool_hash" json:"pool_hash"`
+	PoolSize         int            `db:"pool_size" json:"pool_size"`
+	ExcludedCount    int            `db:"excluded_count" json:"excluded_count"`
+	Commitment       string         `db:"secret_commitment" json:"secret_commitment"`
+	SecretSealed     []byte         `db:"secret_sealed" json:"-"`
+	SecretRevealed   sql.NullString `db:"secret_revealed" json:"-"`
+	SourcesJSON      sql.NullString `db:"sources" json:"-"`
+	KeyText          sql.NullString `db:"key_text" json:"-"`
+	ResultJSON       sql.NullString `db:"result" json:"-"`
+	Status           string         `db:"status" json:"status"`
+	AutoRun          bool           `db:"auto_run" json:"auto_run"`
+	CreatedBy        sql.NullInt64  `db:"created_by" json:"-"`
+	DrawnBy          sql.NullInt64  `db:"drawn_by" json:"-"`
+	CreatedAt        time.Time      `db:"created_at" json:"created_at"`
+	DrawnAt          sql.NullTime   `db:"drawn_at" json:"-"`
+	PublishedAt      sql.NullTime   `db:"published_at" json:"-"`
+}
+
+// Witnesses returns the witness sources (all sources but the revealed
+// secret, which is the last).
+func (d *Draw) Sources() []string {
+	var s []string
+	if d.SourcesJSON.Valid {
+		_ = json.Unmarshal([]byte(d.SourcesJSON.String), &s)
+	}
+	return s
+}
+
+const selectDraw = `SELECT id, project_id, lot_id, seq, parent_draw_id, tenderer_org_id, agency_org_id, supervising_org_id, trade_kind,
+  method, budget_fen, session_starts_at, session_ends_at, place, committee_size, params, pool_hash, pool_size, excluded_count,
+  secret_commitment, secret_sealed, secret_revealed, sources, key_text, result, status, auto_run, created_by, drawn_by,
+  created_at, drawn_at, published_at FROM expert_draws`
+
+func loadDraw(ctx context.Context, q sqlx.QueryerContext, id int64, lock bool) (*Draw, error) {
+	var d Draw
+	query := selectDraw + ` WHERE id = ?`
+	if lock {
+		query += ` FOR UPDATE`
+	}
+	err := sqlx.GetContext(ctx, q, &d, query, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, problem.New(problem.NotFound, "draw_not_found", "抽取记录不存在")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read draw %d: %w", id, err)
+	}
+	return &d, nil
+}
+
+// PrepareResult is what staff and witnesses see before the draw.
+type PrepareResult struct {
+	DrawID     int64
+	PoolHash   string
+	Commitment string
+	PoolSize   int
+	Excluded   int
+}
+
+// Prepare builds the eligible pool after every avoidance rule, records each
+// exclusion with its reason, archives the pool document and its SHA-256,
+// and commits to a fresh server secret — all before any witness enters a
+// number. A quota the eligible pool cannot fill is refused here, naming the
+// specialty and the shortfall, and nothing is written. Only one draw of a
+// lot can be open: a second request for the same lot, even at the same
+// moment, gets draw_exists.
+func (s *Service) Prepare(ctx context.Context, req DrawRequest) (*PrepareResult, error) {
+	now := s.Clock.Now()
+	specs, err := loadSpecialties(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.validate(specs, now); err != nil {
+		return nil, err
+	}
+	var res *PrepareResult
+	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		var err error
+		res, err = s.prepareTx(ctx, tx, &req, specs, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, specs Specialties, now time.Time) (*PrepareResult, error) {
+	st, err := LoadSettings(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	// The lot's draws, locked: the first of two concurrent requests wins.
+	var seqs []struct {
+		ID     int64  `db:"id"`
+		Seq    int    `db:"seq"`
+		Status string `db:"status"`
+	}
+	if err := tx.SelectContext(ctx, &seqs, `SELECT id, seq, status FROM expert_draws WHERE lot_id = ? ORDER BY seq FOR UPDATE`, req.LotID); err != nil {
+		return nil, fmt.Errorf("lock draws of lot %d: %w", req.LotID, err)
+	}
+	seq := 1
+	for _, d := range seqs {
+		if req.parent == 0 && d.Status != DrawCancelled {
+			return nil, drawExists(d.ID)
+		}
+		seq = d.Seq + 1
+	}
+	doc, err := buildPool(ctx, tx, req, specs, st, now)
+	if err != nil {
+		return nil, err
+	}
+	if short := Shortfalls(doc.Groups); len(short) > 0 {
+		var f problem.Fields
+		for _, sh := range short {
+			f.Add(fmt.Sprintf("quotas[%d]", sh.Group-1), "quota_exceeds_pool",
+				fmt.Sprintf("%s：需要%d人（含候补），符合条件的仅%d人，缺%d人", specs.Label(sh.Specialty), sh.Need, sh.Available, sh.Need-sh.Available))
+		}
+		p := f.Err().(*problem.Error)
+		p.Code = "quota_exceeds_pool"
+		p.Message = "符合条件的专家不足，未进行抽取：" + p.Fields[0].Message
+		if len(p.Fields) > 1 {
+			p.Message += fmt.Sprintf("（另有%d个专业不足）", len(p.Fields)-1)
+		}
+		return nil, p
+	}
+	secret, err := newSecret()
+	if err != nil {
+		return nil, err
+	}
+	doc.Commitment = Hash([]byte(secret))
+	if s.Vault == nil {
+		return nil, errors.New("expertpool: no vault configured")
+	}
+	sealed, err := s.Vault.Seal(purposeSecret, doc.Commitment, []byte(secret))
+	if err != nil {
+		return nil, fmt.Errorf("seal draw secret: %w", err)
+	}
+	body := doc.Bytes()
+	poolHash := Hash(body)
+	poolSize := 0
+	for _, g := range doc.Groups {
+		poolSize += len(g.Pool)
+	}
+	params, _ := json.Marshal(map[string]any{"avoid_org_ids": req.AvoidOrgIDs, "region": req.Region, "region_rule": req.RegionRule,
+		"tenderer_reps": req.TendererReps, "quotas": req.Quotas})
+	actor := audit.ActorFrom(ctx)
+	committee := req.TendererReps
+	for _, q := range req.Quotas {
+		committee += q.Count
+	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO expert_draws (project_id, lot_id, seq, parent_draw_id, tenderer_org_id, agency_org_id,
+		supervising_org_id, trade_kind, method, budget_fen, session_starts_at, session_ends_at, place, committee_size, params, pool_hash,
+		pool_size, excluded_count, secret_commitment, secret_sealed, status, auto_run, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'prepared', ?, ?, ?)`,
+		req.ProjectID, req.LotID, seq, nullInt(req.parent), req.TendererOrgID, nullInt(req.AgencyOrgID), nullInt(req.SupervisingOrgID),
+		req.TradeKind, req.Method, req.BudgetFen, req.SessionStart.UTC(), req.SessionEnd.UTC(), strings.TrimSpace(req.Place), committee,
+		string(params), poolHash, poolSize, len(doc.Exclusions), doc.Commitment, sealed, req.autoRun, nullInt(actor.UserID), now)
+	if db.IsDuplicate(err) {
+		return nil, drawExists(0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("insert draw: %w", err)
+	}
+	id, err := r.LastInsertId()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO expert_draw_pools (draw_id, document) VALUES (?, ?)`, id, body); err != nil {
+		return nil, fmt.Errorf("archive pool of draw %d: %w", id, err)
+	}
+	doc.hash = poolHash
+	s.cacheDocument(id, doc)
+	if err := audit.Record(ctx, tx, now, audit.Event{Action: "expertdraw.prepare", ObjectType: "expert_draw", ObjectID: fmt.Sprint(id),
+		ProjectID: req.ProjectID, Summary: map[string]any{"lot_id": req.LotID, "seq": seq, "pool_hash": poolHash,
+			"secret_commitment": doc.Commitment, "pool_size": poolSize, "excluded": len(doc.Exclusions), "supplementary_of": req.parent}}); err != nil {
+		return nil, err
+	}
+	return &PrepareResult{DrawID: id, PoolHash: poolHash, Commitment: doc.Commitment, PoolSize: poolSize, Excluded: len(doc.Exclusions)}, nil
+}
+
+func drawExists(id int64) error {
+	msg := "该标段已有专家抽取记录，不能重复抽取"
+	if id > 0 {
+		msg += fmt.Sprintf("（抽取记录 %d）", id)
+	}
+	return problem.New(problem.Conflict, "draw_exists", msg)
+}
+
+func newSecret() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	// "S" keeps the secret a text source even when every hex digit is a
+	// digit (KeyFromStrings would read it as a number otherwise).
+	return "S" + strings.ToUpper(hex.EncodeToString(b)), nil
+}
+
+// buildPool applies the eligibility and avoidance rules and returns the
+// pool document (without the commitment).
+func buildPool(ctx context.Context, q sqlx.QueryerContext, req *DrawRequest, specs Specialties, st Settings, now time.Time) (*Document, error) {
+	sessDay := clock.Shanghai
+	sd := req.SessionStart.In(sessDay)
+	day := time.Date(sd.Year(), sd.Month(), sd.Day(), 0, 0, 0, 0, time.UTC)
+	ageCut := day.AddDate(-(st.AgeLimit + 1), 0, 0) // born on or before: older than the limit
+	empCut := day.AddDate(-st.EmploymentYears, 0, 0)
+
+	// Candidates: active experts holding a covered specialty, within the
+	// region rule, read in one range scan of expert_specialty_links.
+	codeGroups := map[string][]int{}
+	var codes []any
+	for i, qt := range req.Quotas {
+		for _, c := range specs.Covered(qt.Specialty) {
+			if len(codeGroups[c]) == 0 {
+				codes = append(codes, c)
+			}
+			codeGroups[c] = append(codeGroups[c], i)
+		}
+	}
+	query := `SELECT expert_id, specialty_code, birth_date <= ?, senior_title, years_in_field, COALESCE(employer_org_id, 0)
+		FROM expert_specialty_links WHERE specialty_code IN (?) AND status = 'active'`
+	args := []any{ageCut, codes}
+	switch req.RegionRule {
+	case RegionLocal:
+		query += ` AND region = ?`
+		args = append(args, req.Region)
+	case RegionOutside:
+		query += ` AND region <> ?`
+		args = append(args, req.Region)
+	}
+	query, args, err := sqlx.In(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read candidates: %w", err)
+	}
+	type cand struct {
+		reasons []string
+	}
+	groupsOf := make([][]int64, len(req.Quotas))
+	cands := map[int64]*cand{}
+	tender, agency, superv := req.TendererOrgID, req.AgencyOrgID, req.SupervisingOrgID
+	avoid := map[int64]bool{}
+	for _, id := range req.AvoidOrgIDs {
+		avoid[id] = true
+	}
+	// Tens of thousands of rows: scan raw bytes and parse them in place.
+	var rawID, rawCode, rawOld, rawSenior, rawYears, rawEmp sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&rawID, &rawCode, &rawOld, &rawSenior, &rawYears, &rawEmp); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		id, emp := atoi(rawID), atoi(rawEmp)
+		old, senior, years := atoi(rawOld) != 0, atoi(rawSenior) != 0, int(atoi(rawYears))
+		code := string(rawCode)
+		for _, g := range codeGroups[code] {
+			groupsOf[g] = append(groupsOf[g], id)
+		}
+		if _, seen := cands[id]; seen {
+			continue
+		}
+		c := &cand{}
+		if st.RequireSenior && !senior {
+			c.reasons = append(c.reasons, "not_senior")
+		}
+		if years < st.MinYears {
+			c.reasons = append(c.reasons, "years_short")
+		}
+		if old {
+			c.reasons = append(c.reasons, "over_age")
+		}
+		switch {
+		case emp == 0:
+		case emp == tender:
+			c.reasons = append(c.reasons, "employer_tenderer:"+strconv.FormatInt(emp, 10))
+		case emp == agency:
+			c.reasons = append(c.reasons, "employer_agency:"+strconv.FormatInt(emp, 10))
+		case emp == superv:
+			c.reasons = append(c.reasons, "supervising_staff:"+strconv.FormatInt(emp, 10))
+		case avoid[emp]:
+			c.reasons = append(c.reasons, "employer_avoided:"+strconv.FormatInt(emp, 10))
+		}
+		cands[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read candidates: %w", err)
+	}
+	rows.Close()
+
+	// Each further rule is one query over the few rows it concerns, kept
+	// only for candidates.
+	mark := func(reason, query string, args ...any) error {
+		query, args, err := sqlx.In(query, args...)
+		if err != nil {
+			return err
+		}
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("avoidance %s: %w", reason, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, org int64
+			if err := rows.Scan(&id, &org); err != nil {
+				return err
+			}
+			if c, ok := cands[id]; ok {
+				r := reason
+				if org != 0 {
+					r += ":" + strconv.FormatInt(org, 10)
+				}
+				if !slices.Contains(c.reasons, r) {
+					c.reasons = append(c.reasons, r)
+				}
+			}
+		}
+		return rows.Err()
+	}
+	related := []any{tender}
+	if agency != 0 {
+		related = append(related, agency)
+	}
+	for _, id := range req.AvoidOrgIDs {
+		related = append(related, id)
+	}
+	if err := mark("employed_recently", `SELECT expert_id, org_id FROM expert_employments WHERE org_id IN (?) AND (ended_on IS NULL OR ended_on >= ?)`,
+		related, empCut); err != nil {
+		return nil, err
+	}
+	if err := mark("declared_relative", `SELECT expert_id, org_id FROM expert_declarations WHERE kind = 'relative' AND org_id IN (?)`, related); err != nil {
+		return nil, err
+	}
+	if err := mark("declared_interest", `SELECT expert_id, org_id FROM expert_declarations WHERE kind = 'interest' AND org_id IN (?)`, related); err != nil {
+		return nil, err
+	}
+	if err := mark("penalised", `SELECT DISTINCT expert_id, 0 FROM expert_penalties WHERE decided_on <= ? AND (until_on IS NULL OR until_on >= ?)`, day, day); err != nil {
+		return nil, err
+	}
+	if err := mark("on_leave", `SELECT DISTINCT expert_id, 0 FROM expert_leaves WHERE ends_at > ? AND starts_at < ?`, req.SessionStart.UTC(), req.SessionEnd.UTC()); err != nil {
+		return nil, err
+	}
+	if err := mark("booked", `SELECT DISTINCT m.expert_id, 0 FROM expert_draws d JOIN expert_draw_members m ON m.draw_id = d.id
+		WHERE d.session_starts_at < ? AND d.session_ends_at > ? AND d.status IN ('drawn', 'published') AND m.state IN ('notified', 'confirmed')
+		AND d.lot_id <> ?`, req.SessionEnd.UTC(), req.SessionStart.UTC(), req.LotID); err != nil {
+		return nil, err
+	}
+	if st.FreqLimit > 0 && st.FreqDays > 0 {
+		if err := mark("too_frequent", `SELECT m.expert_id, 0 FROM expert_draws d JOIN expert_draw_members m ON m.draw_id = d.id
+			WHERE d.tenderer_org_id = ? AND d.drawn_at >= ? AND m.state IN ('notified', 'confirmed') AND d.lot_id <> ?
+			GROUP BY m.expert_id HAVING COUNT(*) >= ?`, tender, now.AddDate(0, 0, -st.FreqDays), req.LotID, st.FreqLimit); err != nil {
+			return nil, err
+		}
+	}
+	if err := mark("already_drawn", `SELECT DISTINCT m.expert_id, 0 FROM expert_draws d JOIN expert_draw_members m ON m.draw_id = d.id WHERE d.lot_id = ?`, req.LotID); err != nil {
+		return nil, err
+	}
+
+	doc := &Document{Header: drawHeader(req, st)}
+	for i, qt := range req.Quotas {
+		ids := groupsOf[i]
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		pool := ids[:0]
+		for _, id := range ids {
+			if len(cands[id].reasons) == 0 {
+				pool = append(pool, id)
+			}
+		}
+		doc.Groups = append(doc.Groups, PoolGroup{No: i + 1, Specialty: qt.Specialty, Primaries: qt.Count, Backups: qt.Backups, Pool: pool})
+	}
+	for id, c := range cands {
+		if len(c.reasons) > 0 {
+			doc.Exclusions = append(doc.Exclusions, Exclusion{ExpertID: id, Reasons: c.reasons})
+		}
+	}
+	slices.SortFunc(doc.Exclusions, func(a, b Exclusion) int { return int(a.ExpertID - b.ExpertID) })
+	return doc, nil
+}
+
+// atoi reads a non-negative decimal integer column (0 for NULL or junk).
+func atoi(b []byte) int64 {
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return n
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}
+
+func drawHeader(r *DrawRequest, st Settings) []string {
+	ids := func(xs []int64) string {
+		s := make([]string, len(xs))
+		for i, x := range xs {
+			s[i] = strconv.FormatInt(x, 10)
+		}
+		return strings.Join(s, ",")
+	}
+	b := func(v bool) int {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	return []string{
+		fmt.Sprintf("project %d", r.ProjectID),
+		fmt.Sprintf("lot %d", r.LotID),
+		fmt.Sprintf("supplementary_of %d", r.parent),
+		fmt.Sprintf("tenderer %d", r.TendererOrgID),
+		fmt.Sprintf("agency %d", r.AgencyOrgID),
+		fmt.Sprintf("supervising %d", r.SupervisingOrgID),
+		"avoid " + ids(r.AvoidOrgIDs),
+		"kind " + r.TradeKind + " " + r.Method,
+		fmt.Sprintf("budget_fen %d", r.BudgetFen),
+		"session " + r.SessionStart.UTC().Format(time.RFC3339) + " " + r.SessionEnd.UTC().Format(time.RFC3339),
+		"region " + r.RegionRule + " " + r.Region,
+		fmt.Sprintf("tenderer_reps %d", r.TendererReps),
+		fmt.Sprintf("settings age_limit=%d min_years=%d require_senior=%d employment_years=%d freq_limit=%d freq_days=%d",
+			st.AgeLimit, st.MinYears, b(st.RequireSenior), st.EmploymentYears, st.FreqLimit, st.FreqDays),
+		"order members of each pool ascending by expert id; key = sources then the group's specialty code (RFC 3797)",
+	}
+}

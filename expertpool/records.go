@@ -1,0 +1,361 @@
+package expertpool
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"ggzy/audit"
+	"ggzy/clock"
+	"ggzy/db"
+	"ggzy/idcode"
+	"ggzy/problem"
+)
+
+// LeaveInput is a leave period as typed, in Shanghai time: "2006-01-02
+// 15:04" or a date (a start date means 00:00, an end date the end of that
+// day).
+type LeaveInput struct {
+	Start  string
+	End    string
+	Reason string
+}
+
+// ParseLocal reads a Shanghai date-time or date; end selects the end of the
+// day for a bare date.
+func ParseLocal(s string, end bool) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", time.RFC3339} {
+		if t, err := time.ParseInLocation(layout, s, clock.Shanghai); err == nil {
+			return t.UTC(), true
+		}
+	}
+	if d, ok := ParseDate(s); ok {
+		t := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, clock.Shanghai)
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t.UTC(), true
+	}
+	return time.Time{}, false
+}
+
+func (in LeaveInput) validate(now time.Time) (start, end time.Time, reason string, err error) {
+	var f problem.Fields
+	start, ok1 := ParseLocal(in.Start, false)
+	if !ok1 {
+		f.Add("start", "time_invalid", "开始时间不是有效时间（格式 2006-01-02 15:04）")
+	}
+	end, ok2 := ParseLocal(in.End, true)
+	if !ok2 {
+		f.Add("end", "time_invalid", "结束时间不是有效时间（格式 2006-01-02 15:04）")
+	}
+	if ok1 && ok2 && !end.After(start) {
+		f.Add("end", "time_order", "结束时间应晚于开始时间")
+	}
+	if ok2 && !end.After(now) {
+		f.Add("end", "time_past", "结束时间已过")
+	}
+	if ok1 && ok2 && end.Sub(start) > 366*24*time.Hour {
+		f.Add("end", "leave_too_long", "一次请假不超过一年，长期不能参加评标请申请暂停")
+	}
+	reason = strings.TrimSpace(in.Reason)
+	if utf8.RuneCountInString(reason) > 200 {
+		f.Add("reason", "too_long", "事由不超过200个字")
+	}
+	return start, end, reason, f.Err()
+}
+
+// AddLeave records a leave period for an expert (staff).
+func (s *Service) AddLeave(ctx context.Context, expertID int64, in LeaveInput) (int64, error) {
+	return s.addLeave(ctx, expertID, in, false)
+}
+
+// lastHour is how close to a session an expert who has been invited may no
+// longer take leave himself (staff still can).
+const lastHour = time.Hour
+
+func (s *Service) addLeave(ctx context.Context, expertID int64, in LeaveInput, self bool) (int64, error) {
+	now := s.Clock.Now()
+	start, end, reason, err := in.validate(now)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		if _, err := loadExpert(ctx, tx, expertID, true); err != nil {
+			return err
+		}
+		if self {
+			var n int
+			err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM expert_draw_members m JOIN expert_draws d ON d.id = m.draw_id
+				WHERE m.expert_id = ? AND m.state IN ('notified', 'confirmed') AND d.session_starts_at < ? AND d.session_ends_at > ?
+				AND d.session_starts_at <= ?`, expertID, end, start, now.Add(lastHour))
+			if err != nil {
+				return fmt.Errorf("check sessions: %w", err)
+			}
+			if n > 0 {
+				return problem.New(problem.Conflict, "leave_last_hour", "评标开始前一小时内不能自行请假，请联系交易中心")
+			}
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO expert_leaves (expert_id, starts_at, ends_at, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
+			expertID, start, end, reason, now)
+		if err != nil {
+			return fmt.Errorf("insert leave: %w", err)
+		}
+		id, _ = res.LastInsertId()
+		return audit.Record(ctx, tx, now, audit.Event{Action: "expert.leave", ObjectType: "expert", ObjectID: fmt.Sprint(expertID),
+			Summary: map[string]any{"starts_at": start, "ends_at": end, "self": self}})
+	})
+	return id, err
+}
+
+// PenaltyInput is a sanction decided against an expert.
+type PenaltyInput struct {
+	DecidedOn string
+	UntilOn   string // empty: for good
+	Reason    string
+}
+
+// AddPenalty records a penalty (staff).
+func (s *Service) AddPenalty(ctx context.Context, expertID int64, in PenaltyInput) (int64, error) {
+	var f problem.Fields
+	decided, ok := ParseDate(in.DecidedOn)
+	if !ok {
+		f.Add("decided_on", "date_invalid", "处理日期不是有效日期")
+	} else if decided.After(today(s.Clock)) {
+		f.Add("decided_on", "date_future", "处理日期晚于今天")
+	}
+	var until sql.NullTime
+	if strings.TrimSpace(in.UntilOn) != "" {
+		u, ok2 := ParseDate(in.UntilOn)
+		switch {
+		case !ok2:
+			f.Add("until_on", "date_invalid", "截止日期不是有效日期")
+		case ok && u.Before(decided):
+			f.Add("until_on", "date_order", "截止日期早于处理日期")
+		default:
+			until = sql.NullTime{Time: u, Valid: true}
+		}
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 500 {
+		f.Add("reason", "reason_required", "请写明处理事由（不超过500字）")
+	}
+	if err := f.Err(); err != nil {
+		return 0, err
+	}
+	now := s.Clock.Now()
+	var id int64
+	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		if _, err := loadExpert(ctx, tx, expertID, true); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO expert_penalties (expert_id, decided_on, until_on, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
+			expertID, decided, until, reason, now)
+		if err != nil {
+			return fmt.Errorf("insert penalty: %w", err)
+		}
+		id, _ = res.LastInsertId()
+		return audit.Record(ctx, tx, now, audit.Event{Action: "expert.penalty", ObjectType: "expert", ObjectID: fmt.Sprint(expertID),
+			Summary: map[string]any{"decided_on": decided.Format("2006-01-02"), "until": until.Time.Format("2006-01-02")}})
+	})
+	return id, err
+}
+
+// DeclarationInput declares a near relative at, or an interest in, an
+// organisation.
+type DeclarationInput struct {
+	Kind    string
+	OrgID   int64
+	OrgName string
+	Detail  string
+}
+
+// AddDeclaration records a declaration (staff).
+func (s *Service) AddDeclaration(ctx context.Context, expertID int64, in DeclarationInput) (int64, error) {
+	var f problem.Fields
+	if in.Kind != DeclRelative && in.Kind != DeclInterest {
+		f.Add("kind", "kind_invalid", "类型应为近亲属（relative）或利害关系（interest）")
+	}
+	in.OrgName = strings.TrimSpace(in.OrgName)
+	if in.OrgName == "" && in.OrgID == 0 {
+		f.Add("org_name", "org_required", "请填写相关单位")
+	}
+	in.Detail = strings.TrimSpace(in.Detail)
+	if utf8.RuneCountInString(in.Detail) > 500 {
+		f.Add("detail", "too_long", "说明不超过500字")
+	}
+	if in.OrgID != 0 {
+		var name string
+		err := s.DB.GetContext(ctx, &name, `SELECT name FROM organisations WHERE id = ?`, in.OrgID)
+		if errors.Is(err, sql.ErrNoRows) {
+			f.Add("org_id", "org_not_found", "相关单位不存在")
+		} else if err != nil {
+			return 0, err
+		} else if in.OrgName == "" {
+			in.OrgName = name
+		}
+	}
+	if err := f.Err(); err != nil {
+		return 0, err
+	}
+	now := s.Clock.Now()
+	var id int64
+	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		if _, err := loadExpert(ctx, tx, expertID, true); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO expert_declarations (expert_id, kind, org_id, org_name, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			expertID, in.Kind, nullInt(in.OrgID), in.OrgName, in.Detail, now)
+		if err != nil {
+			return fmt.Errorf("insert declaration: %w", err)
+		}
+		id, _ = res.LastInsertId()
+		return audit.Record(ctx, tx, now, audit.Event{Action: "expert.declaration", ObjectType: "expert", ObjectID: fmt.Sprint(expertID),
+			Summary: map[string]any{"kind": in.Kind, "org_id": in.OrgID}})
+	})
+	return id, err
+}
+
+// AddEmployment adds an entry to the employment history (staff).
+func (s *Service) AddEmployment(ctx context.Context, expertID int64, in EmploymentInput) (int64, error) {
+	var f problem.Fields
+	e := cleanEmployment{orgID: in.OrgID, orgName: strings.TrimSpace(in.OrgName)}
+	if e.orgName == "" && e.orgID == 0 {
+		f.Add("org_name", "employer_required", "请填写任职单位")
+	}
+	start, ok := ParseDate(in.StartedOn)
+	if !ok {
+		f.Add("started_on", "date_invalid", "起始日期不是有效日期")
+	} else if start.After(today(s.Clock)) {
+		f.Add("started_on", "date_future", "起始日期晚于今天")
+	}
+	e.start = start
+	if strings.TrimSpace(in.EndedOn) != "" {
+		end, ok2 := ParseDate(in.EndedOn)
+		switch {
+		case !ok2:
+			f.Add("ended_on", "date_invalid", "结束日期不是有效日期")
+		case ok && end.Before(start):
+			f.Add("ended_on", "date_order", "结束日期早于起始日期")
+		default:
+			e.end = sql.NullTime{Time: end, Valid: true}
+		}
+	}
+	if err := f.Err(); err != nil {
+		return 0, err
+	}
+	now := s.Clock.Now()
+	var id int64
+	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		if _, err := loadExpert(ctx, tx, expertID, true); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO expert_employments (expert_id, org_id, org_name, started_on, ended_on) VALUES (?, ?, ?, ?, ?)`,
+			expertID, nullInt(e.orgID), e.orgName, e.start, e.end)
+		if err != nil {
+			if db.IsForeignKey(err) {
+				return problem.InvalidField("org_id", "org_not_found", "任职单位不存在")
+			}
+			return fmt.Errorf("insert employment: %w", err)
+		}
+		id, _ = res.LastInsertId()
+		return audit.Record(ctx, tx, now, audit.Event{Action: "expert.employment", ObjectType: "expert", ObjectID: fmt.Sprint(expertID),
+			Summary: map[string]any{"org_id": e.orgID}})
+	})
+	return id, err
+}
+
+// MyExpertID returns the expert record of the logged-in expert.
+func (s *Service) MyExpertID(ctx context.Context) (int64, error) {
+	a := audit.ActorFrom(ctx)
+	var id int64
+	err := s.DB.GetContext(ctx, &id, `SELECT id FROM experts WHERE user_id = ?`, a.UserID)
+	if errors.Is(err, sql.ErrNoRows) || a.UserID == 0 {
+		return 0, problem.New(problem.NotFound, "expert_profile_missing", "您的账号尚未登记为评标专家，请联系交易中心")
+	}
+	return id, err
+}
+
+// MyProfile returns the logged-in expert's own record.
+func (s *Service) MyProfile(ctx context.Context) (*Expert, error) {
+	id, err := s.MyExpertID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Expert(ctx, id)
+}
+
+// ProfileInput is what experts may change themselves; qualifications
+// (specialties, title level, status) stay with staff.
+type ProfileInput struct {
+	Phone         string
+	Title         string
+	EmployerName  string
+	EmployerOrgID int64
+}
+
+// UpdateMyProfile lets an expert update his phone, title and employer.
+func (s *Service) UpdateMyProfile(ctx context.Context, in ProfileInput) error {
+	id, err := s.MyExpertID(ctx)
+	if err != nil {
+		return err
+	}
+	var f problem.Fields
+	phone := idcode.NormalizeMobile(in.Phone)
+	if err := idcode.ValidateMobile(phone); err != nil {
+		f.AddErr("phone", err)
+	}
+	title := strings.TrimSpace(in.Title)
+	if title == "" || utf8.RuneCountInString(title) > 64 {
+		f.Add("title", "title_invalid", "请填写职称（不超过64个字）")
+	}
+	emp := strings.TrimSpace(in.EmployerName)
+	if emp == "" || utf8.RuneCountInString(emp) > 200 {
+		f.Add("employer_name", "employer_required", "请填写工作单位")
+	}
+	c := clean{ExpertInput: ExpertInput{EmployerOrgID: in.EmployerOrgID, EmployerName: emp}}
+	if err := checkRefs(ctx, s.DB, &f, &c); err != nil {
+		return err
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	day := today(s.Clock)
+	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		old, err := loadExpert(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE experts SET phone = ?, title = ?, employer_org_id = ?, employer_name = ?, updated_at = ? WHERE id = ?`,
+			phone, title, nullInt(in.EmployerOrgID), emp, now, id); err != nil {
+			return fmt.Errorf("update profile: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE expert_specialty_links SET employer_org_id = ? WHERE expert_id = ?`, nullInt(in.EmployerOrgID), id); err != nil {
+			return err
+		}
+		if err := employerChanged(ctx, tx, id, old, in.EmployerOrgID, emp, day); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "expert.profile", ObjectType: "expert", ObjectID: fmt.Sprint(id),
+			Summary: map[string]any{"employer_changed": old.EmployerName != emp || old.EmployerOrgID.Int64 != in.EmployerOrgID}})
+	})
+}
+
+// AddMyLeave records the logged-in expert's own leave; within the last hour
+// before a session he was invited to it is refused.
+func (s *Service) AddMyLeave(ctx context.Context, in LeaveInput) (int64, error) {
+	id, err := s.MyExpertID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return s.addLeave(ctx, id, in, true)
+}

@@ -1,0 +1,683 @@
+package expertpool
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"ggzy/audit"
+	"ggzy/clock"
+	"ggzy/db"
+	"ggzy/lottery"
+	"ggzy/notify"
+	"ggzy/problem"
+	"ggzy/schedule"
+)
+
+// KindReplyDeadline is the timed-event kind of a member's reply deadline;
+// its target is "draw:<draw id>/member:<member id>". The schedule engine
+// calls HandleReplyDeadline for it.
+const KindReplyDeadline = "expertpool.reply_deadline"
+
+// maxWitnessSources bounds the witnesses of one draw.
+const maxWitnessSources = 6
+
+// ValidateWitnessSources checks the numbers witnesses typed: each source
+// one or more non-negative integers (separated by spaces, commas or 、).
+func ValidateWitnessSources(sources []string) error {
+	var f problem.Fields
+	if len(sources) == 0 {
+		f.Add("sources", "witness_required", "请至少由一名见证人输入随机数")
+	}
+	if len(sources) > maxWitnessSources {
+		f.Add("sources", "too_many", fmt.Sprintf("见证人随机数最多%d组", maxWitnessSources))
+	}
+	for i, src := range sources {
+		field := "sources[" + strconv.Itoa(i) + "]"
+		tokens := strings.FieldsFunc(src, func(r rune) bool {
+			return r == ' ' || r == '\t' || r == ',' || r == '，' || r == '、' || r == '\u3000'
+		})
+		switch {
+		case len(tokens) == 0:
+			f.Add(field, "witness_empty", fmt.Sprintf("第%d组随机数为空", i+1))
+		case len(src) > 200 || len(tokens) > 20:
+			f.Add(field, "witness_too_long", fmt.Sprintf("第%d组随机数过长（最多20个数）", i+1))
+		default:
+			for _, t := range tokens {
+				if len(t) > 18 || strings.IndexFunc(t, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+					f.Add(field, "witness_not_number", fmt.Sprintf("第%d组随机数“%s”不是数字（只能输入0-9，最多18位）", i+1, t))
+					break
+				}
+			}
+		}
+	}
+	return f.Err()
+}
+
+// memberToken is a one-time link to send after the commit.
+type memberToken struct {
+	memberID, drawID, expertID int64
+	token                      string
+	deadline                   time.Time
+}
+
+// RunResult tells the terminal what happened; member names are not in it.
+type RunResult struct {
+	DrawID  int64
+	Key     string
+	Picks   []Pick
+	Notices int
+}
+
+// Run performs a prepared draw with the witnesses' numbers: it reveals the
+// committed secret, builds the key from the witness sources and the secret
+// (RFC 3797 form), selects primaries then backups in each group, invites the
+// primaries and schedules their reply deadlines. Of two staff running the
+// same draw at the same moment one wins; the other gets draw_already_run.
+func (s *Service) Run(ctx context.Context, drawID int64, witness []string) (*RunResult, error) {
+	if err := ValidateWitnessSources(witness); err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	var res *RunResult
+	var tokens []memberToken
+	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		st, err := LoadSettings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d, err := loadDraw(ctx, tx, drawID, true)
+		if err != nil {
+			return err
+		}
+		res, tokens, err = s.runTx(ctx, tx, d, witness, st, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Notices = s.sendNotices(ctx, tokens)
+	return res, nil
+}
+
+func (s *Service) runTx(ctx context.Context, tx *sqlx.Tx, d *Draw, witness []string, st Settings, now time.Time) (*RunResult, []memberToken, error) {
+	if d.Status != DrawPrepared {
+		return nil, nil, problem.New(problem.Conflict, "draw_already_run", "该次抽取已经完成，不能重复抽取")
+	}
+	doc, err := s.document(ctx, tx, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	secret, err := s.Vault.Open(purposeSecret, d.Commitment, d.SecretSealed)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open secret of draw %d: %w", d.ID, err)
+	}
+	if Hash(secret) != d.Commitment {
+		return nil, nil, fmt.Errorf("draw %d: secret does not match its commitment", d.ID)
+	}
+	sources := append(append([]string(nil), witness...), string(secret))
+	key, err := lottery.KeyFromStrings(sources)
+	if err != nil {
+		var f problem.Fields
+		f.AddErr("sources", err)
+		return nil, nil, f.Err()
+	}
+	picks, err := Choose(doc.Groups, sources)
+	if err != nil {
+		return nil, nil, fmt.Errorf("draw %d: %w", d.ID, err)
+	}
+	srcJSON, _ := json.Marshal(sources)
+	resJSON, _ := json.Marshal(picks)
+	actor := audit.ActorFrom(ctx)
+	if _, err := tx.ExecContext(ctx, `UPDATE expert_draws SET status = 'drawn', secret_revealed = ?, sources = ?, key_text = ?, result = ?,
+		drawn_by = ?, drawn_at = ? WHERE id = ? AND status = 'prepared'`, string(secret), string(srcJSON), key, string(resJSON),
+		nullInt(actor.UserID), now, d.ID); err != nil {
+		return nil, nil, fmt.Errorf("record draw %d: %w", d.ID, err)
+	}
+	deadline := replyDeadline(d, st, now)
+	var tokens []memberToken
+	var b strings.Builder
+	b.WriteString(`INSERT INTO expert_draw_members (draw_id, group_no, specialty_code, rank_no, expert_id, state, token_hash, reply_deadline, updated_at) VALUES `)
+	args := make([]any, 0, len(picks)*9)
+	for i, p := range picks {
+		g := doc.Groups[p.Group-1]
+		state, hash, dl := MemberStandby, any(nil), any(nil)
+		if p.Rank <= g.Primaries {
+			tok, h, err := newToken()
+			if err != nil {
+				return nil, nil, err
+			}
+			state, hash, dl = MemberNotified, h, deadline
+			tokens = append(tokens, memberToken{drawID: d.ID, expertID: p.ExpertID, token: tok, deadline: deadline})
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, d.ID, p.Group, g.Specialty, p.Rank, p.ExpertID, state, hash, dl, now)
+	}
+	if len(picks) > 0 {
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return nil, nil, fmt.Errorf("insert members of draw %d: %w", d.ID, err)
+		}
+	}
+	if err := s.armTokens(ctx, tx, tokens, now); err != nil {
+		return nil, nil, err
+	}
+	if err := audit.Record(ctx, tx, now, audit.Event{Action: "expertdraw.run", ObjectType: "expert_draw", ObjectID: fmt.Sprint(d.ID),
+		ProjectID: d.ProjectID, Summary: map[string]any{"pool_hash": d.PoolHash, "key": key, "members": len(picks), "auto": d.AutoRun}}); err != nil {
+		return nil, nil, err
+	}
+	return &RunResult{DrawID: d.ID, Key: key, Picks: picks}, tokens, nil
+}
+
+// armTokens finds the member ids of freshly invited members and schedules
+// their reply deadlines.
+func (s *Service) armTokens(ctx context.Context, tx *sqlx.Tx, tokens []memberToken, now time.Time) error {
+	for i := range tokens {
+		t := &tokens[i]
+		if t.memberID == 0 {
+			if err := tx.GetContext(ctx, &t.memberID, `SELECT id FROM expert_draw_members WHERE draw_id = ? AND expert_id = ?`, t.drawID, t.expertID); err != nil {
+				return fmt.Errorf("find member: %w", err)
+			}
+		}
+		if err := schedule.At(ctx, tx, KindReplyDeadline, deadlineTarget(t.drawID, t.memberID), t.deadline, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func deadlineTarget(drawID, memberID int64) string {
+	return fmt.Sprintf("draw:%d/member:%d", drawID, memberID)
+}
+
+func replyDeadline(d *Draw, st Settings, now time.Time) time.Time {
+	dl := now.Add(time.Duration(st.ReplyMinutes) * time.Minute)
+	if dl.After(d.SessionStart) {
+		dl = d.SessionStart
+	}
+	return dl
+}
+
+func newToken() (token, hash string, err error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", err
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, tokenHash(token), nil
+}
+
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// document returns the parsed pool document of d, from a small cache of
+// documents already checked against their hash. Verification never uses it.
+func (s *Service) document(ctx context.Context, q sqlx.QueryerContext, d *Draw) (*Document, error) {
+	s.docMu.Lock()
+	doc, ok := s.docs[d.ID]
+	s.docMu.Unlock()
+	if ok && doc.hash == d.PoolHash {
+		return doc, nil
+	}
+	doc, err := loadDocument(ctx, q, d)
+	if err != nil {
+		return nil, err
+	}
+	s.cacheDocument(d.ID, doc)
+	return doc, nil
+}
+
+func (s *Service) cacheDocument(id int64, doc *Document) {
+	s.docMu.Lock()
+	defer s.docMu.Unlock()
+	if s.docs == nil || len(s.docs) >= 64 {
+		s.docs = map[int64]*Document{}
+	}
+	s.docs[id] = doc
+}
+
+func loadDocument(ctx context.Context, q sqlx.QueryerContext, d *Draw) (*Document, error) {
+	var body []byte
+	if err := sqlx.GetContext(ctx, q, &body, `SELECT document FROM expert_draw_pools WHERE draw_id = ?`, d.ID); err != nil {
+		return nil, fmt.Errorf("read pool of draw %d: %w", d.ID, err)
+	}
+	if Hash(body) != d.PoolHash {
+		return nil, fmt.Errorf("draw %d: archived pool does not match the recorded hash", d.ID)
+	}
+	doc, err := ParseDocument(body)
+	if err != nil {
+		return nil, err
+	}
+	doc.hash = d.PoolHash
+	return doc, nil
+}
+
+// sendNotices invites members after the commit, recording each outcome. It
+// returns how many were delivered; failures stay visible on the draw page
+// and ResendNotices tries again.
+func (s *Service) sendNotices(ctx context.Context, tokens []memberToken) int {
+	if len(tokens) == 0 {
+		return 0
+	}
+	type target struct {
+		ID    int64     `db:"id"`
+		Name  string    `db:"name"`
+		Phone string    `db:"phone"`
+		Start time.Time `db:"session_starts_at"`
+		Place string    `db:"place"`
+	}
+	ids := make([]any, len(tokens))
+	for i, t := range tokens {
+		ids[i] = t.memberID
+	}
+	byID := map[int64]target{}
+	q, args, err := sqlx.In(`SELECT m.id, x.name, x.phone, d.session_starts_at, d.place FROM expert_draw_members m
+		JOIN experts x ON x.id = m.expert_id JOIN expert_draws d ON d.id = m.draw_id WHERE m.id IN (?)`, ids)
+	if err == nil {
+		var ts []target
+		if err = s.DB.SelectContext(ctx, &ts, q, args...); err == nil {
+			for _, t := range ts {
+				byID[t.ID] = t
+			}
+		}
+	}
+	if err != nil {
+		s.log().ErrorContext(ctx, "read notice targets", "err", err)
+	}
+	sent := 0
+	var okIDs []any
+	now := s.Clock.Now()
+	for _, t := range tokens {
+		e, found := byID[t.memberID]
+		var nerr error
+		if !found {
+			nerr = fmt.Errorf("member %d not found", t.memberID)
+		} else {
+			link := s.ReplyURL + t.token
+			text := fmt.Sprintf("【公共资源交易中心】%s您好：您被随机抽取为评标专家，评标时间%s，地点%s。请在%s前通过以下一次性链接确认是否参加：%s",
+				e.Name, e.Start.In(clock.Shanghai).Format("2006-01-02 15:04"), e.Place, t.deadline.In(clock.Shanghai).Format("01-02 15:04"), link)
+			nerr = s.notifier().Notify(ctx, notify.Message{Kind: "expert.invitation", To: e.Phone, Name: e.Name, Text: text, Link: link,
+				Deadline: t.deadline, Ref: deadlineTarget(t.drawID, t.memberID)})
+		}
+		if nerr == nil {
+			sent++
+			okIDs = append(okIDs, t.memberID)
+			continue
+		}
+		msg := nerr.Error()
+		if len(msg) > 300 {
+			msg = msg[:300]
+		}
+		s.log().WarnContext(ctx, "expert notice failed", "member", t.memberID, "err", nerr)
+		if _, uerr := s.DB.ExecContext(ctx, `UPDATE expert_draw_members SET notice_error = ?, updated_at = ? WHERE id = ?`, msg, now, t.memberID); uerr != nil {
+			s.log().ErrorContext(ctx, "record notice", "member", t.memberID, "err", uerr)
+		}
+	}
+	if len(okIDs) > 0 {
+		q, args, err := sqlx.In(`UPDATE expert_draw_members SET notified_at = ?, notice_error = '', updated_at = ? WHERE id IN (?)`, now, now, okIDs)
+		if err == nil {
+			_, err = s.DB.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
+			s.log().ErrorContext(ctx, "record notices", "err", err)
+		}
+	}
+	return sent
+}
+
+// ResendNotices sends a new one-time link to every invited member of the
+// draw whose notice failed or who has not answered; old links stop working.
+func (s *Service) ResendNotices(ctx context.Context, drawID int64) (int, error) {
+	now := s.Clock.Now()
+	var tokens []memberToken
+	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		tokens = tokens[:0]
+		d, err := loadDraw(ctx, tx, drawID, true)
+		if err != nil {
+			return err
+		}
+		var ms []struct {
+			ID       int64     `db:"id"`
+			ExpertID int64     `db:"expert_id"`
+			Deadline time.Time `db:"reply_deadline"`
+		}
+		if err := tx.SelectContext(ctx, &ms, `SELECT id, expert_id, reply_deadline FROM expert_draw_members WHERE draw_id = ? AND state = 'notified' AND reply_deadline > ? FOR UPDATE`, d.ID, now); err != nil {
+			return err
+		}
+		for _, m := range ms {
+			tok, h, err := newToken()
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE expert_draw_members SET token_hash = ?, updated_at = ? WHERE id = ?`, h, now, m.ID); err != nil {
+				return err
+			}
+			tokens = append(tokens, memberToken{memberID: m.ID, drawID: d.ID, expertID: m.ExpertID, token: tok, deadline: m.Deadline})
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "expertdraw.resend", ObjectType: "expert_draw", ObjectID: fmt.Sprint(d.ID),
+			ProjectID: d.ProjectID, Summary: map[string]any{"notices": len(tokens)}})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return s.sendNotices(ctx, tokens), nil
+}
+
+// Invitation is what the one-time link shows.
+type Invitation struct {
+	DrawID       int64
+	ProjectID    int64
+	LotID        int64
+	Name         string
+	SessionStart time.Time
+	SessionEnd   time.Time
+	Place        string
+	Deadline     time.Time
+	State        string
+}
+
+const selectInvitation = `SELECT m.id, m.draw_id, m.state, m.reply_deadline, x.name, d.project_id, d.lot_id, d.session_starts_at, d.session_ends_at, d.place
+  FROM expert_draw_members m JOIN experts x ON x.id = m.expert_id JOIN expert_draws d ON d.id = m.draw_id WHERE m.token_hash = ?`
+
+var errLinkInvalid = problem.New(problem.NotFound, "reply_link_invalid", "链接无效或已经使用过")
+
+// Invitation reads the invitation behind a one-time link without using it.
+func (s *Service) Invitation(ctx context.Context, token string) (*Invitation, error) {
+	var r struct {
+		ID       int64     `db:"id"`
+		DrawID   int64     `db:"draw_id"`
+		State    string    `db:"state"`
+		Deadline time.Time `db:"reply_deadline"`
+		Name     string    `db:"name"`
+		Project  int64     `db:"project_id"`
+		Lot      int64     `db:"lot_id"`
+		Start    time.Time `db:"session_starts_at"`
+		End      time.Time `db:"session_ends_at"`
+		Place    string    `db:"place"`
+	}
+	if token == "" || len(token) > 100 {
+		return nil, errLinkInvalid
+	}
+	err := s.DB.GetContext(ctx, &r, selectInvitation, tokenHash(token))
+	if errors.Is(err, db.ErrNoRows) {
+		return nil, errLinkInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Invitation{DrawID: r.DrawID, ProjectID: r.Project, LotID: r.Lot, Name: r.Name, SessionStart: r.Start, SessionEnd: r.End,
+		Place: r.Place, Deadline: r.Deadline, State: r.State}, nil
+}
+
+// Reply confirms or declines through a one-time link. The link works once
+// and only before the deadline. A decline calls the next backup of the same
+// specialty; when there is none, a supplementary draw (补抽) runs.
+func (s *Service) Reply(ctx context.Context, token string, accept bool, note string) error {
+	if token == "" || len(token) > 100 {
+		return errLinkInvalid
+	}
+	note = strings.TrimSpace(note)
+	if len([]rune(note)) > 300 {
+		return problem.InvalidField("note", "too_long", "说明不超过300字")
+	}
+	h := tokenHash(token)
+	var drawID int64
+	if err := s.DB.GetContext(ctx, &drawID, `SELECT draw_id FROM expert_draw_members WHERE token_hash = ?`, h); err != nil {
+		if errors.Is(err, db.ErrNoRows) {
+			return errLinkInvalid
+		}
+		return err
+	}
+	now := s.Clock.Now()
+	var tokens []memberToken
+	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		tokens = nil
+		st, err := LoadSettings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d, err := loadDraw(ctx, tx, drawID, true)
+		if err != nil {
+			return err
+		}
+		var m struct {
+			ID       int64     `db:"id"`
+			Group    int       `db:"group_no"`
+			State    string    `db:"state"`
+			Deadline time.Time `db:"reply_deadline"`
+		}
+		err = tx.GetContext(ctx, &m, `SELECT id, group_no, state, reply_deadline FROM expert_draw_members WHERE token_hash = ? AND draw_id = ? FOR UPDATE`, h, drawID)
+		if errors.Is(err, db.ErrNoRows) {
+			return errLinkInvalid
+		}
+		if err != nil {
+			return err
+		}
+		if m.State != MemberNotified {
+			return errLinkInvalid
+		}
+		if !now.Before(m.Deadline) {
+			return problem.New(problem.Gone, "reply_expired", "答复期限已过，已由候补专家递补")
+		}
+		state := MemberDeclined
+		if accept {
+			state = MemberConfirmed
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE expert_draw_members SET state = ?, token_hash = NULL, replied_at = ?, reply_note = ?, updated_at = ? WHERE id = ?`,
+			state, now, note, now, m.ID); err != nil {
+			return fmt.Errorf("record reply: %w", err)
+		}
+		if err := schedule.Cancel(ctx, tx, KindReplyDeadline, deadlineTarget(d.ID, m.ID), now); err != nil {
+			return err
+		}
+		if err := audit.RecordAs(ctx, tx, audit.Actor{Username: "expert-link", Role: "expert", IP: audit.ActorFrom(ctx).IP}, now, audit.Event{
+			Action: "expertdraw." + state, ObjectType: "expert_draw", ObjectID: fmt.Sprint(d.ID), ProjectID: d.ProjectID,
+			Summary: map[string]any{"member": m.ID, "group": m.Group}}); err != nil {
+			return err
+		}
+		if !accept {
+			tokens, err = s.replace(ctx, tx, d, map[int]int{m.Group: 1}, st, now)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.sendNotices(ctx, tokens)
+	return nil
+}
+
+// HandleReplyDeadline is the handler of KindReplyDeadline events: target is
+// "draw:<id>/member:<id>". It is idempotent.
+func (s *Service) HandleReplyDeadline(ctx context.Context, target string) error {
+	var drawID, memberID int64
+	if _, err := fmt.Sscanf(target, "draw:%d/member:%d", &drawID, &memberID); err != nil {
+		return fmt.Errorf("reply deadline target %q: %w", target, err)
+	}
+	return s.ExpireReplies(ctx, drawID)
+}
+
+// ExpireReplies marks every invited member of the draw whose deadline has
+// passed without an answer as expired and calls backups in their place (or
+// runs a supplementary draw). Running it again changes nothing.
+func (s *Service) ExpireReplies(ctx context.Context, drawID int64) error {
+	now := s.Clock.Now()
+	var tokens []memberToken
+	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		tokens = nil
+		st, err := LoadSettings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d, err := loadDraw(ctx, tx, drawID, true)
+		if err != nil {
+			return err
+		}
+		var due []struct {
+			ID    int64 `db:"id"`
+			Group int   `db:"group_no"`
+		}
+		if err := tx.SelectContext(ctx, &due, `SELECT id, group_no FROM expert_draw_members WHERE draw_id = ? AND state = 'notified' AND reply_deadline <= ? FOR UPDATE`, d.ID, now); err != nil {
+			return err
+		}
+		if len(due) == 0 {
+			return nil
+		}
+		missing := map[int]int{}
+		for _, m := range due {
+			if _, err := tx.ExecContext(ctx, `UPDATE expert_draw_members SET state = 'expired', token_hash = NULL, updated_at = ? WHERE id = ?`, now, m.ID); err != nil {
+				return err
+			}
+			missing[m.Group]++
+		}
+		if err := audit.RecordAs(ctx, tx, audit.System, now, audit.Event{Action: "expertdraw.expire", ObjectType: "expert_draw",
+			ObjectID: fmt.Sprint(d.ID), ProjectID: d.ProjectID, Summary: map[string]any{"expired": len(due)}}); err != nil {
+			return err
+		}
+		tokens, err = s.replace(ctx, tx, d, missing, st, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.sendNotices(ctx, tokens)
+	return nil
+}
+
+// replace calls the next backups of each group for the members missing;
+// when a group's backups run out it prepares (and, by setting, runs) a
+// supplementary draw of the same lot for what is still missing.
+func (s *Service) replace(ctx context.Context, tx *sqlx.Tx, d *Draw, missing map[int]int, st Settings, now time.Time) ([]memberToken, error) {
+	var tokens []memberToken
+	deadline := replyDeadline(d, st, now)
+	short := map[string]int{}
+	var order []string
+	for group := 1; group <= 10; group++ {
+		n := missing[group]
+		if n == 0 {
+			continue
+		}
+		var backups []struct {
+			ID       int64  `db:"id"`
+			ExpertID int64  `db:"expert_id"`
+			Code     string `db:"specialty_code"`
+		}
+		if err := tx.SelectContext(ctx, &backups, `SELECT id, expert_id, specialty_code FROM expert_draw_members WHERE draw_id = ? AND group_no = ? AND state = 'standby'
+			ORDER BY rank_no LIMIT `+strconv.Itoa(n)+` FOR UPDATE`, d.ID, group); err != nil {
+			return nil, err
+		}
+		for _, b := range backups {
+			tok, h, err := newToken()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE expert_draw_members SET state = 'notified', token_hash = ?, reply_deadline = ?, updated_at = ? WHERE id = ?`,
+				h, deadline, now, b.ID); err != nil {
+				return nil, err
+			}
+			tokens = append(tokens, memberToken{memberID: b.ID, drawID: d.ID, expertID: b.ExpertID, token: tok, deadline: deadline})
+		}
+		if rest := n - len(backups); rest > 0 {
+			var code string
+			if err := tx.GetContext(ctx, &code, `SELECT specialty_code FROM expert_draw_members WHERE draw_id = ? AND group_no = ? LIMIT 1`, d.ID, group); err != nil {
+				return nil, err
+			}
+			if short[code] == 0 {
+				order = append(order, code)
+			}
+			short[code] += rest
+		}
+	}
+	if err := s.armTokens(ctx, tx, tokens, now); err != nil {
+		return nil, err
+	}
+	if len(short) == 0 {
+		return tokens, nil
+	}
+	more, err := s.supplement(ctx, tx, d, order, short, st, now)
+	if err != nil {
+		return nil, err
+	}
+	return append(tokens, more...), nil
+}
+
+// supplement prepares a supplementary draw for the lot. With
+// auto_supplementary it runs at once, its sources being the parent draw's
+// witness numbers and a fresh secret committed to in the same step;
+// otherwise it waits, prepared, for witnesses at the terminal. When the pool
+// cannot fill it the failure is recorded for staff and the reply still
+// counts.
+func (s *Service) supplement(ctx context.Context, tx *sqlx.Tx, d *Draw, order []string, short map[string]int, st Settings, now time.Time) ([]memberToken, error) {
+	root := d
+	var params struct {
+		Avoid      []int64 `json:"avoid_org_ids"`
+		Region     string  `json:"region"`
+		RegionRule string  `json:"region_rule"`
+	}
+	_ = json.Unmarshal([]byte(d.Params), &params)
+	req := DrawRequest{ProjectID: d.ProjectID, LotID: d.LotID, TendererOrgID: d.TendererOrgID, AgencyOrgID: d.AgencyOrgID.Int64,
+		SupervisingOrgID: d.SupervisingOrgID.Int64, AvoidOrgIDs: params.Avoid, TradeKind: d.TradeKind, Method: d.Method, BudgetFen: d.BudgetFen,
+		SessionStart: d.SessionStart, SessionEnd: d.SessionEnd, Place: d.Place, Region: params.Region, RegionRule: params.RegionRule,
+		parent: root.ID, autoRun: st.AutoSupplement, checkOff: true}
+	for _, code := range order {
+		req.Quotas = append(req.Quotas, Quota{Specialty: code, Count: short[code], Backups: st.SupplementBackups})
+	}
+	specs, err := loadSpecialties(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(reason error) ([]memberToken, error) {
+		msg := "补抽失败"
+		if p, ok := problem.As(reason); ok {
+			msg = p.Message
+		} else {
+			return nil, reason
+		}
+		return nil, audit.RecordAs(ctx, tx, audit.System, now, audit.Event{Action: "expertdraw.supplement_failed", ObjectType: "expert_draw",
+			ObjectID: fmt.Sprint(d.ID), ProjectID: d.ProjectID, Summary: map[string]any{"reason": msg, "missing": short}})
+	}
+	if err := req.validate(specs, now); err != nil {
+		return fail(err)
+	}
+	// Backups are best effort in a supplementary draw: shrink them to fit.
+	prep, err := s.prepareTx(ctx, tx, &req, specs, now)
+	if p, ok := problem.As(err); ok && p.Code == "quota_exceeds_pool" && st.SupplementBackups > 0 {
+		for i := range req.Quotas {
+			req.Quotas[i].Backups = 0
+		}
+		prep, err = s.prepareTx(ctx, tx, &req, specs, now)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if !st.AutoSupplement {
+		return nil, nil
+	}
+	nd, err := loadDraw(ctx, tx, prep.DrawID, true)
+	if err != nil {
+		return nil, err
+	}
+	witness := d.Sources()
+	if len(witness) > 0 {
+		witness = witness[:len(witness)-1] // the parent's revealed secret is not reused
+	}
+	if len(witness) == 0 {
+		witness = []string{strconv.FormatInt(d.ID, 10)}
+	}
+	_, tokens, err := s.runTx(ctx, tx, nd, witness, st, now)
+	return tokens, err
+}

@@ -1,0 +1,410 @@
+package expertpool
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"ggzy/audit"
+	"ggzy/db"
+	"ggzy/idcode"
+	"ggzy/lottery"
+	"ggzy/problem"
+)
+
+// MemberView is one selected member as the viewer may see him. Name and
+// ExpertID are empty when the viewer may not see who was drawn.
+type MemberView struct {
+	ID          int64      `json:"id"`
+	Group       int        `json:"group"`
+	Specialty   string     `json:"specialty"`
+	Rank        int        `json:"rank"`
+	State       string     `json:"state"`
+	ExpertID    int64      `json:"expert_id,omitempty"`
+	Name        string     `json:"name,omitempty"`
+	Phone       string     `json:"phone,omitempty"` // masked
+	Deadline    *time.Time `json:"reply_deadline,omitempty"`
+	NoticeError string     `json:"notice_error,omitempty"`
+	SignedIn    bool       `json:"signed_in"`
+}
+
+// DrawView is a draw as a viewer may see it.
+type DrawView struct {
+	Draw
+	Groups       []PoolGroup    `json:"groups"`
+	Excluded     map[string]int `json:"excluded_by_reason"`
+	Exclusions   []Exclusion    `json:"exclusions,omitempty"` // for those who may see members
+	Members      []MemberView   `json:"members"`
+	NamesVisible bool           `json:"names_visible"`
+	Hidden       string         `json:"names_hidden_reason,omitempty"`
+	Witnesses    []string       `json:"witness_sources,omitempty"`
+	Secret       string         `json:"revealed_secret,omitempty"`
+	Key          string         `json:"key,omitempty"`
+	Children     []int64        `json:"supplementary_draws,omitempty"`
+}
+
+// mayView decides what the actor in ctx sees of a draw: staff who run it
+// and supervisors see the members; other staff see the draw without names;
+// the tenderer's and agency's users see it only once published.
+func mayView(a audit.Actor, d *Draw) (visible bool, names bool, err error) {
+	switch {
+	case a.Has("supervisor"):
+		return true, true, nil
+	case a.Has("staff"):
+		runs := a.UserID != 0 && (a.UserID == d.CreatedBy.Int64 || a.UserID == d.DrawnBy.Int64)
+		return true, runs, nil
+	case a.Has("agency") && d.Status == DrawPublished && a.OrgID != 0 && (a.OrgID == d.TendererOrgID || a.OrgID == d.AgencyOrgID.Int64):
+		return true, true, nil
+	}
+	return false, false, problem.New(problem.NotFound, "draw_not_found", "抽取记录不存在")
+}
+
+// DrawView returns the draw as the actor in ctx may see it. With the
+// setting hide_names_until_signin even the staff running the draw see a
+// member's name only after he has signed in; supervisors always see them.
+func (s *Service) DrawView(ctx context.Context, id int64) (*DrawView, error) {
+	d, err := loadDraw(ctx, s.DB, id, false)
+	if err != nil {
+		return nil, err
+	}
+	a := audit.ActorFrom(ctx)
+	_, names, err := mayView(a, d)
+	if err != nil {
+		return nil, err
+	}
+	st, err := LoadSettings(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := s.document(ctx, s.DB, d)
+	if err != nil {
+		return nil, err
+	}
+	v := &DrawView{Draw: *d, Excluded: map[string]int{}, NamesVisible: names}
+	for _, g := range doc.Groups {
+		g.Pool = nil
+		v.Groups = append(v.Groups, g)
+	}
+	for _, x := range doc.Exclusions {
+		for _, r := range x.Reasons {
+			base, _, _ := strings.Cut(r, ":")
+			v.Excluded[base]++
+		}
+	}
+	if names {
+		v.Exclusions = doc.Exclusions
+		src := d.Sources()
+		if len(src) > 0 {
+			v.Witnesses, v.Secret = src[:len(src)-1], src[len(src)-1]
+		}
+		v.Key = d.KeyText.String
+	} else if a.Has("staff") {
+		v.Hidden = "仅本次抽取的经办人员和监督人员可以查看抽取结果"
+	}
+	if d.Status == DrawPublished || a.Has("supervisor") {
+		src := d.Sources()
+		if len(src) > 0 {
+			v.Witnesses, v.Secret = src[:len(src)-1], src[len(src)-1]
+		}
+		v.Key = d.KeyText.String
+	}
+	var ms []struct {
+		ID       int64        `db:"id"`
+		Group    int          `db:"group_no"`
+		Code     string       `db:"specialty_code"`
+		Rank     int          `db:"rank_no"`
+		State    string       `db:"state"`
+		ExpertID int64        `db:"expert_id"`
+		Name     string       `db:"name"`
+		Phone    string       `db:"phone"`
+		Deadline sql.NullTime `db:"reply_deadline"`
+		NoticeEr string       `db:"notice_error"`
+		SignedIn sql.NullTime `db:"signed_in_at"`
+	}
+	if err := s.DB.SelectContext(ctx, &ms, `SELECT m.id, m.group_no, m.specialty_code, m.rank_no, m.state, m.expert_id, x.name, x.phone,
+		m.reply_deadline, m.notice_error, m.signed_in_at FROM expert_draw_members m JOIN experts x ON x.id = m.expert_id
+		WHERE m.draw_id = ? ORDER BY m.group_no, m.rank_no`, id); err != nil {
+		return nil, fmt.Errorf("read members of draw %d: %w", id, err)
+	}
+	for _, m := range ms {
+		mv := MemberView{ID: m.ID, Group: m.Group, Specialty: m.Code, Rank: m.Rank, State: m.State, NoticeError: m.NoticeEr, SignedIn: m.SignedIn.Valid}
+		if m.Deadline.Valid {
+			t := m.Deadline.Time
+			mv.Deadline = &t
+		}
+		show := names
+		if show && st.HideNames && !a.Has("supervisor") && !m.SignedIn.Valid {
+			show = false
+			v.Hidden = "按设置，专家签到后才显示姓名"
+		}
+		if a.Has("agency") && m.State != MemberConfirmed {
+			continue
+		}
+		if show {
+			mv.ExpertID, mv.Name, mv.Phone = m.ExpertID, m.Name, idcode.MaskPhone(m.Phone)
+		}
+		v.Members = append(v.Members, mv)
+	}
+	if err := s.DB.SelectContext(ctx, &v.Children, `SELECT id FROM expert_draws WHERE parent_draw_id = ? ORDER BY id`, id); err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, s.DB, s.Clock.Now(), audit.Event{Action: "expertdraw.view", ObjectType: "expert_draw", ObjectID: fmt.Sprint(id),
+		ProjectID: d.ProjectID, Summary: map[string]any{"names": names}}); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// DrawFilter selects draws for the list.
+type DrawFilter struct {
+	LotID  int64
+	Status string
+	Limit  int
+}
+
+// ListDraws lists draws, newest first (no members).
+func (s *Service) ListDraws(ctx context.Context, f DrawFilter) ([]Draw, error) {
+	q := selectDraw + ` WHERE 1=1`
+	var args []any
+	if f.LotID > 0 {
+		q += ` AND lot_id = ?`
+		args = append(args, f.LotID)
+	}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit)
+	var out []Draw
+	if err := s.DB.SelectContext(ctx, &out, q, args...); err != nil {
+		return nil, fmt.Errorf("list draws: %w", err)
+	}
+	return out, nil
+}
+
+// PoolDocument returns the archived pool document of a draw to those who
+// may see its members (and to everyone allowed to see it once published).
+func (s *Service) PoolDocument(ctx context.Context, id int64) ([]byte, error) {
+	d, err := loadDraw(ctx, s.DB, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if _, names, err := mayView(audit.ActorFrom(ctx), d); err != nil || !names {
+		return nil, problem.New(problem.Forbidden, "draw_confidential", "仅本次抽取的经办人员和监督人员可以查看候选名单")
+	}
+	var body []byte
+	if err := s.DB.GetContext(ctx, &body, `SELECT document FROM expert_draw_pools WHERE draw_id = ?`, id); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// SignIn records that a confirmed member has signed in at the evaluation
+// room; with hide_names_until_signin his name becomes visible.
+func (s *Service) SignIn(ctx context.Context, drawID, memberID int64) error {
+	now := s.Clock.Now()
+	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		d, err := loadDraw(ctx, tx, drawID, true)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE expert_draw_members SET signed_in_at = ?, updated_at = ? WHERE id = ? AND draw_id = ? AND state = 'confirmed' AND signed_in_at IS NULL`,
+			now, now, memberID, drawID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.New(problem.Conflict, "signin_not_allowed", "只有已确认参加且尚未签到的专家可以签到")
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "expertdraw.signin", ObjectType: "expert_draw", ObjectID: fmt.Sprint(drawID),
+			ProjectID: d.ProjectID, Summary: map[string]any{"member": memberID}})
+	})
+}
+
+// Publish fixes the result: once every group has its primaries confirmed
+// (counting supplementary draws of the lot), the draw and its supplementary
+// draws become published and the tenderer and agency may see the committee.
+func (s *Service) Publish(ctx context.Context, drawID int64) error {
+	now := s.Clock.Now()
+	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		d, err := loadDraw(ctx, tx, drawID, true)
+		if err != nil {
+			return err
+		}
+		if d.ParentDrawID.Valid {
+			return problem.New(problem.Conflict, "publish_parent", "请在原抽取记录上公布结果")
+		}
+		if d.Status != DrawDrawn {
+			return problem.New(problem.Conflict, "draw_not_drawn", "只有已抽取、尚未公布的抽取记录可以公布")
+		}
+		doc, err := s.document(ctx, tx, d)
+		if err != nil {
+			return err
+		}
+		var got []struct {
+			Code string `db:"specialty_code"`
+			N    int    `db:"n"`
+		}
+		if err := tx.SelectContext(ctx, &got, `SELECT m.specialty_code, COUNT(*) AS n FROM expert_draw_members m JOIN expert_draws d ON d.id = m.draw_id
+			WHERE d.lot_id = ? AND m.state = 'confirmed' GROUP BY m.specialty_code`, d.LotID); err != nil {
+			return err
+		}
+		have := map[string]int{}
+		for _, g := range got {
+			have[g.Code] = g.N
+		}
+		for _, g := range doc.Groups {
+			if have[g.Specialty] < g.Primaries {
+				return problem.New(problem.Conflict, "committee_incomplete",
+					fmt.Sprintf("专业%s已确认%d人，需要%d人，不能公布", g.Specialty, have[g.Specialty], g.Primaries))
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE expert_draws SET status = 'published', published_at = ? WHERE lot_id = ? AND status = 'drawn'`, now, d.LotID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "expertdraw.publish", ObjectType: "expert_draw", ObjectID: fmt.Sprint(drawID),
+			ProjectID: d.ProjectID, Summary: map[string]any{"lot_id": d.LotID}})
+	})
+}
+
+// Archive is everything needed to re-check a draw without the database.
+type Archive struct {
+	DrawID     int64    `json:"draw_id"`
+	PoolHash   string   `json:"pool_hash"`
+	Commitment string   `json:"secret_commitment"`
+	Sources    []string `json:"sources"` // witness sources, then the revealed secret
+	Result     []Pick   `json:"result"`
+	Document   string   `json:"pool_document"`
+}
+
+// Check is one step of a verification.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Verification is the outcome of re-checking a draw.
+type Verification struct {
+	DrawID int64   `json:"draw_id"`
+	OK     bool    `json:"ok"`
+	Checks []Check `json:"checks"`
+	Key    string  `json:"key,omitempty"`
+	Picks  []Pick  `json:"recomputed,omitempty"`
+}
+
+// VerifyArchive recomputes a draw from its archive alone: the pool
+// document's SHA-256 against the recorded hash, the revealed secret against
+// its commitment, and the selection from the sources.
+func VerifyArchive(a Archive) Verification {
+	v := Verification{DrawID: a.DrawID}
+	add := func(name string, ok bool, detail string) {
+		v.Checks = append(v.Checks, Check{Name: name, OK: ok, Detail: detail})
+	}
+	h := Hash([]byte(a.Document))
+	add("pool_hash", h == a.PoolHash, "SHA-256(pool document) = "+h)
+	doc, err := ParseDocument([]byte(a.Document))
+	if err != nil {
+		add("pool_document", false, err.Error())
+		return v
+	}
+	add("commitment_in_document", doc.Commitment == a.Commitment, "document commits to "+doc.Commitment)
+	if len(a.Sources) == 0 {
+		add("sources", false, "no sources: the draw has not been run")
+		return v
+	}
+	secret := a.Sources[len(a.Sources)-1]
+	add("secret_commitment", Hash([]byte(secret)) == a.Commitment, "SHA-256(revealed secret) = "+Hash([]byte(secret)))
+	key, err := lottery.KeyFromStrings(a.Sources)
+	if err != nil {
+		add("key", false, err.Error())
+		return v
+	}
+	v.Key = key
+	picks, err := Choose(doc.Groups, a.Sources)
+	if err != nil {
+		add("selection", false, err.Error())
+		return v
+	}
+	v.Picks = picks
+	add("selection", slices.Equal(picks, a.Result), fmt.Sprintf("recomputed %d members in RFC 3797 order", len(picks)))
+	v.OK = true
+	for _, c := range v.Checks {
+		v.OK = v.OK && c.OK
+	}
+	return v
+}
+
+// ArchiveOf loads the archive of a draw that has been run, for anyone who
+// may see its members (or once published).
+func (s *Service) ArchiveOf(ctx context.Context, id int64) (*Archive, error) {
+	d, err := loadDraw(ctx, s.DB, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if a := audit.ActorFrom(ctx); a.Role != "system" {
+		if _, names, err := mayView(a, d); err != nil || !names {
+			return nil, problem.New(problem.Forbidden, "draw_confidential", "仅本次抽取的经办人员和监督人员可以查看抽取档案")
+		}
+	}
+	return archiveOf(ctx, s.DB, d)
+}
+
+func archiveOf(ctx context.Context, q sqlx.QueryerContext, d *Draw) (*Archive, error) {
+	var body []byte
+	if err := sqlx.GetContext(ctx, q, &body, `SELECT document FROM expert_draw_pools WHERE draw_id = ?`, d.ID); err != nil {
+		return nil, fmt.Errorf("read pool of draw %d: %w", d.ID, err)
+	}
+	a := &Archive{DrawID: d.ID, PoolHash: d.PoolHash, Commitment: d.Commitment, Sources: d.Sources(), Document: string(body)}
+	if d.ResultJSON.Valid {
+		if err := json.Unmarshal([]byte(d.ResultJSON.String), &a.Result); err != nil {
+			return nil, fmt.Errorf("draw %d result: %w", d.ID, err)
+		}
+	}
+	return a, nil
+}
+
+// Verify re-checks a draw from what the database archived, and also that
+// the members recorded are the ones the recomputation selects. It is for
+// supervisors and the command line (audit.System).
+func (s *Service) Verify(ctx context.Context, id int64) (*Verification, error) {
+	d, err := loadDraw(ctx, s.DB, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if actor := audit.ActorFrom(ctx); actor.Role != "system" {
+		if _, names, err := mayView(actor, d); err != nil || !names {
+			return nil, problem.New(problem.Forbidden, "draw_confidential", "仅本次抽取的经办人员和监督人员可以复核抽取")
+		}
+	}
+	a, err := archiveOf(ctx, s.DB, d)
+	if err != nil {
+		return nil, err
+	}
+	v := VerifyArchive(*a)
+	if d.Status == DrawPrepared {
+		v.Checks = append(v.Checks, Check{Name: "status", OK: false, Detail: "not run yet: only the pool hash and commitment are fixed"})
+		v.OK = false
+		return &v, nil
+	}
+	var recorded []Pick
+	if err := s.DB.SelectContext(ctx, &recorded, `SELECT group_no, rank_no, 0 AS position, expert_id FROM expert_draw_members WHERE draw_id = ? ORDER BY group_no, rank_no`, id); err != nil {
+		return nil, fmt.Errorf("read members of draw %d: %w", id, err)
+	}
+	ok := len(recorded) == len(v.Picks)
+	for i := 0; ok && i < len(recorded); i++ {
+		ok = recorded[i].Group == v.Picks[i].Group && recorded[i].Rank == v.Picks[i].Rank && recorded[i].ExpertID == v.Picks[i].ExpertID
+	}
+	v.Checks = append(v.Checks, Check{Name: "members", OK: ok, Detail: fmt.Sprintf("%d members recorded", len(recorded))})
+	v.OK = v.OK && ok
+	return &v, nil
+}

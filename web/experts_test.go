@@ -1,0 +1,390 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"ggzy/accounts"
+	"ggzy/audit"
+	"ggzy/expertpool"
+	"ggzy/notify"
+)
+
+// noticeRecorder keeps the expert notices of the web tests.
+type noticeRecorder struct {
+	mu   sync.Mutex
+	msgs []notify.Message
+}
+
+func (r *noticeRecorder) Notify(_ context.Context, m notify.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = append(r.msgs, m)
+	return nil
+}
+
+// tokensFor returns the reply tokens sent for a draw.
+func (r *noticeRecorder) tokensFor(drawID int64) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, m := range r.msgs {
+		if strings.HasPrefix(m.Ref, fmt.Sprintf("draw:%d/", drawID)) {
+			out = append(out, m.Link[strings.LastIndex(m.Link, "/")+1:])
+		}
+	}
+	return out
+}
+
+var expertNotices noticeRecorder
+
+var (
+	expertSeq  atomic.Int64
+	expertBase = rand.Int64N(400) * 1000
+)
+
+// uniqueIDNumber gives each expert of the package its own valid ID number.
+func uniqueIDNumber() string {
+	n := expertBase + expertSeq.Add(1)
+	return expertpool.DemoIDNumber("320102", fmt.Sprintf("19%02d%02d%02d", 60+n/1000/336%30, 1+n/1000/28%12, 1+n/1000%28), int(n%1000))
+}
+
+func testRegion() string { return fmt.Sprintf("5%05d", rand.IntN(90000)+10000) }
+
+func expertBody(region string, specs ...string) map[string]any {
+	return map[string]any{"name": "测试专家", "id_number": uniqueIDNumber(), "phone": "13912345678", "employer_name": "某研究院",
+		"category": "technical", "title": "高级工程师", "title_level": "副高级", "years_in_field": 12, "region": region, "specialties": specs}
+}
+
+func TestExpertRegistryAPI(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	body := expertBody(testRegion(), "GC01", "GC05")
+	r := st.json(http.MethodPost, "/api/v1/experts", body)
+	if r.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Code, r.Body.String())
+	}
+	var got apiExpert
+	r.decode(t, &got)
+	idn := body["id_number"].(string)
+	if got.IDMasked != idn[:6]+"********"+idn[14:] || strings.Contains(r.Body.String(), idn) {
+		t.Fatalf("the ID number is not masked: %s", r.Body.String())
+	}
+	cases := []struct {
+		name  string
+		mod   func(map[string]any)
+		field string
+		code  string
+	}{
+		{"duplicate", func(b map[string]any) { b["id_number"] = idn }, "id_number", "expert_duplicate"},
+		{"bad ID", func(b map[string]any) { b["id_number"] = "320102196001010000" }, "id_number", ""},
+		{"bad phone", func(b map[string]any) { b["phone"] = "12345" }, "phone", ""},
+		{"unknown specialty", func(b map[string]any) { b["specialties"] = []string{"ZZ01"} }, "specialties", "specialty_unknown"},
+		{"impossible date", func(b map[string]any) { b["birth_date"] = "1960-02-30" }, "birth_date", "date_invalid"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := expertBody(testRegion(), "GC01")
+			tc.mod(b)
+			r := st.json(http.MethodPost, "/api/v1/experts", b)
+			if r.Code != http.StatusBadRequest {
+				t.Fatalf("%d %s", r.Code, r.Body.String())
+			}
+			var ae apiError
+			r.decode(t, &ae)
+			found := false
+			for _, f := range ae.Error.Fields {
+				found = found || (f.Name == tc.field && (tc.code == "" || f.Code == tc.code))
+			}
+			if !found {
+				t.Fatalf("fields %+v", ae.Error.Fields)
+			}
+		})
+	}
+	// Staff pages render.
+	b := e.browser("staff")
+	for _, p := range []string{"/experts", fmt.Sprintf("/experts/%d", got.ID), "/experts/new", "/experts/import", "/expert-draws", "/expert-draws/new"} {
+		if r := b.get(p); r.Code != http.StatusOK {
+			t.Errorf("GET %s: %d %.300s", p, r.Code, r.Body.String())
+		}
+	}
+}
+
+// makePool registers n eligible experts of one specialty in a fresh region.
+func makePool(t *testing.T, c *client, n int, spec string) string {
+	t.Helper()
+	region := testRegion()
+	for i := 0; i < n; i++ {
+		if r := c.json(http.MethodPost, "/api/v1/experts", expertBody(region, spec)); r.Code != http.StatusCreated {
+			t.Fatalf("create expert: %d %s", r.Code, r.Body.String())
+		}
+	}
+	return region
+}
+
+func drawBody(e *env, region string, lot int64, spec string, count, backups int) map[string]any {
+	start := e.clock.Now().Add(26 * time.Hour)
+	return map[string]any{"project_id": 7, "lot_id": lot, "tenderer_org_id": 1, "trade_kind": "engineering",
+		"session_start": start.Format(time.RFC3339), "session_end": start.Add(6 * time.Hour).Format(time.RFC3339), "place": "第二评标室",
+		"region": region, "region_rule": "local", "quotas": []map[string]any{{"specialty": spec, "count": count, "backups": backups}}}
+}
+
+// TestExpertDrawRace releases several staff requests for the same lot at
+// once: exactly one draw is prepared, and of two runs of it exactly one
+// draws.
+func TestExpertDrawRace(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	region := makePool(t, st, 8, "GC02")
+	lot := rand.Int64N(1<<40) + 1
+	const n = 5
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-gate
+			codes[i] = st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, lot, "GC02", 5, 2)).Code
+		}(i)
+	}
+	close(gate)
+	wg.Wait()
+	created := 0
+	for _, c := range codes {
+		switch c {
+		case http.StatusCreated:
+			created++
+		case http.StatusConflict:
+		default:
+			t.Errorf("unexpected status %d", c)
+		}
+	}
+	if created != 1 || e.count(`SELECT COUNT(*) FROM expert_draws WHERE lot_id = ?`, lot) != 1 {
+		t.Fatalf("%d created; codes %v", created, codes)
+	}
+	var id int64
+	if err := e.db.Get(&id, `SELECT id FROM expert_draws WHERE lot_id = ?`, lot); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v1/expert-draws/%d/run", id)
+	if r := st.json(http.MethodPost, path, map[string]any{"sources": []string{"12 x"}}); r.Code != http.StatusBadRequest {
+		t.Fatalf("witness not a number: %d %s", r.Code, r.Body.String())
+	}
+	codes = make([]int, 2)
+	gate = make(chan struct{})
+	for i := range codes {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-gate
+			codes[i] = st.json(http.MethodPost, path, map[string]any{"sources": []string{fmt.Sprint(100 + i)}}).Code
+		}(i)
+	}
+	close(gate)
+	wg.Wait()
+	if !(codes[0] == 200 && codes[1] == 409 || codes[0] == 409 && codes[1] == 200) {
+		t.Fatalf("two runs: %v", codes)
+	}
+	if got := e.count(`SELECT COUNT(*) FROM expert_draw_members WHERE draw_id = ?`, id); got != 7 {
+		t.Fatalf("%d members", got)
+	}
+}
+
+func TestExpertDrawQuotaShortfallAnsweredBeforeDraw(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	region := makePool(t, st, 4, "GC07")
+	lot := rand.Int64N(1<<40) + 1
+	r := st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, lot, "GC07", 5, 1))
+	if r.Code != http.StatusBadRequest || r.errorCode(t) != "quota_exceeds_pool" || !strings.Contains(r.Body.String(), "缺2人") {
+		t.Fatalf("%d %s", r.Code, r.Body.String())
+	}
+	if e.count(`SELECT COUNT(*) FROM expert_draws WHERE lot_id = ?`, lot) != 0 {
+		t.Fatal("a draw was written")
+	}
+}
+
+// TestExpertDrawConfidentialityAndVerify: only the staff running the draw
+// and supervisors see the names; an agency sees nothing before
+// publication; the supervisor's verification recomputes the draw.
+func TestExpertDrawConfidentialityAndVerify(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	region := makePool(t, st, 7, "GC06")
+	lot := rand.Int64N(1<<40) + 1
+	body := drawBody(e, region, lot, "GC06", 5, 1)
+	var agencyOrg int64
+	if err := e.db.Get(&agencyOrg, `SELECT org_id FROM users WHERE username = 'agency'`); err != nil {
+		t.Fatal(err)
+	}
+	body["agency_org_id"] = agencyOrg + 1000000 // a different agency: the demo agency is not party to this draw…
+	body["tenderer_org_id"] = agencyOrg         // …but the demo agency's org is the tenderer
+	r := st.json(http.MethodPost, "/api/v1/expert-draws", body)
+	if r.Code != http.StatusCreated {
+		t.Fatalf("prepare: %d %s", r.Code, r.Body.String())
+	}
+	var prep struct {
+		ID         int64  `json:"id"`
+		PoolHash   string `json:"pool_hash"`
+		Commitment string `json:"secret_commitment"`
+	}
+	r.decode(t, &prep)
+	if len(prep.PoolHash) != 64 || len(prep.Commitment) != 64 {
+		t.Fatalf("prepare answer %s", r.Body.String())
+	}
+	if r := st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/run", prep.ID), map[string]any{"sources": []string{"9319", "2 5 8 10 12"}}); r.Code != http.StatusOK {
+		t.Fatalf("run: %d %s", r.Code, r.Body.String())
+	}
+	path := fmt.Sprintf("/api/v1/expert-draws/%d", prep.ID)
+	var view struct {
+		NamesVisible bool                    `json:"names_visible"`
+		Members      []expertpool.MemberView `json:"members"`
+	}
+	st.get(path).decode(t, &view)
+	if !view.NamesVisible || view.Members[0].Name == "" {
+		t.Fatalf("the staff running the draw cannot see the names: %+v", view)
+	}
+	e.api("supervisor").get(path).decode(t, &view)
+	if !view.NamesVisible || view.Members[0].Name == "" {
+		t.Fatal("the supervisor cannot see the names")
+	}
+	// A second staff member who did not run the draw sees no names.
+	ctx := audit.WithActor(context.Background(), audit.System)
+	if _, err := e.deps.Accounts.CreateUser(ctx, accounts.UserInput{Username: fmt.Sprintf("staff%d", rand.IntN(1e6)), DisplayName: "另一工作人员",
+		Roles: []string{staff}, Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	var other string
+	_ = e.db.Get(&other, `SELECT username FROM users WHERE display_name = '另一工作人员' ORDER BY id DESC LIMIT 1`)
+	r = e.api(other).get(path)
+	if r.Code != http.StatusOK {
+		t.Fatalf("other staff: %d", r.Code)
+	}
+	view.Members = nil
+	r.decode(t, &view)
+	for _, m := range view.Members {
+		if m.Name != "" || m.ExpertID != 0 {
+			t.Fatalf("other staff sees a drawn expert: %s", r.Body.String())
+		}
+	}
+	if r := e.api(other).get(path + "/archive"); r.Code != http.StatusForbidden {
+		t.Fatalf("other staff archive: %d", r.Code)
+	}
+	// The tenderer's users see nothing before publication.
+	if r := e.api("agency").get(path); r.Code != http.StatusNotFound {
+		t.Fatalf("agency before publication: %d %s", r.Code, r.Body.String())
+	}
+	// Supervisor verification.
+	var v expertpool.Verification
+	r = e.api("supervisor").get(path + "/verify")
+	r.decode(t, &v)
+	if !v.OK {
+		t.Fatalf("verify: %s", r.Body.String())
+	}
+	if r := e.browser("supervisor").get(fmt.Sprintf("/expert-draws/%d/verify", prep.ID)); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "与存档一致") {
+		t.Fatalf("verify page: %d", r.Code)
+	}
+	// Everyone invited confirms through the one-time link; then publication.
+	tokens := expertNotices.tokensFor(prep.ID)
+	if len(tokens) != 5 {
+		t.Fatalf("%d notices", len(tokens))
+	}
+	anon := e.anon()
+	if r := anon.get("/experts/reply/" + tokens[0]); r.Code != http.StatusOK {
+		t.Fatalf("reply page: %d", r.Code)
+	}
+	if r := anon.postForm("/experts/reply/"+tokens[0], url.Values{"decision": {"confirm"}}); r.Code != http.StatusOK {
+		t.Fatalf("confirm by page: %d %s", r.Code, r.Body.String())
+	}
+	if r := anon.json(http.MethodPost, "/api/v1/expert-replies/"+tokens[0], map[string]any{"accept": true}); r.Code != http.StatusNotFound {
+		t.Fatalf("one-time link used twice: %d", r.Code)
+	}
+	for _, tok := range tokens[1:] {
+		if r := anon.json(http.MethodPost, "/api/v1/expert-replies/"+tok, map[string]any{"accept": true}); r.Code != http.StatusOK {
+			t.Fatalf("confirm: %d %s", r.Code, r.Body.String())
+		}
+	}
+	if r := st.json(http.MethodPost, path+"/publish", nil); r.Code != http.StatusOK {
+		t.Fatalf("publish: %d %s", r.Code, r.Body.String())
+	}
+	r = e.api("agency").get(path)
+	if r.Code != http.StatusOK {
+		t.Fatalf("agency after publication: %d", r.Code)
+	}
+	view.Members = nil
+	r.decode(t, &view)
+	if len(view.Members) != 5 || view.Members[0].Name == "" {
+		t.Fatalf("agency after publication sees %+v", view.Members)
+	}
+}
+
+func TestExpertImportAPI(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	region := testRegion()
+	csv := strings.Join(expertpool.ImportColumns, ",") + "\n" +
+		fmt.Sprintf("王一,%s,13900000001,甲院,,技术类,高级工程师,副高级,12,%s,房屋建筑,,\n", uniqueIDNumber(), region) +
+		fmt.Sprintf("王二,%s,1390000,乙院,,技术类,高级工程师,副高级,12,%s,火箭,,\n", uniqueIDNumber(), region)
+	post := func(q string) response {
+		req := newRawRequest(http.MethodPost, "/api/v1/expert-imports/files?format=csv&name=x.csv"+q, csv)
+		return st.do(req)
+	}
+	r := post("")
+	if r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), `"row":3`) {
+		t.Fatalf("%d %s", r.Code, r.Body.String())
+	}
+	if n := e.count(`SELECT COUNT(*) FROM experts WHERE region = ?`, region); n != 0 {
+		t.Fatalf("%d imported from a rejected file", n)
+	}
+	r = post("&only_valid=true&progress=p1")
+	if r.Code != http.StatusCreated {
+		t.Fatalf("%d %s", r.Code, r.Body.String())
+	}
+	if n := e.count(`SELECT COUNT(*) FROM experts WHERE region = ?`, region); n != 1 {
+		t.Fatalf("%d imported", n)
+	}
+	if r := st.get("/api/v1/expert-imports/progress/p1"); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), `"done"`) {
+		t.Fatalf("progress: %d %s", r.Code, r.Body.String())
+	}
+	b := e.browser("staff")
+	if r := b.get("/experts/import/template.xlsx"); r.Code != http.StatusOK || r.Body.Len() < 1000 {
+		t.Fatalf("template: %d", r.Code)
+	}
+}
+
+func TestExpertSeesOwnProfile(t *testing.T) {
+	e := newEnv(t)
+	if err := expertpool.SeedDemo(context.Background(), e.deps.Experts); err != nil {
+		t.Fatal(err)
+	}
+	c := e.api("expert2")
+	r := c.get("/api/v1/experts/me")
+	if r.Code != http.StatusOK {
+		t.Fatalf("%d %s", r.Code, r.Body.String())
+	}
+	r = c.json(http.MethodPost, "/api/v1/experts/me/leaves", map[string]any{"start": "2026-04-01", "end": "2026-04-03", "reason": "休假"})
+	if r.Code != http.StatusCreated {
+		t.Fatalf("leave: %d %s", r.Code, r.Body.String())
+	}
+	if r := e.browser("expert2").get("/experts/me"); r.Code != http.StatusOK {
+		t.Fatalf("page: %d", r.Code)
+	}
+}
+
+func newRawRequest(method, path, body string) *http.Request {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Accept", "application/json")
+	return req
+}

@@ -1,0 +1,180 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"ggzy/schedule"
+)
+
+// eventsView is the timed events page.
+type eventsView struct {
+	Tab    string
+	Events []schedule.Event
+	Counts map[string]int
+	States map[string]string
+}
+
+var eventTabs = map[string]schedule.EventFilter{
+	"failed":  {State: schedule.EventFailed},
+	"overdue": {Overdue: true},
+	"pending": {State: schedule.EventPending},
+	"running": {State: schedule.EventRunning},
+	"done":    {State: schedule.EventDone, Limit: 100},
+}
+
+func (s *Server) schedEvents(c echo.Context) error {
+	ctx := c.Request().Context()
+	tab := c.QueryParam("state")
+	f, ok := eventTabs[tab]
+	if !ok {
+		tab, f = "failed", eventTabs["failed"]
+	}
+	f.Kind = c.QueryParam("kind")
+	list, err := s.Schedule.Events(ctx, f)
+	if err != nil {
+		return err
+	}
+	counts, err := s.Schedule.EventCounts(ctx)
+	if err != nil {
+		return err
+	}
+	overdue, err := s.Schedule.Events(ctx, schedule.EventFilter{Overdue: true, Limit: 500})
+	if err != nil {
+		return err
+	}
+	counts["overdue"] = len(overdue)
+	return s.render(c, http.StatusOK, "schedule_events", "定时任务", eventsView{Tab: tab, Events: list, Counts: counts, States: schedule.EventStateNames})
+}
+
+func (s *Server) schedEventRetry(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Schedule.RetryEvent(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return s.redirectFlash(c, "/schedule/events?state=failed", "已重新排队，将在下一秒由任一实例执行")
+}
+
+func (s *Server) apiEvents(c echo.Context) error {
+	f := schedule.EventFilter{State: c.QueryParam("state"), Kind: c.QueryParam("kind"), Overdue: c.QueryParam("overdue") == "1"}
+	if l, err := strconv.Atoi(c.QueryParam("limit")); err == nil {
+		f.Limit = l
+	}
+	list, err := s.Schedule.Events(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"events": list})
+}
+
+func (s *Server) apiEventRetry(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Schedule.RetryEvent(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// Recordings and retention.
+
+func (s *Server) schedRecordings(c echo.Context) error {
+	ctx := c.Request().Context()
+	classes, err := s.Schedule.RecordingClasses(ctx)
+	if err != nil {
+		return err
+	}
+	class := c.QueryParam("class")
+	if class == "" && len(classes) > 0 {
+		class = classes[0].Class
+	}
+	deleted := c.QueryParam("deleted") == "1"
+	list, err := s.Schedule.Recordings(ctx, class, deleted, 100)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "schedule_recordings", "录像保存期限", map[string]any{"Classes": classes, "Class": class,
+		"Deleted": deleted, "Recordings": list, "CanEdit": anyRole(currentUser(c), []string{admin})})
+}
+
+type retentionForm struct {
+	Class string `form:"class" json:"-"`
+	Days  int    `form:"retention_days" json:"retention_days"`
+}
+
+func (s *Server) schedRetentionSet(c echo.Context) error {
+	var f retentionForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	if err := s.Schedule.SetRetention(c.Request().Context(), f.Class, f.Days); err != nil {
+		return err
+	}
+	return s.redirectFlash(c, "/schedule/recordings?class="+f.Class, "保存期限已修改为 "+strconv.Itoa(f.Days)+" 天，下一次夜间清理起生效")
+}
+
+func (s *Server) apiRecordingClasses(c echo.Context) error {
+	classes, err := s.Schedule.RecordingClasses(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"classes": classes})
+}
+
+func (s *Server) apiRetentionSet(c echo.Context) error {
+	var f retentionForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	if err := s.Schedule.SetRetention(c.Request().Context(), c.Param("class"), f.Days); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type recordingForm struct {
+	Class      string `json:"class"`
+	ProjectID  int64  `json:"project_id"`
+	RoomID     int64  `json:"room_id"`
+	Ref        string `json:"ref"`
+	RecordedAt string `json:"recorded_at"`
+	SizeBytes  int64  `json:"size_bytes"`
+}
+
+func (s *Server) apiRecordingAdd(c echo.Context) error {
+	var f recordingForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	id, err := s.Schedule.AddRecording(c.Request().Context(), schedule.RecordingInput{Class: f.Class, ProjectID: f.ProjectID, RoomID: f.RoomID,
+		Ref: f.Ref, RecordedAt: f.RecordedAt, SizeBytes: f.SizeBytes})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"id": id})
+}
+
+// Statistics.
+
+func (s *Server) schedStatistics(c echo.Context) error {
+	totals, runs, err := s.Schedule.MonthlyStatistics(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "schedule_statistics", "交易统计", map[string]any{"Totals": totals, "Runs": runs})
+}
+
+func (s *Server) apiStatistics(c echo.Context) error {
+	totals, runs, err := s.Schedule.MonthlyStatistics(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"monthly": totals, "runs": runs})
+}

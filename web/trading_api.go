@@ -1,0 +1,535 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"ggzy/clock"
+	"ggzy/money"
+	"ggzy/problem"
+	"ggzy/trading"
+)
+
+func portalFilter(c echo.Context) (trading.PortalFilter, error) {
+	f := trading.PortalFilter{Type: c.QueryParam("type"), Kind: c.QueryParam("kind"), Method: c.QueryParam("method"),
+		Status: c.QueryParam("status"), Query: c.QueryParam("q")}
+	var fs problem.Fields
+	if p := c.QueryParam("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			fs.Add("page", "page_invalid", "页码须为正整数")
+		}
+		f.Page = n
+	}
+	for _, x := range []struct {
+		name string
+		dst  *int
+	}{{"from", nil}, {"to", nil}} {
+		v := c.QueryParam(x.name)
+		if v == "" {
+			continue
+		}
+		t, err := trading.ParseLocalTime(v + " 00:00")
+		if err != nil || len(v) != 10 {
+			fs.Add(x.name, "date_invalid", "日期不正确，应为如 2026-03-01 的年-月-日")
+			continue
+		}
+		if x.name == "from" {
+			f.From = t
+		} else {
+			f.To = t.AddDate(0, 0, 1)
+		}
+	}
+	return f, fs.Err()
+}
+
+func (s *Server) apiAnnouncements(c echo.Context) error {
+	f, err := portalFilter(c)
+	if err != nil {
+		return err
+	}
+	page, err := s.Trading.Announcements(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+func (s *Server) apiAnnouncement(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.Trading.Announcement(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) apiProjects(c echo.Context) error {
+	ps, err := s.Trading.Projects(c.Request().Context(), trading.ProjectFilter{Status: c.QueryParam("status")})
+	if err != nil {
+		return err
+	}
+	if ps == nil {
+		ps = []trading.Project{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"projects": ps})
+}
+
+func (s *Server) apiProjectCreate(c echo.Context) error {
+	var r projectRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	id, err := s.Trading.CreateProject(c.Request().Context(), r.input())
+	if err != nil {
+		return err
+	}
+	p, err := s.Trading.Project(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, p)
+}
+
+func (s *Server) apiProject(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.Trading.Project(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) apiProjectUpdate(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var r projectRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	if err := s.Trading.UpdateProject(c.Request().Context(), id, r.input()); err != nil {
+		return err
+	}
+	return s.apiProject(c)
+}
+
+func (s *Server) apiProjectSubmit(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	warns, err := s.Trading.Submit(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	p, err := s.Trading.Project(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"project": p, "warnings": nonNilFindings(warns)})
+}
+
+func nonNilFindings(f []trading.Finding) []trading.Finding {
+	if f == nil {
+		return []trading.Finding{}
+	}
+	return f
+}
+
+type reviewRequest struct {
+	Accept *bool    `json:"accept"`
+	Items  []string `json:"items"`
+}
+
+func (s *Server) apiProjectReview(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var r reviewRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	if r.Accept == nil {
+		return problem.InvalidField("accept", "decision_required", "请选择受理（true）或退回（false）")
+	}
+	if err := s.Trading.Review(c.Request().Context(), id, *r.Accept, r.Items); err != nil {
+		return err
+	}
+	return s.apiProject(c)
+}
+
+type publishRequest struct {
+	Timeline *timelineRequest `json:"timeline"`
+}
+
+func (s *Server) apiProjectPublish(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var r publishRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	var tl *trading.Timeline
+	if r.Timeline != nil {
+		var fs []problem.Field
+		t := r.Timeline.parse(&fs)
+		if len(fs) > 0 {
+			return &problem.Error{Kind: problem.Invalid, Code: "validation_failed", Message: fs[0].Message, Fields: fs}
+		}
+		tl = &t
+	}
+	warns, err := s.Trading.Publish(c.Request().Context(), id, tl)
+	if err != nil {
+		return err
+	}
+	p, err := s.Trading.Project(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"project": p, "warnings": nonNilFindings(warns)})
+}
+
+type clarifyRequest struct {
+	Text     string  `json:"text" form:"text"`
+	Deadline string  `json:"deadline" form:"deadline"`
+	Answers  []int64 `json:"answers" form:"answers"`
+}
+
+func (s *Server) clarify(c echo.Context, id int64, r clarifyRequest) (string, error) {
+	dl, err := trading.ParseLocalTime(r.Deadline)
+	if err != nil {
+		return "", problem.InvalidField("deadline", "time_invalid", "时间格式不正确，应为如 2026-04-01 09:30 的北京时间")
+	}
+	d, err := s.Trading.Clarify(c.Request().Context(), id, r.Text, dl, r.Answers)
+	if err != nil {
+		return "", err
+	}
+	return d.In(clock.Shanghai).Format("2006-01-02 15:04"), nil
+}
+
+func (s *Server) apiProjectClarify(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var r clarifyRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	d, err := s.clarify(c, id, r)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"deadline": d})
+}
+
+func (s *Server) apiQuestions(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	qs, err := s.Trading.Questions(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if qs == nil {
+		qs = []trading.Question{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"questions": qs})
+}
+
+type askRequest struct {
+	Body string `json:"body" form:"body"`
+}
+
+func (s *Server) apiAsk(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var r askRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	qid, err := s.Trading.Ask(c.Request().Context(), id, r.Body)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"id": qid})
+}
+
+type resultRequest struct {
+	Lots []struct {
+		LotID  int64  `json:"lot_id"`
+		Winner string `json:"winner"`
+		Price  string `json:"price"`
+	} `json:"lots"`
+}
+
+func (s *Server) apiProjectResult(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var r resultRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	var fs []problem.Field
+	var res []trading.LotResult
+	for i, l := range r.Lots {
+		res = append(res, trading.LotResult{LotID: l.LotID, Winner: l.Winner, Price: parseAmount("lot"+strconv.Itoa(i+1)+"_award_price", l.Price, &fs)})
+	}
+	if len(fs) > 0 {
+		return &problem.Error{Kind: problem.Invalid, Code: "validation_failed", Message: fs[0].Message, Fields: fs}
+	}
+	if err := s.Trading.PublishResult(c.Request().Context(), id, res); err != nil {
+		return err
+	}
+	return s.apiProject(c)
+}
+
+func (s *Server) apiSignups(c echo.Context) error {
+	l, err := s.Trading.MySignups(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"signups": l})
+}
+
+type signUpRequest struct {
+	LotID    int64  `json:"lot_id"`
+	Declared []bool `json:"declared"`
+}
+
+func (s *Server) apiSignUp(c echo.Context) error {
+	var r signUpRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	if r.LotID <= 0 {
+		return problem.InvalidField("lot_id", "required", "请指定标段（包）")
+	}
+	id, err := s.Trading.SignUp(c.Request().Context(), r.LotID, r.Declared)
+	if err != nil {
+		return err
+	}
+	m, err := s.Trading.MySignup(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, m)
+}
+
+func (s *Server) apiSignup(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	m, err := s.Trading.MySignup(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+type depositRequest struct {
+	Method    string `json:"method" form:"method"`
+	Reference string `json:"reference" form:"reference"`
+}
+
+func (s *Server) apiDeposit(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var r depositRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	if err := s.Trading.RecordDeposit(c.Request().Context(), id, r.Method, r.Reference); err != nil {
+		return err
+	}
+	return s.apiSignup(c)
+}
+
+type checkRequest struct {
+	Result string `json:"result" form:"result"`
+	Note   string `json:"note" form:"note"`
+}
+
+func (s *Server) apiDepositCheck(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var r checkRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	if err := s.Trading.CheckDeposit(c.Request().Context(), id, r.Result); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) apiRefund(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var r checkRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	if err := s.Trading.MarkRefunded(c.Request().Context(), id, r.Note); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) apiRefunds(c echo.Context) error {
+	l, err := s.Trading.RefundsDue(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"refunds": l})
+}
+
+// receiveBid streams the "file" part of a multipart upload into the
+// service; a "replace" field before it (or ?replace=) names the file it
+// replaces. Nothing is buffered beyond a chunk.
+func (s *Server) receiveBid(c echo.Context, lotID int64) (*trading.Receipt, error) {
+	if !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+		return nil, problem.InvalidField("file", "multipart_required", "请以 multipart/form-data 上传文件（字段名 file）")
+	}
+	mr, err := c.Request().MultipartReader()
+	if err != nil {
+		return nil, problem.InvalidField("file", "multipart_required", "请以 multipart/form-data 上传文件（字段名 file）")
+	}
+	var replace int64
+	if q := c.QueryParam("replace"); q != "" {
+		if replace, err = strconv.ParseInt(q, 10, 64); err != nil {
+			return nil, problem.InvalidField("replace", "replace_invalid", "要替换的文件编号不正确")
+		}
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, problem.InvalidField("file", "file_required", "请选择要上传的文件")
+		}
+		if err != nil {
+			return nil, problem.InvalidField("file", "upload_incomplete", "上传中断，文件未保存，请重新上传")
+		}
+		switch part.FormName() {
+		case "replace":
+			b, _ := io.ReadAll(io.LimitReader(part, 32))
+			if v := strings.TrimSpace(string(b)); v != "" {
+				if replace, err = strconv.ParseInt(v, 10, 64); err != nil {
+					return nil, problem.InvalidField("replace", "replace_invalid", "要替换的文件编号不正确")
+				}
+			}
+		case "file":
+			return s.Trading.SubmitBid(c.Request().Context(), lotID, part.FileName(), part, replace)
+		}
+		part.Close()
+	}
+}
+
+func (s *Server) apiBidUpload(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	rec, err := s.receiveBid(c, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, rec)
+}
+
+func (s *Server) apiBidReceipt(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	rec, err := s.Trading.MyReceipt(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rec)
+}
+
+func (s *Server) apiBidWithdraw(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Trading.WithdrawBid(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) apiLotOpening(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.Trading.LotOpening(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, o)
+}
+
+func (s *Server) apiRules(c echo.Context) error {
+	rs, err := s.Trading.Rules(c.Request().Context(), c.QueryParam("locality"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rs)
+}
+
+type ruleRequest struct {
+	DayKind string `json:"day_kind" form:"day_kind"`
+	Days    int    `json:"days" form:"days"`
+	Rate    string `json:"rate" form:"rate"`
+	Action  string `json:"action" form:"action"`
+	Note    string `json:"note" form:"note"`
+}
+
+func (s *Server) apiRuleChange(c echo.Context) error {
+	var r ruleRequest
+	if err := c.Bind(&r); err != nil {
+		return err
+	}
+	_, err := s.Trading.ChangeRule(c.Request().Context(), trading.RuleChange{Locality: c.Param("locality"), RuleID: c.Param("rule"),
+		DayKind: r.DayKind, Days: r.Days, Rate: r.Rate, Action: r.Action, Note: r.Note})
+	if err != nil {
+		return err
+	}
+	rs, err := s.Trading.Rules(c.Request().Context(), c.Param("locality"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rs)
+}
+
+var _ = money.Fen(0)
