@@ -54,29 +54,13 @@ func (s *Service) Issue(ctx context.Context, projectID, lotID int64, kind string
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	hash := hex.EncodeToString(sum[:])
-	stored := false
-	if s.Files != nil {
-		key, _, err := s.Files.Put(ctx, bytes.NewReader(buf.Bytes()))
-		if err != nil {
-			return nil, fmt.Errorf("store %s of lot %d: %w", kind, lotID, err)
-		}
-		if key != hash {
-			return nil, fmt.Errorf("store %s of lot %d: file store key %s differs from the SHA-256 %s", kind, lotID, key, hash)
-		}
-		stored = true
+	stored, err := s.store(ctx, kind, lotID, buf.Bytes(), hash)
+	if err != nil {
+		return nil, err
 	}
 	now := s.Clock.Now()
-	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO issued_documents (project_id, lot_id, kind, sha256, size, stored, issued_by, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			projectID, nullID(lotID), kind, hash, buf.Len(), stored, nullID(audit.ActorFrom(ctx).UserID), now)
-		if db.IsDuplicate(err) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("record issued %s: %w", kind, err)
-		}
-		return audit.RecordAs(ctx, tx, actorOrSystem(ctx), now, audit.Event{Action: "document.issue", ObjectType: "document", ObjectID: hash,
-			ProjectID: projectID, Summary: map[string]any{"kind": kind, "lot": lotID, "sha256": hash, "size": buf.Len()}})
+	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		return recordIssued(ctx, tx, now, projectID, lotID, kind, hash, buf.Len(), stored)
 	})
 	if err != nil {
 		return nil, err
@@ -87,6 +71,45 @@ func (s *Service) Issue(ctx context.Context, projectID, lotID int64, kind string
 		return nil, fmt.Errorf("issued %s: %w", kind, err)
 	}
 	return &d, nil
+}
+
+// store keeps the bytes of a document in Files, when set, under their
+// SHA-256; it reports whether they were kept.
+func (s *Service) store(ctx context.Context, kind string, lotID int64, pdf []byte, hash string) (bool, error) {
+	if s.Files == nil {
+		return false, nil
+	}
+	key, _, err := s.Files.Put(ctx, bytes.NewReader(pdf))
+	if err != nil {
+		return false, fmt.Errorf("store %s of lot %d: %w", kind, lotID, err)
+	}
+	if key != hash {
+		return false, fmt.Errorf("store %s of lot %d: file store key %s differs from the SHA-256 %s", kind, lotID, key, hash)
+	}
+	return true, nil
+}
+
+// recordIssued writes the issued_documents row and its audit event in tx.
+// The row is unique per project, kind and SHA-256: recording the same bytes
+// again changes nothing, so issuing is idempotent.
+func recordIssued(ctx context.Context, tx *sqlx.Tx, now time.Time, projectID, lotID int64, kind, hash string, size int, stored bool) error {
+	var n int
+	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM issued_documents WHERE project_id = ? AND kind = ? AND sha256 = ?`, projectID, kind, hash); err != nil {
+		return fmt.Errorf("look up issued %s: %w", kind, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO issued_documents (project_id, lot_id, kind, sha256, size, stored, issued_by, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		projectID, nullID(lotID), kind, hash, size, stored, nullID(audit.ActorFrom(ctx).UserID), now)
+	if db.IsDuplicate(err) {
+		return nil // issued meanwhile by a concurrent call
+	}
+	if err != nil {
+		return fmt.Errorf("record issued %s: %w", kind, err)
+	}
+	return audit.RecordAs(ctx, tx, actorOrSystem(ctx), now, audit.Event{Action: "document.issue", ObjectType: "document", ObjectID: hash,
+		ProjectID: projectID, Summary: map[string]any{"kind": kind, "lot": lotID, "sha256": hash, "size": size}})
 }
 
 // Documents lists the documents issued for a project.

@@ -19,8 +19,8 @@ import (
 // Unseal outcomes of a bid at the opening.
 const (
 	UnsealOK        = "ok"
-	UnsealWithdrawn = "withdrawn" // failed through the bidder's fault: counts as withdrawn after the deadline
-	UnsealFailed    = "failed"    // failed for another reason (recorded; not a valid bid)
+	UnsealWithdrawn = "withdrawn"  // failed through the bidder's fault: counts as withdrawn after the deadline
+	UnsealFailed    = "failed"     // failed for another reason (recorded; not a valid bid)
 	UnsealNotOpened = "not_opened" // fewer than 3 bids: not opened at all
 )
 
@@ -141,9 +141,15 @@ func (s *Service) OpenNow(ctx context.Context, lotID int64) error {
 			state, now, until, failed, now, lotID); err != nil {
 			return fmt.Errorf("open lot %d: %w", lotID, err)
 		}
-		return audit.RecordAs(ctx, tx, actorOrSystem(ctx), now, audit.Event{Action: "evaluation.opening.start", ObjectType: "lot",
+		if err := audit.RecordAs(ctx, tx, actorOrSystem(ctx), now, audit.Event{Action: "evaluation.opening.start", ObjectType: "lot",
 			ObjectID: fmt.Sprint(lotID), ProjectID: li.ProjectID,
-			Summary: map[string]any{"bids": len(bids), "submitted": submitted, "valid": valid, "state": state, "reason": failed}})
+			Summary: map[string]any{"bids": len(bids), "submitted": submitted, "valid": valid, "state": state, "reason": failed}}); err != nil {
+			return err
+		}
+		if failed != "" { // 流标: the opening record is final now
+			return s.issueTx(ctx, tx, now, li, lotID, DocOpeningRecord)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -486,6 +492,10 @@ func (s *Service) CloseOpening(ctx context.Context, lotID int64) error {
 	if !isStaff(a) {
 		return forbidden("只有交易中心工作人员可以结束开标")
 	}
+	li, err := s.lotInfo(ctx, lotID)
+	if err != nil {
+		return err
+	}
 	now := s.Clock.Now()
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		l, err := loadLot(ctx, tx, lotID, true)
@@ -514,7 +524,10 @@ func (s *Service) CloseOpening(ctx context.Context, lotID int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE evaluation_lots SET state = ?, opening_closed_at = ?, updated_at = ? WHERE lot_id = ?`, StateOpened, now, now, lotID); err != nil {
 			return err
 		}
-		return record(ctx, tx, now, l, "evaluation.opening.close", map[string]any{"deemed": pending})
+		if err := record(ctx, tx, now, l, "evaluation.opening.close", map[string]any{"deemed": pending}); err != nil {
+			return err
+		}
+		return s.issueTx(ctx, tx, now, li, lotID, DocOpeningRecord)
 	})
 }
 

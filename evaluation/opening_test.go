@@ -18,7 +18,7 @@ import (
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
 var (
-	t0       = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC) // 09:00 in Shanghai
+	t0             = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC) // 09:00 in Shanghai
 	lotSeq   int64 = 5000
 	staffCtx       = audit.WithActor(context.Background(), audit.Actor{UserID: 1, Username: "staff", Role: "staff", Roles: []string{"staff"}})
 )

@@ -178,5 +178,3 @@ func criteria(ctx context.Context, q sqlx.QueryerContext, lotID int64) ([]Criter
 	}
 	return out, nil
 }
-
-

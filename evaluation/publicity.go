@@ -127,8 +127,8 @@ type Award struct {
 }
 
 // AwardLot records the award to the first-ranked candidate once the
-// publicity has ended (the agency or staff). The award notice (中标通知书)
-// is then issued as a PDF through Issue. Awarding twice is refused.
+// publicity has ended (the agency or staff), and issues the award notice
+// (中标通知书) in the same transaction. Awarding twice is refused.
 func (s *Service) AwardLot(ctx context.Context, lotID int64) (*Award, error) {
 	a := audit.ActorFrom(ctx)
 	li, err := s.lotInfo(ctx, lotID)
@@ -163,7 +163,10 @@ func (s *Service) AwardLot(ctx context.Context, lotID int64) (*Award, error) {
 			return err
 		}
 		out = &Award{LotID: lotID, ProjectID: l.ProjectID, BidID: w.BidID, OrgID: w.OrgID, Winner: w.OrgName, Price: money.Fen(w.Price), AwardedAt: now}
-		return record(ctx, tx, now, l, "evaluation.award", map[string]any{"bid": w.BidID, "winner": w.OrgName, "price": money.Fen(w.Price).String()})
+		if err := record(ctx, tx, now, l, "evaluation.award", map[string]any{"bid": w.BidID, "winner": w.OrgName, "price": money.Fen(w.Price).String()}); err != nil {
+			return err
+		}
+		return s.issueTx(ctx, tx, now, li, lotID, DocAwardNotice)
 	})
 	return out, err
 }

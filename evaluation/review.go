@@ -555,8 +555,12 @@ func (s *Service) Sign(ctx context.Context, token string, lotID int64, in SignIn
 // A failed evaluation ends in StateFailedEval and the lot is returned for
 // re-tendering.
 func (s *Service) CloseReport(ctx context.Context, token string, lotID int64) error {
+	li, err := s.lotInfo(ctx, lotID)
+	if err != nil {
+		return err
+	}
 	var failed string
-	err := s.expertTx(ctx, token, lotID, func(tx *sqlx.Tx, l *lotRow, m *memberRow, now time.Time) error {
+	err = s.expertTx(ctx, token, lotID, func(tx *sqlx.Tx, l *lotRow, m *memberRow, now time.Time) error {
 		failed = ""
 		if l.ChairMemberID.Int64 != m.ID {
 			return problem.New(problem.Forbidden, "chair_only", "只有主任委员可以结束评标")
@@ -583,7 +587,14 @@ func (s *Service) CloseReport(ctx context.Context, token string, lotID int64) er
 		if _, err := tx.ExecContext(ctx, `UPDATE evaluation_lots SET state = ?, concluded_at = ?, updated_at = ? WHERE lot_id = ?`, state, now, now, lotID); err != nil {
 			return err
 		}
-		return record(ctx, tx, now, l, "evaluation.report.close", map[string]any{"state": state, "refused_counted_as_agreement": refused})
+		if err := record(ctx, tx, now, l, "evaluation.report.close", map[string]any{"state": state, "refused_counted_as_agreement": refused}); err != nil {
+			return err
+		}
+		kind := DocEvaluationReport
+		if failed != "" {
+			kind = DocFailedReport
+		}
+		return s.issueTx(ctx, tx, now, li, lotID, kind)
 	})
 	if err == nil && failed != "" && s.Retender != nil {
 		if err := s.Retender.Retender(ctx, lotID, "评标失败："+failed); err != nil {

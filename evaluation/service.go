@@ -31,6 +31,8 @@ type LotInfo struct {
 	LotName     string
 	Kind        string // trading kind: engineering, procurement, …
 	AgencyOrgID int64  // the agency (or tenderer) organisation that owns the project
+	Tenderer    string // 招标人, as printed in the minutes
+	Agency      string // 招标代理机构; empty when the tenderer tenders itself
 	Ceiling     money.Fen
 	Deadline    time.Time
 }
@@ -94,9 +96,11 @@ type Terminals interface {
 	BookingAt(ctx context.Context, roomID int64, t time.Time) (projectID int64, ok bool, err error)
 }
 
-// Files keeps issued documents by content (filestore.Local fits).
+// Files keeps issued documents by content (filestore.Local fits): Put
+// returns the SHA-256 of what it stored as the key, Open reads it back.
 type Files interface {
 	Put(ctx context.Context, r io.Reader) (key string, size int64, err error)
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
 }
 
 // Retenderer is told, after the fact, that a lot failed at the opening or at

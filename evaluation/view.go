@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"ggzy/accounts"
 	"ggzy/audit"
 	"ggzy/money"
@@ -246,6 +248,11 @@ func (s *Service) lotClarifications(ctx context.Context, lotID int64) ([]Clarifi
 }
 
 func (s *Service) results(ctx context.Context, lotID int64) ([]ResultLine, error) {
+	return loadResults(ctx, s.DB, lotID)
+}
+
+// loadResults reads a lot's result lines, ranked bids first.
+func loadResults(ctx context.Context, q sqlx.QueryerContext, lotID int64) ([]ResultLine, error) {
 	var rows []struct {
 		BidID       int64  `db:"bid_id"`
 		Bidder      string `db:"org_name"`
@@ -259,7 +266,7 @@ func (s *Service) results(ctx context.Context, lotID int64) ([]ResultLine, error
 		TieBroken   string `db:"tie_broken"`
 		Candidate   bool   `db:"candidate"`
 	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT r.bid_id, b.org_name, b.price, r.qualified, r.rejection, r.technical, r.price_points, r.total,
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT r.bid_id, b.org_name, b.price, r.qualified, r.rejection, r.technical, r.price_points, r.total,
 		r.rank_no, r.tie_broken, r.candidate FROM evaluation_results r JOIN evaluation_bids b ON b.id = r.bid_id
 		WHERE r.lot_id = ? ORDER BY r.rank_no = 0, r.rank_no, b.bid_ref`, lotID); err != nil {
 		return nil, fmt.Errorf("results of lot %d: %w", lotID, err)

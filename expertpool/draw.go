@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"ggzy/audit"
-	"ggzy/clock"
 	"ggzy/db"
 	"ggzy/problem"
 )
@@ -330,10 +328,13 @@ func (s *Service) Prepare(ctx context.Context, req DrawRequest) (*PrepareResult,
 }
 
 func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, specs Specialties, now time.Time) (*PrepareResult, error) {
+	tm := newStepTimer()
+	defer tm.done()
 	st, err := LoadSettings(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
+	tm.step("settings")
 	// The lot's draws, locked: the first of two concurrent requests wins.
 	var seqs []struct {
 		ID     int64  `db:"id"`
@@ -350,10 +351,12 @@ func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, 
 		}
 		seq = d.Seq + 1
 	}
-	doc, err := buildPool(ctx, tx, req, specs, st, now)
+	tm.step("lock")
+	doc, err := buildPool(ctx, tx, &s.rosters, req, specs, st, now)
 	if err != nil {
 		return nil, err
 	}
+	tm.step("build")
 	if short := Shortfalls(doc.Groups); len(short) > 0 {
 		var f problem.Fields
 		for _, sh := range short {
@@ -380,8 +383,10 @@ func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, 
 	if err != nil {
 		return nil, fmt.Errorf("seal draw secret: %w", err)
 	}
+	tm.step("short+secret")
 	body := doc.Bytes()
 	poolHash := Hash(body)
+	tm.step("bytes+hash")
 	poolSize := 0
 	for _, g := range doc.Groups {
 		poolSize += len(g.Pool)
@@ -410,9 +415,11 @@ func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, 
 	if err != nil {
 		return nil, err
 	}
+	tm.step("insdraw")
 	if _, err := tx.ExecContext(ctx, `INSERT INTO expert_draw_pools (draw_id, document) VALUES (?, ?)`, id, body); err != nil {
 		return nil, fmt.Errorf("archive pool of draw %d: %w", id, err)
 	}
+	tm.step("insdoc")
 	doc.hash = poolHash
 	s.cacheDocument(id, doc)
 	if err := audit.Record(ctx, tx, now, audit.Event{Action: "expertdraw.prepare", ObjectType: "expert_draw", ObjectID: fmt.Sprint(id),
@@ -420,6 +427,7 @@ func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, 
 			"secret_commitment": doc.Commitment, "pool_size": poolSize, "excluded": len(doc.Exclusions), "supplementary_of": req.parent}}); err != nil {
 		return nil, err
 	}
+	tm.step("audit")
 	return &PrepareResult{DrawID: id, PoolHash: poolHash, Commitment: doc.Commitment, PoolSize: poolSize, Excluded: len(doc.Exclusions)}, nil
 }
 
@@ -439,190 +447,6 @@ func newSecret() (string, error) {
 	// "S" keeps the secret a text source even when every hex digit is a
 	// digit (KeyFromStrings would read it as a number otherwise).
 	return "S" + strings.ToUpper(hex.EncodeToString(b)), nil
-}
-
-// buildPool applies the eligibility and avoidance rules and returns the
-// pool document (without the commitment).
-func buildPool(ctx context.Context, q sqlx.QueryerContext, req *DrawRequest, specs Specialties, st Settings, now time.Time) (*Document, error) {
-	sessDay := clock.Shanghai
-	sd := req.SessionStart.In(sessDay)
-	day := time.Date(sd.Year(), sd.Month(), sd.Day(), 0, 0, 0, 0, time.UTC)
-	ageCut := day.AddDate(-(st.AgeLimit + 1), 0, 0) // born on or before: older than the limit
-	empCut := day.AddDate(-st.EmploymentYears, 0, 0)
-
-	// Candidates: active experts holding a covered specialty, within the
-	// region rule, read in one range scan of expert_specialty_links.
-	codeGroups := map[string][]int{}
-	var codes []any
-	for i, qt := range req.Quotas {
-		for _, c := range specs.Covered(qt.Specialty) {
-			if len(codeGroups[c]) == 0 {
-				codes = append(codes, c)
-			}
-			codeGroups[c] = append(codeGroups[c], i)
-		}
-	}
-	query := `SELECT expert_id, specialty_code, birth_date <= ?, senior_title, years_in_field, COALESCE(employer_org_id, 0)
-		FROM expert_specialty_links WHERE specialty_code IN (?) AND status = 'active'`
-	args := []any{ageCut, codes}
-	switch req.RegionRule {
-	case RegionLocal:
-		query += ` AND region = ?`
-		args = append(args, req.Region)
-	case RegionOutside:
-		query += ` AND region <> ?`
-		args = append(args, req.Region)
-	}
-	query, args, err := sqlx.In(query, args...)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read candidates: %w", err)
-	}
-	type cand struct {
-		reasons []string
-	}
-	groupsOf := make([][]int64, len(req.Quotas))
-	cands := map[int64]*cand{}
-	tender, agency, superv := req.TendererOrgID, req.AgencyOrgID, req.SupervisingOrgID
-	avoid := map[int64]bool{}
-	for _, id := range req.AvoidOrgIDs {
-		avoid[id] = true
-	}
-	// Tens of thousands of rows: scan raw bytes and parse them in place.
-	var rawID, rawCode, rawOld, rawSenior, rawYears, rawEmp sql.RawBytes
-	for rows.Next() {
-		if err := rows.Scan(&rawID, &rawCode, &rawOld, &rawSenior, &rawYears, &rawEmp); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		id, emp := atoi(rawID), atoi(rawEmp)
-		old, senior, years := atoi(rawOld) != 0, atoi(rawSenior) != 0, int(atoi(rawYears))
-		code := string(rawCode)
-		for _, g := range codeGroups[code] {
-			groupsOf[g] = append(groupsOf[g], id)
-		}
-		if _, seen := cands[id]; seen {
-			continue
-		}
-		c := &cand{}
-		if st.RequireSenior && !senior {
-			c.reasons = append(c.reasons, "not_senior")
-		}
-		if years < st.MinYears {
-			c.reasons = append(c.reasons, "years_short")
-		}
-		if old {
-			c.reasons = append(c.reasons, "over_age")
-		}
-		switch {
-		case emp == 0:
-		case emp == tender:
-			c.reasons = append(c.reasons, "employer_tenderer:"+strconv.FormatInt(emp, 10))
-		case emp == agency:
-			c.reasons = append(c.reasons, "employer_agency:"+strconv.FormatInt(emp, 10))
-		case emp == superv:
-			c.reasons = append(c.reasons, "supervising_staff:"+strconv.FormatInt(emp, 10))
-		case avoid[emp]:
-			c.reasons = append(c.reasons, "employer_avoided:"+strconv.FormatInt(emp, 10))
-		}
-		cands[id] = c
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read candidates: %w", err)
-	}
-	rows.Close()
-
-	// Each further rule is one query over the few rows it concerns, kept
-	// only for candidates.
-	mark := func(reason, query string, args ...any) error {
-		query, args, err := sqlx.In(query, args...)
-		if err != nil {
-			return err
-		}
-		rows, err := q.QueryContext(ctx, query, args...)
-		if err != nil {
-			return fmt.Errorf("avoidance %s: %w", reason, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, org int64
-			if err := rows.Scan(&id, &org); err != nil {
-				return err
-			}
-			if c, ok := cands[id]; ok {
-				r := reason
-				if org != 0 {
-					r += ":" + strconv.FormatInt(org, 10)
-				}
-				if !slices.Contains(c.reasons, r) {
-					c.reasons = append(c.reasons, r)
-				}
-			}
-		}
-		return rows.Err()
-	}
-	related := []any{tender}
-	if agency != 0 {
-		related = append(related, agency)
-	}
-	for _, id := range req.AvoidOrgIDs {
-		related = append(related, id)
-	}
-	if err := mark("employed_recently", `SELECT expert_id, org_id FROM expert_employments WHERE org_id IN (?) AND (ended_on IS NULL OR ended_on >= ?)`,
-		related, empCut); err != nil {
-		return nil, err
-	}
-	if err := mark("declared_relative", `SELECT expert_id, org_id FROM expert_declarations WHERE kind = 'relative' AND org_id IN (?)`, related); err != nil {
-		return nil, err
-	}
-	if err := mark("declared_interest", `SELECT expert_id, org_id FROM expert_declarations WHERE kind = 'interest' AND org_id IN (?)`, related); err != nil {
-		return nil, err
-	}
-	if err := mark("penalised", `SELECT DISTINCT expert_id, 0 FROM expert_penalties WHERE decided_on <= ? AND (until_on IS NULL OR until_on >= ?)`, day, day); err != nil {
-		return nil, err
-	}
-	if err := mark("on_leave", `SELECT DISTINCT expert_id, 0 FROM expert_leaves WHERE ends_at > ? AND starts_at < ?`, req.SessionStart.UTC(), req.SessionEnd.UTC()); err != nil {
-		return nil, err
-	}
-	if err := mark("booked", `SELECT DISTINCT m.expert_id, 0 FROM expert_draws d JOIN expert_draw_members m ON m.draw_id = d.id
-		WHERE d.session_starts_at < ? AND d.session_ends_at > ? AND d.status IN ('drawn', 'published') AND m.state IN ('notified', 'confirmed')
-		AND d.lot_id <> ?`, req.SessionEnd.UTC(), req.SessionStart.UTC(), req.LotID); err != nil {
-		return nil, err
-	}
-	if st.FreqLimit > 0 && st.FreqDays > 0 {
-		if err := mark("too_frequent", `SELECT m.expert_id, 0 FROM expert_draws d JOIN expert_draw_members m ON m.draw_id = d.id
-			WHERE d.tenderer_org_id = ? AND d.drawn_at >= ? AND m.state IN ('notified', 'confirmed') AND d.lot_id <> ?
-			GROUP BY m.expert_id HAVING COUNT(*) >= ?`, tender, now.AddDate(0, 0, -st.FreqDays), req.LotID, st.FreqLimit); err != nil {
-			return nil, err
-		}
-	}
-	if err := mark("already_drawn", `SELECT DISTINCT m.expert_id, 0 FROM expert_draws d JOIN expert_draw_members m ON m.draw_id = d.id WHERE d.lot_id = ?`, req.LotID); err != nil {
-		return nil, err
-	}
-
-	doc := &Document{Header: drawHeader(req, st)}
-	for i, qt := range req.Quotas {
-		ids := groupsOf[i]
-		slices.Sort(ids)
-		ids = slices.Compact(ids)
-		pool := ids[:0]
-		for _, id := range ids {
-			if len(cands[id].reasons) == 0 {
-				pool = append(pool, id)
-			}
-		}
-		doc.Groups = append(doc.Groups, PoolGroup{No: i + 1, Specialty: qt.Specialty, Primaries: qt.Count, Backups: qt.Backups, Pool: pool})
-	}
-	for id, c := range cands {
-		if len(c.reasons) > 0 {
-			doc.Exclusions = append(doc.Exclusions, Exclusion{ExpertID: id, Reasons: c.reasons})
-		}
-	}
-	slices.SortFunc(doc.Exclusions, func(a, b Exclusion) int { return int(a.ExpertID - b.ExpertID) })
-	return doc, nil
 }
 
 // atoi reads a non-negative decimal integer column (0 for NULL or junk).

@@ -423,8 +423,11 @@ func userFree(ctx context.Context, tx *sqlx.Tx, userID, self int64) error {
 }
 
 // writeLinks rewrites an expert's specialty links with the eligibility
-// columns the pool query reads.
+// columns the pool query reads, and bumps the registry version (pool.go).
 func writeLinks(ctx context.Context, ext sqlx.ExtContext, id int64, c clean) error {
+	if err := bumpRegistry(ctx, ext); err != nil {
+		return err
+	}
 	if _, err := ext.ExecContext(ctx, `DELETE FROM expert_specialty_links WHERE expert_id = ?`, id); err != nil {
 		return fmt.Errorf("clear specialties: %w", err)
 	}

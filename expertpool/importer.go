@@ -577,5 +577,6 @@ func (s *Service) insertBatch(ctx context.Context, tx *sqlx.Tx, rows []importRow
 		}
 		progress(i + len(batch))
 	}
-	return nil
+	// Last, so that the registry row is locked only until the commit.
+	return bumpRegistry(ctx, tx)
 }

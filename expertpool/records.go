@@ -342,6 +342,9 @@ func (s *Service) UpdateMyProfile(ctx context.Context, in ProfileInput) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE expert_specialty_links SET employer_org_id = ? WHERE expert_id = ?`, nullInt(in.EmployerOrgID), id); err != nil {
 			return err
 		}
+		if err := bumpRegistry(ctx, tx); err != nil {
+			return err
+		}
 		if err := employerChanged(ctx, tx, id, old, in.EmployerOrgID, emp, day); err != nil {
 			return err
 		}

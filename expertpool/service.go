@@ -40,6 +40,8 @@ type Service struct {
 
 	docMu sync.Mutex
 	docs  map[int64]*Document // parsed pool documents (immutable once written), by draw id
+
+	rosters rosterCache // candidates per specialty code, by registry version (pool.go)
 }
 
 func (s *Service) log() *slog.Logger {

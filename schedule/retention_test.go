@@ -6,8 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"ggzy/clock"
 )
 
 type fakeFiles struct {
@@ -145,5 +143,4 @@ func TestNightlyJobsThroughEngine(t *testing.T) {
 	if err != nil || run.Source != "none" || run.Rows != 0 || run.Note == "" {
 		t.Fatalf("run without source %+v %v", run, err)
 	}
-	_ = clock.Shanghai
 }

@@ -152,6 +152,11 @@ func (s *Service) SubmitBid(ctx context.Context, lotID int64, name string, r io.
 	if err != nil {
 		return nil, err
 	}
+	release, err := s.uploadSlot(ctx)
+	if err != nil {
+		return nil, problem.InvalidField("file", "upload_incomplete", "上传中断，文件未保存，请重新上传")
+	}
+	defer release()
 	lh := &limitedHasher{r: r, h: sha256.New(), limit: limit}
 	sr, err := newSealReader(lh, aead)
 	if err != nil {
@@ -348,6 +353,11 @@ func (s *Service) OpenBidFile(ctx context.Context, fileID int64) (io.ReadCloser,
 	}
 	aead, err := s.Vault.AEAD("bid", projectObject(r.ProjectID))
 	if err != nil {
+		return nil, err
+	}
+	// Every unsealing is on the record of the project.
+	if err := audit.Record(ctx, s.DB, s.Clock.Now(), audit.Event{Action: "trading.bid.unseal", ObjectType: "bid_file", ObjectID: fmt.Sprint(fileID),
+		ProjectID: r.ProjectID, Summary: map[string]any{"lot_id": r.LotID}}); err != nil {
 		return nil, err
 	}
 	f, err := s.Files.Open(ctx, r.Object)

@@ -34,12 +34,37 @@ type Service struct {
 	Vault    *vault.Vault
 	Calendar *calendar.Store
 	Files    Files
+	// UploadSlots caps the bid uploads streamed at once (default 64): under
+	// a deadline surge the admitted uploads finish at full speed instead of
+	// every upload crawling past the deadline together; the others wait
+	// (their clients' bodies unread) for a slot.
+	UploadSlots int
 	// PortalTTL is how long a public announcement list stays cached
 	// (default 2 s; negative disables the cache).
 	PortalTTL time.Duration
 
 	portalMu    sync.Mutex
 	portalCache map[string]portalEntry
+
+	slotsOnce sync.Once
+	slots     chan struct{}
+}
+
+// uploadSlot waits for an upload slot; release it when done.
+func (s *Service) uploadSlot(ctx context.Context) (release func(), err error) {
+	s.slotsOnce.Do(func() {
+		n := s.UploadSlots
+		if n <= 0 {
+			n = 64
+		}
+		s.slots = make(chan struct{}, n)
+	})
+	select {
+	case s.slots <- struct{}{}:
+		return func() { <-s.slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (s *Service) calendar(ctx context.Context) (*calendar.Calendar, error) {

@@ -18,6 +18,7 @@ import (
 
 	"ggzy/accounts"
 	"ggzy/audit"
+	"ggzy/clock"
 	"ggzy/db"
 	"ggzy/money"
 	"ggzy/problem"
@@ -92,15 +93,17 @@ func requireBidder(ctx context.Context) (audit.Actor, error) {
 
 // lotState is a lot with what the rules about it need.
 type lotState struct {
-	LotID       int64        `db:"id"`
-	ProjectID   int64        `db:"project_id"`
-	LotName     string       `db:"name"`
-	Deposit     int64        `db:"deposit"`
-	LotStatus   string       `db:"status"`
-	Status      string       `db:"pstatus"`
-	SignupUntil sql.NullTime `db:"signup_until"`
-	Deadline    sql.NullTime `db:"deadline"`
-	Eligibility string       `db:"eligibility"`
+	LotID       int64          `db:"id"`
+	ProjectID   int64          `db:"project_id"`
+	LotName     string         `db:"name"`
+	Deposit     int64          `db:"deposit"`
+	LotStatus   string         `db:"status"`
+	Status      string         `db:"pstatus"`
+	SignupUntil sql.NullTime   `db:"signup_until"`
+	Deadline    sql.NullTime   `db:"deadline"`
+	Eligibility string         `db:"eligibility"`
+	Code        sql.NullString `db:"code"`
+	Title       string         `db:"title"`
 }
 
 func lotNotFound() error {
@@ -108,7 +111,7 @@ func lotNotFound() error {
 }
 
 func loadLot(ctx context.Context, q sqlx.QueryerContext, lotID int64, lock bool) (*lotState, error) {
-	query := `SELECT l.id, l.project_id, l.name, l.deposit, l.status, p.status AS pstatus, p.signup_until, p.deadline, p.eligibility
+	query := `SELECT l.id, l.project_id, l.name, l.deposit, l.status, p.status AS pstatus, p.signup_until, p.deadline, p.eligibility, p.code, p.title
 		FROM trading_lots l JOIN trading_projects p ON p.id = l.project_id WHERE l.id = ?`
 	if lock {
 		query += ` FOR UPDATE`
@@ -143,18 +146,18 @@ type signupSealed struct {
 // SignUp signs the actor's organisation up for a lot (报名), declaring every
 // eligibility condition of the announcement (declared[i] confirms the i-th).
 // One sign-up per organisation and lot: the UNIQUE key decides races.
-func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (int64, error) {
+func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (*MySignup, error) {
 	a, err := requireBidder(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	now := s.Clock.Now()
 	st, err := loadLot(ctx, s.DB, lotID, false)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if !now.Before(st.SignupUntil.Time) || !now.Before(st.Deadline.Time) || st.LotStatus != LotOpen || st.Status != StatusPublished {
-		return 0, problem.New(problem.Gone, "signup_closed", "报名已截止")
+		return nil, problem.New(problem.Gone, "signup_closed", "报名已截止")
 	}
 	var elig []string
 	_ = json.Unmarshal([]byte(st.Eligibility), &elig)
@@ -165,12 +168,12 @@ func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (int
 		}
 	}
 	if err := f.Err(); err != nil {
-		return 0, err
+		return nil, err
 	}
 	ref := newRef()
 	sealed, err := s.seal("signup", st.ProjectID, signupSealed{OrgID: a.OrgID, UserID: a.UserID, Username: a.Username, IP: a.IP, Declared: elig, At: now, AuditRef: ref})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	var id int64
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
@@ -190,7 +193,11 @@ func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (int
 	if p, ok := problem.As(err); ok && p.Code == "signup_duplicate" {
 		p.Kind = problem.Conflict
 	}
-	return id, err
+	if err != nil {
+		return nil, err
+	}
+	return &MySignup{ID: id, LotID: lotID, ProjectID: st.ProjectID, Code: st.Code.String, Title: st.Title, LotName: st.LotName, LotStatus: st.LotStatus,
+		Deadline: st.Deadline.Time, DepositDue: money.Fen(st.Deposit), SignedUpAt: now, Receipts: []Receipt{}}, nil
 }
 
 // Deposit methods.
@@ -284,6 +291,12 @@ type Receipt struct {
 	Size       int64     `json:"size"`
 	ReceivedAt time.Time `json:"received_at"`
 	Status     string    `json:"status"` // submitted, replaced, withdrawn
+}
+
+// ReceivedText is the receipt time in Beijing time to the microsecond, as
+// the receipt states it.
+func (r Receipt) ReceivedText() string {
+	return r.ReceivedAt.In(clock.Shanghai).Format("2006-01-02 15:04:05.000000")
 }
 
 // MySignup is one of the bidder's sign-ups with its deposit and receipts.

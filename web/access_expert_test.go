@@ -29,6 +29,7 @@ var expertAccess = []access{
 	{method: "POST", path: "/expert-draws/:id/publish", roles: []string{staff}},
 	{method: "POST", path: "/expert-draws/:id/members/:mid/signin", roles: []string{staff}},
 	{method: "GET", path: "/expert-draws/:id/verify", roles: []string{staff, supervisor}},
+	{method: "GET", path: "/expert-draws/:id/record.pdf", roles: []string{staff, supervisor}},
 	{method: "GET", path: "/api/v1/expert-specialties", loggedIn: true},
 	{method: "GET", path: "/api/v1/experts", roles: []string{staff, supervisor}},
 	{method: "POST", path: "/api/v1/experts", roles: []string{staff}},
@@ -52,5 +53,6 @@ var expertAccess = []access{
 	{method: "POST", path: "/api/v1/expert-draws/:id/members/:mid/signin", roles: []string{staff}},
 	{method: "GET", path: "/api/v1/expert-draws/:id/verify", roles: []string{staff, supervisor}},
 	{method: "GET", path: "/api/v1/expert-draws/:id/archive", roles: []string{staff, supervisor}},
+	{method: "GET", path: "/api/v1/expert-draws/:id/record.pdf", roles: []string{staff, supervisor, agency}},
 	{method: "POST", path: "/api/v1/expert-replies/:token", public: true},
 }

@@ -22,6 +22,7 @@ func (s *Server) evaluationRoutes() {
 	e.POST("/evaluation/lots/:id/confirmation", s.evalConfirmForm, requireRoles(bidder))
 	e.POST("/evaluation/lots/:id/opening/close", s.evalCloseOpeningForm, requireRoles(staff))
 	e.POST("/evaluation/lots/:id/evaluation", s.evalStartForm, requireRoles(staff))
+	e.GET("/evaluation/lots/:id/documents/:file", s.evalDocument, viewers) // :file is "<kind>.pdf"
 	e.GET("/evaluation/terminal", s.evalTerminalPage, ex)
 	e.GET("/evaluation/terminal/lots/:id", s.evalDeskPage, ex)
 	e.POST("/evaluation/terminal/lots/:id/declaration", s.evalDeclareForm, ex)
@@ -53,6 +54,8 @@ func (s *Server) evaluationRoutes() {
 	api.POST("/lots/:id/publicity", s.apiEvalPublicity, requireRoles(staff, agency))
 	api.POST("/lots/:id/award", s.apiEvalAward, requireRoles(staff, agency))
 	api.GET("/projects/:id/documents", s.apiEvalDocuments, requireRoles(staff, supervisor))
+	api.GET("/lots/:id/documents", s.apiEvalLotDocuments, viewers)
+	api.GET("/lots/:id/documents/:file", s.evalDocument, viewers)
 
 	// The expert's terminal (X-Terminal-Token header).
 	api.GET("/terminal/lots", s.apiDeskLots, ex)

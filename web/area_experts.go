@@ -58,6 +58,7 @@ func (s *Server) expertRoutes() {
 	e.POST("/expert-draws/:id/publish", s.drawsPublish, requireRoles(staff))
 	e.POST("/expert-draws/:id/members/:mid/signin", s.drawsSignIn, requireRoles(staff))
 	e.GET("/expert-draws/:id/verify", s.drawsVerifyPage, requireRoles(staff, supervisor))
+	e.GET("/expert-draws/:id/record.pdf", s.drawRecordPDF, requireRoles(staff, supervisor))
 
 	api := e.Group("/api/v1")
 	api.GET("/expert-specialties", s.apiSpecialties, loggedIn)
@@ -83,5 +84,6 @@ func (s *Server) expertRoutes() {
 	api.POST("/expert-draws/:id/members/:mid/signin", s.apiDrawSignIn, requireRoles(staff))
 	api.GET("/expert-draws/:id/verify", s.apiDrawVerify, requireRoles(staff, supervisor))
 	api.GET("/expert-draws/:id/archive", s.apiDrawArchive, requireRoles(staff, supervisor))
+	api.GET("/expert-draws/:id/record.pdf", s.drawRecordPDF, requireRoles(staff, supervisor, agency))
 	api.POST("/expert-replies/:token", s.apiExpertReply)
 }

@@ -20,6 +20,7 @@ func (s *Server) fixedpriceRoutes() {
 	e.GET("/fixedprice", s.fpList)
 	e.GET("/fixedprice/:id", s.fpShow)
 	e.GET("/fixedprice/:id/record", s.fpRecord)
+	e.GET("/fixedprice/:id/record.pdf", s.fpRecordPDF)
 	e.GET("/fixedprice/:id/screen", s.fpScreen, requireRoles(staff, supervisor))
 	e.GET("/fixedprice/:id/notice", s.fpNotice, requireRoles(staff, supervisor, agency, bidder))
 
@@ -52,6 +53,7 @@ func (s *Server) fixedpriceRoutes() {
 	api.POST("/selections/:id/draw/witnesses", s.apiFPWitness, requireRoles(staff, supervisor))
 	api.POST("/selections/:id/draw/run", s.apiFPDraw, requireRoles(staff))
 	api.GET("/draws/:id/verify", s.apiFPVerify)
+	api.GET("/selections/:id/draw/record.pdf", s.fpRecordPDF)
 	api.GET("/selections/:id/awards", s.apiFPAwards)
 	api.POST("/selections/:id/confirm", s.apiFPConfirm, requireRoles(bidder))
 	api.POST("/selections/:id/decline", s.apiFPDecline, requireRoles(bidder))

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ggzy/evaluation"
+	"ggzy/problem"
 )
 
 // Request bodies of the evaluation API.
@@ -220,8 +221,14 @@ func (s *Server) deskCall(c echo.Context, req any, fn func(token string, lotID i
 	return s.lotCall(c, req, func(id int64) error { return fn(terminalToken(c), id) })
 }
 
+// apiDeskLots answers which lots the expert may evaluate at this device
+// now: none, with the reason, when the device is no terminal of a room in
+// session.
 func (s *Server) apiDeskLots(c echo.Context) error {
 	lots, err := s.Evaluation.TerminalLots(c.Request().Context(), terminalToken(c))
+	if pr, ok := problem.As(err); ok {
+		return c.JSON(http.StatusOK, map[string]any{"lots": []evaluation.TerminalLot{}, "reason": map[string]string{"code": pr.Code, "message": pr.Message}})
+	}
 	if err != nil {
 		return err
 	}

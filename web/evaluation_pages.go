@@ -18,6 +18,8 @@ type lotPage struct {
 	Bidder  bool
 	Staff   bool
 	Mine    *evaluation.OpenedBidView
+	// Documents are the issued documents the viewer may download.
+	Documents []evaluation.IssuedDocument
 }
 
 func (s *Server) evalLotPage(c echo.Context) error {
@@ -40,6 +42,9 @@ func (s *Server) renderLot(c echo.Context, status int, perr error) error {
 		if rec.Bids[i].Mine {
 			d.Mine = &rec.Bids[i]
 		}
+	}
+	if d.Documents, err = s.Evaluation.LotDocuments(ctx, id); err != nil {
+		return err
 	}
 	if res, err := s.Evaluation.Result(ctx, id); err == nil {
 		d.Result = res

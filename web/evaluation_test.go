@@ -19,6 +19,7 @@ import (
 	"ggzy/clock"
 	"ggzy/evaluation"
 	"ggzy/evaluation/evaltest"
+	"ggzy/filestore"
 	"ggzy/money"
 )
 
@@ -66,11 +67,12 @@ func newEvalFixture(t testing.TB, e *env, size int) *evalFixture {
 	t.Helper()
 	w := evaltest.New()
 	w.Wire(e.deps.Evaluation)
+	e.deps.Evaluation.Files = filestore.Local{Root: t.TempDir()} // issued documents are kept and downloadable
 	lot := 70_000 + evalLotSeq.Add(1)*10 + time.Now().UnixNano()%7
 	f := &evalFixture{e: e, w: w, lot: lot, project: lot * 10, token: fmt.Sprintf("rt_test_%d", lot), experts: map[string]*client{}, bidders: map[string]*client{}}
 	_, agencyOrg := userID(t, e, "agency")
 	w.AddLot(lot, evaluation.LotInfo{ProjectID: f.project, ProjectCode: "GC2026-0007", Title: "示范市滨江道路改造工程", LotName: "第一标段",
-		Kind: "engineering", AgencyOrgID: agencyOrg, Ceiling: money.Fen(10_000_000_00), Deadline: e.clock.Now()})
+		Kind: "engineering", AgencyOrgID: agencyOrg, Tenderer: "示范市城市建设投资有限公司", Agency: "示范工程招标代理有限公司", Ceiling: money.Fen(10_000_000_00), Deadline: e.clock.Now()})
 	var orgs []int64
 	for i := 1; i <= 5; i++ {
 		_, org := userID(t, e, fmt.Sprintf("bidder%d", i))
@@ -428,7 +430,7 @@ func TestEvaluationFullFlow(t *testing.T) {
 		t.Errorf("bidder during publicity: %d lines, %d members (names must stay hidden)", len(res.Lines), len(res.Members))
 	}
 	e.clock.Advance(24 * time.Hour)
-	r = f.bidder("bidder4").json(http.MethodPost, f.path("/objections"), map[string]any{"body": "第一中标候选人项目经理有在建工程"})
+	r = e.api("bidder4").json(http.MethodPost, f.path("/objections"), map[string]any{"body": "第一中标候选人项目经理有在建工程"})
 	wantStatus(t, r, http.StatusCreated, "")
 	var obj struct{ ID int64 }
 	r.decode(t, &obj)
@@ -440,6 +442,7 @@ func TestEvaluationFullFlow(t *testing.T) {
 	if err := e.deps.Evaluation.EndPublicity(ctx, f.lot); err != nil {
 		t.Fatal(err)
 	}
+	agencyAPI = e.api("agency") // tokens do not outlive days of fake time
 	wantStatus(t, agencyAPI.json(http.MethodPost, f.path("/award"), nil), http.StatusConflict, "wrong_state")
 	mustOK(t, agencyAPI.json(http.MethodPost, fmt.Sprintf("/api/v1/evaluation/objections/%d/answer", obj.ID), map[string]any{"answer": "经核查，该项目经理无在建工程"}))
 	var due time.Time
@@ -456,6 +459,7 @@ func TestEvaluationFullFlow(t *testing.T) {
 		}
 	}
 	var award evaluation.Award
+	agencyAPI = e.api("agency")
 	r = agencyAPI.json(http.MethodPost, f.path("/award"), nil)
 	mustOK(t, r)
 	r.decode(t, &award)

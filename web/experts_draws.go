@@ -391,4 +391,3 @@ func (s *Server) apiDrawArchive(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="expert-draw-`+strconv.FormatInt(id, 10)+`.json"`)
 	return c.JSON(http.StatusOK, a)
 }
-

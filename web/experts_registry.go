@@ -631,7 +631,7 @@ func (s *Server) apiExpertImport(c echo.Context) error {
 	}
 	if rep.Rejected {
 		return c.JSON(http.StatusBadRequest, map[string]any{"error": apiErrorBody{Code: "import_has_errors",
-			Message: "有" + strconv.Itoa(rep.Bad) + "行不符合要求，未导入任何数据；修改后重新导入，或选择只导入通过校验的行",
+			Message:   "有" + strconv.Itoa(rep.Bad) + "行不符合要求，未导入任何数据；修改后重新导入，或选择只导入通过校验的行",
 			RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}, "report": rep})
 	}
 	return c.JSON(http.StatusCreated, rep)

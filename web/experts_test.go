@@ -281,9 +281,36 @@ func TestExpertDrawConfidentialityAndVerify(t *testing.T) {
 	if r := e.api(other).get(path + "/archive"); r.Code != http.StatusForbidden {
 		t.Fatalf("other staff archive: %d", r.Code)
 	}
+	// The printed 抽取记录 (PDF): the pool hash for everyone who may see the
+	// draw, the experts' names only for those who may see them.
+	record := wantPDF(t, st.get(path+"/record.pdf"), "")
+	withoutNames := wantPDF(t, e.api(other).get(path+"/record.pdf"), "")
+	wantPDF(t, e.browser("supervisor").get(fmt.Sprintf("/expert-draws/%d/record.pdf", prep.ID)), "")
+	if r := e.api("agency").get(path + "/record.pdf"); r.Code != http.StatusNotFound {
+		t.Fatalf("agency gets the draw record before publication: %d", r.Code)
+	}
+	t.Run("draw record text", func(t *testing.T) {
+		text := pdfText(t, record)
+		for _, want := range []string{"评标专家抽取记录", prep.PoolHash, prep.Commitment, "测试专家", "9319./2.5.8.10.12./"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("draw record lacks %q", want)
+			}
+		}
+		text = pdfText(t, withoutNames)
+		if !strings.Contains(text, prep.PoolHash) || strings.Contains(text, "测试专家") || !strings.Contains(text, "（未公开）") {
+			t.Errorf("draw record for staff who did not run the draw: %s", text)
+		}
+	})
 	// The tenderer's users see nothing before publication.
 	if r := e.api("agency").get(path); r.Code != http.StatusNotFound {
 		t.Fatalf("agency before publication: %d %s", r.Code, r.Body.String())
+	}
+	// The draw pages render for the staff who ran it.
+	sb := e.browser("staff")
+	for _, p := range []string{fmt.Sprintf("/expert-draws/%d", prep.ID), "/expert-draws"} {
+		if r := sb.get(p); r.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d %.300s", p, r.Code, r.Body.String())
+		}
 	}
 	// Supervisor verification.
 	var v expertpool.Verification
@@ -327,6 +354,12 @@ func TestExpertDrawConfidentialityAndVerify(t *testing.T) {
 	if len(view.Members) != 5 || view.Members[0].Name == "" {
 		t.Fatalf("agency after publication sees %+v", view.Members)
 	}
+	published := wantPDF(t, e.api("agency").get(path+"/record.pdf"), "")
+	t.Run("published draw record text", func(t *testing.T) {
+		if text := pdfText(t, published); !strings.Contains(text, "测试专家") || !strings.Contains(text, prep.PoolHash) {
+			t.Errorf("published draw record for the tenderer: %s", text)
+		}
+	})
 }
 
 func TestExpertImportAPI(t *testing.T) {

@@ -141,6 +141,7 @@ func TestFixedPriceHTTPJourney(t *testing.T) {
 	if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "17 4") || !strings.Contains(r.Body.String(), "fixedprice_screen.js") {
 		t.Fatalf("screen: %d", r.Code)
 	}
+	wantStatus(t, e.anon().json("GET", base+"/draw/record.pdf", nil), http.StatusConflict, "draw_not_run")
 	if r := st.json("POST", base+"/draw/run", nil); r.Code != http.StatusOK {
 		t.Fatalf("run: %d %s", r.Code, r.Body)
 	}
@@ -161,9 +162,22 @@ func TestFixedPriceHTTPJourney(t *testing.T) {
 		}
 	}
 	// Pages: record with the re-check, screen with the result, selection.
-	if r := e.anon().get(fmt.Sprintf("/fixedprice/%d/record", id)); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "一致") {
+	if r := e.anon().get(fmt.Sprintf("/fixedprice/%d/record", id)); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "一致") ||
+		!strings.Contains(r.Body.String(), fmt.Sprintf("/fixedprice/%d/record.pdf", id)) {
 		t.Fatalf("record: %d", r.Code)
 	}
+	// The 抽取记录 as PDF, from the page and the API: public like the record.
+	record := wantPDF(t, e.anon().get(fmt.Sprintf("/fixedprice/%d/record.pdf", id)), "")
+	wantPDF(t, e.api("bidder3").get(base+"/draw/record.pdf"), "")
+	t.Run("draw record text", func(t *testing.T) {
+		text := pdfText(t, record)
+		for _, want := range []string{"固定价比选企业抽取记录", room.Draw.PoolHash, room.Draw.Commitment, room.Draw.Secret, room.Ranked[0].Name,
+			"王监督", "174", fmt.Sprintf("fp-%d", room.Draw.ID), "壹佰玖拾贰万玖仟玖佰玖拾玖元玖角玖分", "资格审查不合格"} {
+			if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
+				t.Errorf("fixed-price draw record lacks %q", want)
+			}
+		}
+	})
 	if r := sb.get(fmt.Sprintf("/fixedprice/%d/screen", id)); !strings.Contains(r.Body.String(), "中选人") {
 		t.Fatal("screen lacks the result")
 	}

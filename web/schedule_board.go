@@ -7,7 +7,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"ggzy/clock"
 	"ggzy/problem"
 	"ggzy/schedule"
 )
@@ -145,5 +144,3 @@ func (s *Server) schedDeviceActivate(c echo.Context) error {
 		SameSite: http.SameSiteLaxMode, MaxAge: 400 * 24 * 3600})
 	return s.redirectFlash(c, "/schedule/board", "本设备已启用为 "+t.RoomName+" · "+t.Name)
 }
-
-var _ = clock.Shanghai

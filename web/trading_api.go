@@ -9,8 +9,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"ggzy/calendar"
 	"ggzy/clock"
-	"ggzy/money"
 	"ggzy/problem"
 	"ggzy/trading"
 )
@@ -26,20 +26,18 @@ func portalFilter(c echo.Context) (trading.PortalFilter, error) {
 		}
 		f.Page = n
 	}
-	for _, x := range []struct {
-		name string
-		dst  *int
-	}{{"from", nil}, {"to", nil}} {
-		v := c.QueryParam(x.name)
+	for _, name := range []string{"from", "to"} {
+		v := c.QueryParam(name)
 		if v == "" {
 			continue
 		}
-		t, err := trading.ParseLocalTime(v + " 00:00")
-		if err != nil || len(v) != 10 {
-			fs.Add(x.name, "date_invalid", "日期不正确，应为如 2026-03-01 的年-月-日")
+		d, err := calendar.ParseDate(v)
+		if err != nil {
+			fs.Add(name, "date_invalid", "日期不正确，应为如 2026-03-01 的年-月-日")
 			continue
 		}
-		if x.name == "from" {
+		t := d.In(clock.Shanghai).UTC()
+		if name == "from" {
 			f.From = t
 		} else {
 			f.To = t.AddDate(0, 0, 1)
@@ -326,11 +324,7 @@ func (s *Server) apiSignUp(c echo.Context) error {
 	if r.LotID <= 0 {
 		return problem.InvalidField("lot_id", "required", "请指定标段（包）")
 	}
-	id, err := s.Trading.SignUp(c.Request().Context(), r.LotID, r.Declared)
-	if err != nil {
-		return err
-	}
-	m, err := s.Trading.MySignup(c.Request().Context(), id)
+	m, err := s.Trading.SignUp(c.Request().Context(), r.LotID, r.Declared)
 	if err != nil {
 		return err
 	}
@@ -531,5 +525,3 @@ func (s *Server) apiRuleChange(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, rs)
 }
-
-var _ = money.Fen(0)

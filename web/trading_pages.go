@@ -31,10 +31,20 @@ func withNames(m map[string]any) map[string]any {
 
 func (s *Server) portalList(c echo.Context) error {
 	f, err := portalFilter(c)
-	var page *trading.PortalPage
-	if err == nil {
-		page, err = s.Trading.Announcements(c.Request().Context(), f)
+	if err != nil {
+		return s.formError(c, err, "trading_portal", s.portalPage(c, nil))
 	}
+	return s.cachedPublicPage(c, "trading_portal", func() (int, *Page, error) {
+		page, err := s.Trading.Announcements(c.Request().Context(), f)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, s.portalPage(c, page), nil
+	})
+}
+
+// portalPage is the list page for page (nil: an empty first page).
+func (s *Server) portalPage(c echo.Context, page *trading.PortalPage) *Page {
 	p := &Page{Title: "交易公告", Form: map[string]string{"type": c.QueryParam("type"), "kind": c.QueryParam("kind"), "method": c.QueryParam("method"),
 		"status": c.QueryParam("status"), "q": c.QueryParam("q"), "from": c.QueryParam("from"), "to": c.QueryParam("to")}}
 	if page == nil {
@@ -46,10 +56,7 @@ func (s *Server) portalList(c echo.Context) error {
 	q.Set("page", strconv.Itoa(page.Page-1))
 	prev := "/announcements?" + q.Encode()
 	p.Data = withNames(map[string]any{"Page": page, "Next": next, "Prev": prev})
-	if err != nil {
-		return s.formError(c, err, "trading_portal", p)
-	}
-	return s.renderPage(c, http.StatusOK, "trading_portal", p)
+	return p
 }
 
 func (s *Server) portalShow(c echo.Context) error {
@@ -57,11 +64,14 @@ func (s *Server) portalShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pub, err := s.Trading.Announcement(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "trading_announcement", pub.Announcement.Title, withNames(map[string]any{"P": pub, "IsBidder": anyRole(currentUser(c), []string{bidder})}))
+	isBidder := anyRole(currentUser(c), []string{bidder})
+	return s.cachedPublicPage(c, "trading_announcement", func() (int, *Page, error) {
+		pub, err := s.Trading.Announcement(c.Request().Context(), id)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, &Page{Title: pub.Announcement.Title, Data: withNames(map[string]any{"P": pub, "IsBidder": isBidder})}, nil
+	})
 }
 
 // Agency.

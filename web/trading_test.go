@@ -263,6 +263,16 @@ func TestTradingRegistrationReviewPublish(t *testing.T) {
 	if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), title) {
 		t.Errorf("portal page: %d", r.Code)
 	}
+	// Date range on the publication day (Beijing dates).
+	for q, want := range map[string]bool{"from=2026-03-02&to=2026-03-02": true, "from=2026-03-03": false, "to=2026-03-01": false} {
+		r = pub.json("GET", "/api/v1/announcements?"+q+"&q="+url.QueryEscape(code), nil)
+		if got := strings.Contains(r.Body.String(), code); got != want {
+			t.Errorf("date filter %s: listed %v, want %v", q, got, want)
+		}
+	}
+	if r = pub.json("GET", "/api/v1/announcements?from=2026-02-30", nil); r.Code != http.StatusBadRequest || r.errorCode(t) != "validation_failed" {
+		t.Errorf("bad date: %d %s", r.Code, r.Body.String())
+	}
 	if r = pub.get("/announcements?kind=spaceship"); r.Code != http.StatusBadRequest {
 		t.Errorf("unknown kind filter: %d", r.Code)
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -279,6 +280,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("trading-signups", flag.ContinueOnError)
 	clients := fs.Int("clients", 64, "concurrent clients (one bidder organisation each)")
 	lots := fs.Int("lots", 100, "lots each client signs up for (50 per project)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the sign-up phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -330,6 +332,17 @@ func tradingSignups(ctx context.Context, args []string) error {
 
 	lat := make([][]time.Duration, *clients)
 	var failed atomic.Int64
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	for c := 0; c < *clients; c++ {
 		wg.Add(1)
@@ -387,17 +400,19 @@ func (p *patternReader) Read(b []byte) (int, error) {
 	if p.off >= p.n {
 		return 0, io.EOF
 	}
+	if rest := p.n - p.off; int64(len(b)) > rest {
+		b = b[:rest]
+	}
 	k := 0
-	for k < len(b) && p.off < p.n {
-		var c byte
-		if p.off < int64(len(p.id)) {
-			c = p.id[p.off]
-		} else {
-			c = p.block[p.off%int64(len(p.block))]
-		}
-		b[k] = c
+	for k < len(b) && p.off < int64(len(p.id)) {
+		b[k] = p.id[p.off]
 		k++
 		p.off++
+	}
+	for k < len(b) {
+		c := copy(b[k:], p.block[p.off%int64(len(p.block)):])
+		k += c
+		p.off += int64(c)
 	}
 	return k, nil
 }
@@ -445,6 +460,7 @@ func tradingSurge(ctx context.Context, args []string) error {
 	orgs := fs.Int("orgs", 50, "bidder organisations the clients act for (several files each)")
 	size := fs.Int64("size", 1<<20, "bytes per upload")
 	window := fs.Duration("window", 20*time.Second, "uploads start evenly over this window; the deadline is in its middle")
+	slots := fs.Int("slots", 0, "the service's UploadSlots (0: its default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -458,6 +474,7 @@ func tradingSurge(ctx context.Context, args []string) error {
 	defer r.close()
 	now := clk.Now()
 	// The announced deadline is far; the surge's deadline is set below.
+	r.svc.UploadSlots = *slots
 	lots, err := r.publish(ctx, "递交截止压测项目", 1, farTimeline(now, now.Add(40*24*time.Hour)))
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"ggzy/evaluation"
+	"ggzy/expertpool"
 	"ggzy/problem"
 	"ggzy/schedule"
 )
@@ -35,4 +37,29 @@ func (t scheduleTerminals) BookingAt(ctx context.Context, roomID int64, at time.
 		return 0, false, nil
 	}
 	return b.ProjectID, true, nil
+}
+
+// expertCommittee adapts the expert pool to evaluation.Committee: the
+// committee is the lot's confirmed draw members; a conflict declared at the
+// terminal is replaced by the next backup in the draw's order.
+type expertCommittee struct{ s *expertpool.Service }
+
+func (c expertCommittee) Members(ctx context.Context, lotID int64) ([]evaluation.Member, error) {
+	list, err := c.s.Committee(ctx, lotID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]evaluation.Member, len(list))
+	for i, m := range list {
+		out[i] = evaluation.Member{ExpertID: m.ExpertID, UserID: m.UserID, Name: m.Name}
+	}
+	return out, nil
+}
+
+func (c expertCommittee) Replace(ctx context.Context, lotID, expertID int64, reason string) (*evaluation.Member, error) {
+	m, err := c.s.ReplaceOnSite(ctx, lotID, expertID, reason)
+	if err != nil {
+		return nil, err
+	}
+	return &evaluation.Member{ExpertID: m.ExpertID, UserID: m.UserID, Name: m.Name}, nil
 }

@@ -52,7 +52,7 @@ func wire(x *sqlx.DB, getenv env, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	cal := &calendar.Store{DB: x, Clock: clk}
-	return &app{
+	a := &app{
 		clock:      clk,
 		accounts:   accounts.New(x, clk),
 		calendar:   cal,
@@ -63,10 +63,10 @@ func wire(x *sqlx.DB, getenv env, log *slog.Logger) (*app, error) {
 		fixedPrice: &trading.FixedPrice{DB: x, Clock: clk, Calendar: cal, Vault: v},
 		experts:    &expertpool.Service{DB: x, Clock: clk, Vault: v, Log: log, Notifier: expertNotifier(getenv, log), ReplyURL: expertReplyURL(getenv)},
 		schedule:   &schedule.Service{DB: x, Clock: clk, Calendar: cal},
-		// The lead wires Lots, Bids, Committee and Retender (trading, expertpool).
-		evaluation: &evaluation.Service{DB: x, Clock: clk, Files: filestore.Local{Root: filepath.Join(varDir(getenv), "files")},
-			Terminals: scheduleTerminals{&schedule.Service{DB: x, Clock: clk, Calendar: cal}}},
-	}, nil
+	}
+	a.evaluation = &evaluation.Service{DB: x, Clock: clk, Files: filestore.Local{Root: filepath.Join(varDir(getenv), "files")},
+		Terminals: scheduleTerminals{a.schedule}, Committee: expertCommittee{a.experts}}
+	return a, nil
 }
 
 func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log *slog.Logger) error {
