@@ -34,7 +34,8 @@ const (
 
 // StartOpening opens a lot at its submission deadline: it unseals the bids
 // through the BidOpener and reads them out (唱标), or records the failed
-// tender (流标) when fewer than three valid bids remain. It is idempotent
+// tender (流标) when fewer than three valid bids remain, issuing the
+// opening record of the failed opening in the same transaction. It is idempotent
 // and is the handler of the submission-deadline event (after the trading
 // area closed the submissions); a call before the deadline changes nothing.
 func (s *Service) StartOpening(ctx context.Context, lotID int64) error {
@@ -486,7 +487,8 @@ func (s *Service) AnswerObjection(ctx context.Context, objectionID int64, answer
 
 // CloseOpening closes the opening session: after the confirmation window
 // (or when every bidder has answered) and with every objection answered.
-// Prices not confirmed in time are deemed confirmed.
+// Prices not confirmed in time are deemed confirmed. The opening record
+// (开标记录表) is issued in the same transaction.
 func (s *Service) CloseOpening(ctx context.Context, lotID int64) error {
 	a := audit.ActorFrom(ctx)
 	if !isStaff(a) {

@@ -553,7 +553,8 @@ func (s *Service) Sign(ctx context.Context, token string, lotID int64, in SignIn
 // nor wrote a dissent is recorded as refusing, which counts as agreement
 // (评标委员会成员拒绝签字又不书面说明其不同意见和理由的，视为同意评标结果).
 // A failed evaluation ends in StateFailedEval and the lot is returned for
-// re-tendering.
+// re-tendering. The evaluation report (评标报告), or the failed-evaluation
+// report, is issued in the same transaction.
 func (s *Service) CloseReport(ctx context.Context, token string, lotID int64) error {
 	li, err := s.lotInfo(ctx, lotID)
 	if err != nil {

@@ -48,6 +48,7 @@ type Service struct {
 
 	slotsOnce sync.Once
 	slots     chan struct{}
+	lotCache  sync.Map // lot id → *lotState, see signupLot
 }
 
 // uploadSlot waits for an upload slot; release it when done.

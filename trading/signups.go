@@ -152,7 +152,7 @@ func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (*My
 		return nil, err
 	}
 	now := s.Clock.Now()
-	st, err := loadLot(ctx, s.DB, lotID, false)
+	st, err := s.signupLot(ctx, lotID)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +198,25 @@ func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (*My
 	}
 	return &MySignup{ID: id, LotID: lotID, ProjectID: st.ProjectID, Code: st.Code.String, Title: st.Title, LotName: st.LotName, LotStatus: st.LotStatus,
 		Deadline: st.Deadline.Time, DepositDue: money.Fen(st.Deposit), SignedUpAt: now, Receipts: []Receipt{}}, nil
+}
+
+// signupLot returns what a sign-up needs to know of a lot. Once its
+// project is published none of it changes before the sign-up deadline
+// (clarifications only move the submission deadline later, and a lot
+// closes at that deadline, never before the sign-up deadline), so it is
+// kept after the first read.
+func (s *Service) signupLot(ctx context.Context, lotID int64) (*lotState, error) {
+	if v, ok := s.lotCache.Load(lotID); ok {
+		return v.(*lotState), nil
+	}
+	st, err := loadLot(ctx, s.DB, lotID, false)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status == StatusPublished && st.LotStatus == LotOpen {
+		s.lotCache.Store(lotID, st)
+	}
+	return st, nil
 }
 
 // Deposit methods.

@@ -367,8 +367,8 @@ func TestWorkingDaysAPI(t *testing.T) {
 		want  string
 		code  int
 	}{
-		{"from=2026-09-30&days=1", "2026-10-08", 200},               // 国庆 2026: 10-01..10-07 off
-		{"from=2026-02-13&days=1", "2026-02-14", 200},               // Saturday worked (调休)
+		{"from=2026-09-30&days=1", "2026-10-08", 200},                // 国庆 2026: 10-01..10-07 off
+		{"from=2026-02-13&days=1", "2026-02-14", 200},                // Saturday worked (调休)
 		{"from=2026-09-30&days=20&kind=calendar", "2026-10-20", 200}, // calendar days
 		{"from=2026-13-01&days=1", "", 400},
 		{"from=2026-09-30&days=x", "", 400},

@@ -43,7 +43,7 @@ func BenchmarkLoginAPI(b *testing.B) {
 	e := newEnv(b)
 	e.deps.Accounts.Password = accounts.DefaultPasswordParams
 	// Lockouts would turn the benchmark into a 429 benchmark.
-	e.deps.Accounts.Throttle.MaxPerUser, e.deps.Accounts.Throttle.MaxPerIP = 1 << 30, 1 << 30
+	e.deps.Accounts.Throttle.MaxPerUser, e.deps.Accounts.Throttle.MaxPerIP = 1<<30, 1<<30
 	name := fmt.Sprintf("bench%d", time.Now().UnixNano()%1e9)
 	ctx := audit.WithActor(context.Background(), audit.System)
 	if _, err := e.deps.Accounts.CreateUser(ctx, accounts.UserInput{Username: name, DisplayName: "压测", Roles: []string{clerk}, Password: testPassword}); err != nil {
