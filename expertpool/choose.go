@@ -102,6 +102,9 @@ type Shortfall struct {
 // the members it shares with earlier groups' pools, at most what those
 // groups take.
 func Shortfalls(groups []PoolGroup) []Shortfall {
+	if ascending(groups) {
+		return shortfallsSorted(groups)
+	}
 	var out []Shortfall
 	earlier := map[int64]bool{}
 	earlierNeed := 0
@@ -118,6 +121,56 @@ func Shortfalls(groups []PoolGroup) []Shortfall {
 		}
 		for _, id := range g.Pool {
 			earlier[id] = true
+		}
+		earlierNeed += g.Need()
+	}
+	return out
+}
+
+// ascending reports whether every pool is strictly ascending, as a draw's
+// pools are.
+func ascending(groups []PoolGroup) bool {
+	for _, g := range groups {
+		for i := 1; i < len(g.Pool); i++ {
+			if g.Pool[i-1] >= g.Pool[i] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// shortfallsSorted is Shortfalls over strictly ascending pools, merging
+// instead of hashing: the pools of a draw hold tens of thousands of ids.
+func shortfallsSorted(groups []PoolGroup) []Shortfall {
+	var out []Shortfall
+	var earlier, merged []int64 // the union of earlier pools, ascending
+	earlierNeed := 0
+	for k, g := range groups {
+		shared := 0
+		merged = merged[:0]
+		i, j := 0, 0
+		for i < len(earlier) || j < len(g.Pool) {
+			switch {
+			case j == len(g.Pool) || (i < len(earlier) && earlier[i] < g.Pool[j]):
+				merged = append(merged, earlier[i])
+				i++
+			case i == len(earlier) || g.Pool[j] < earlier[i]:
+				merged = append(merged, g.Pool[j])
+				j++
+			default:
+				shared++
+				merged = append(merged, g.Pool[j])
+				i++
+				j++
+			}
+		}
+		avail := len(g.Pool) - min(shared, earlierNeed)
+		if avail < g.Need() {
+			out = append(out, Shortfall{Group: g.No, Specialty: g.Specialty, Need: g.Need(), Available: avail})
+		}
+		if k < len(groups)-1 {
+			earlier, merged = merged, earlier
 		}
 		earlierNeed += g.Need()
 	}
@@ -207,7 +260,12 @@ func (d *Document) Bytes() []byte {
 		num = strconv.AppendInt(num[:0], x.ExpertID, 10)
 		b.Write(num)
 		b.WriteByte(' ')
-		b.WriteString(strings.Join(x.Reasons, ","))
+		for i, r := range x.Reasons {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(r)
+		}
 		b.WriteByte('\n')
 	}
 	b.WriteString("end\n")

@@ -302,6 +302,12 @@ func TestBuildPoolMatchesReference(t *testing.T) {
 		t.Fatalf("registry version %d after four writes from %d", v, version)
 	}
 	compareAll(t, f, reg, specs, sess, tenderer, agency, superv, bidder, bidder2)
+
+	// Candidate ids too large for the bitmap.
+	saved := bitmapMaxID
+	bitmapMaxID = 0
+	t.Cleanup(func() { bitmapMaxID = saved })
+	compareAll(t, f, reg, specs, sess, tenderer, agency, superv, bidder, bidder2)
 }
 
 func compareAll(t *testing.T, f *fixture, reg string, specs Specialties, sess time.Time, tenderer, agency, superv, bidder, bidder2 int64) {
@@ -379,5 +385,35 @@ func canonicalReasons(d *Document) {
 			bn, _ := strconv.ParseInt(bo, 10, 64)
 			return int(an - bn)
 		})
+	}
+}
+
+// TestShortfallsSortedMatchesMap checks the merging Shortfalls (ascending
+// pools) against the hashing one (any order).
+func TestShortfallsSortedMatchesMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	for n := 0; n < 300; n++ {
+		var sorted, shuffled []PoolGroup
+		for g := 0; g < 1+r.IntN(4); g++ {
+			var pool []int64
+			for id := int64(1); id < 40; id++ {
+				if r.IntN(3) == 0 {
+					pool = append(pool, id)
+				}
+			}
+			mixed := slices.Clone(pool)
+			r.Shuffle(len(mixed), func(i, j int) { mixed[i], mixed[j] = mixed[j], mixed[i] })
+			if len(mixed) > 1 && slices.IsSorted(mixed) {
+				mixed[0], mixed[1] = mixed[1], mixed[0]
+			}
+			q := PoolGroup{No: g + 1, Specialty: fmt.Sprint("S", g), Primaries: 1 + r.IntN(8), Backups: r.IntN(4)}
+			q.Pool = pool
+			sorted = append(sorted, q)
+			q.Pool = mixed
+			shuffled = append(shuffled, q)
+		}
+		if got, want := Shortfalls(sorted), Shortfalls(shuffled); !slices.Equal(got, want) {
+			t.Fatalf("case %d: sorted %v, map %v", n, got, want)
+		}
 	}
 }

@@ -218,13 +218,10 @@ func (s *Service) SubmitBid(ctx context.Context, lotID int64, name string, r io.
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO trading_bid_files (lot_id, project_id, signup_id, owner_blind, object, stored_size, sealed, status, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, lotID, st.ProjectID, signupID, s.ownerBlind(a.OrgID), key, stored, sealed, BidSubmitted, now)
-		if err != nil {
+		rec.FileID = randomID()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO trading_bid_files (id, lot_id, project_id, signup_id, owner_blind, object, stored_size, sealed, status, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, rec.FileID, lotID, st.ProjectID, signupID, s.ownerBlind(a.OrgID), key, stored, sealed, BidSubmitted, now); err != nil {
 			return fmt.Errorf("insert bid file: %w", err)
-		}
-		if rec.FileID, err = res.LastInsertId(); err != nil {
-			return err
 		}
 		return s.recordSealed(ctx, tx, now, "trading.sealed", ref, st.ProjectID, map[string]any{"what": "bid", "lot_id": lotID, "file_id": rec.FileID,
 			"sha256": rec.SHA256, "size": rec.Size, "replaces": replaceID})
@@ -290,7 +287,7 @@ func (s *Service) receipts(ctx context.Context, signupID, projectID int64) ([]Re
 		Sealed []byte `db:"sealed"`
 		Status string `db:"status"`
 	}
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT id, lot_id, sealed, status FROM trading_bid_files WHERE signup_id = ? ORDER BY id`, signupID); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT id, lot_id, sealed, status FROM trading_bid_files WHERE signup_id = ? ORDER BY created_at, id`, signupID); err != nil {
 		return nil, fmt.Errorf("receipts: %w", err)
 	}
 	out := []Receipt{}

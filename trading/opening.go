@@ -50,7 +50,7 @@ func (s *Service) CloseSubmissions(ctx context.Context, lotID int64) error {
 		var srows []struct {
 			Sealed []byte `db:"sealed"`
 		}
-		if err := tx.SelectContext(ctx, &srows, `SELECT sealed FROM trading_signups WHERE lot_id = ? ORDER BY id`, lotID); err != nil {
+		if err := tx.SelectContext(ctx, &srows, `SELECT sealed FROM trading_signups WHERE lot_id = ? ORDER BY created_at, id`, lotID); err != nil {
 			return fmt.Errorf("sign-ups of lot %d: %w", lotID, err)
 		}
 		for _, r := range srows {
@@ -65,7 +65,7 @@ func (s *Service) CloseSubmissions(ctx context.Context, lotID int64) error {
 			Sealed []byte `db:"sealed"`
 			Status string `db:"status"`
 		}
-		if err := tx.SelectContext(ctx, &frows, `SELECT sealed, status FROM trading_bid_files WHERE lot_id = ? ORDER BY id`, lotID); err != nil {
+		if err := tx.SelectContext(ctx, &frows, `SELECT sealed, status FROM trading_bid_files WHERE lot_id = ? ORDER BY created_at, id`, lotID); err != nil {
 			return fmt.Errorf("bid files of lot %d: %w", lotID, err)
 		}
 		for _, r := range frows {
@@ -136,7 +136,7 @@ func (s *Service) LotOpening(ctx context.Context, lotID int64) (*Opening, error)
 	}
 	o := &Opening{LotID: lotID, ProjectID: l.ProjectID, Code: l.Code.String, Title: l.Title, LotName: l.Name, ClosedAt: l.ClosedAt.Time, Entries: []Entry{}}
 	var rows []signupRow
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+signupColumns+` FROM trading_signups WHERE lot_id = ? ORDER BY id`, lotID); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+signupColumns+` FROM trading_signups WHERE lot_id = ? ORDER BY created_at, id`, lotID); err != nil {
 		return nil, fmt.Errorf("sign-ups of lot %d: %w", lotID, err)
 	}
 	for _, r := range rows {

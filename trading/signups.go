@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -54,6 +55,17 @@ func (s *Service) unseal(purpose string, projectID int64, sealed []byte, v any) 
 		return fmt.Errorf("unseal %s of project %d: %w", purpose, projectID, err)
 	}
 	return json.Unmarshal(b, v)
+}
+
+// randomID is the id of a sealed row (sign-up, bid file): random in
+// [2^40, 2^53) so that ids handed to bidders count nothing (an
+// AUTO_INCREMENT id would tell a bidder how many others signed up in
+// between) and survive JavaScript's numbers. The columns are declared
+// AUTO_INCREMENT (migration 0100) but every insert supplies the id.
+func randomID() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return int64(binary.BigEndian.Uint64(b[:])%(1<<53-1<<40)) + 1<<40
 }
 
 func newRef() string {
@@ -175,18 +187,15 @@ func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (*My
 	if err != nil {
 		return nil, err
 	}
-	var id int64
+	id := randomID()
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO trading_signups (lot_id, project_id, org_blind, owner_blind, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			lotID, st.ProjectID, s.orgBlind(lotID, a.OrgID), s.ownerBlind(a.OrgID), sealed, now)
+		_, err := tx.ExecContext(ctx, `INSERT INTO trading_signups (id, lot_id, project_id, org_blind, owner_blind, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, lotID, st.ProjectID, s.orgBlind(lotID, a.OrgID), s.ownerBlind(a.OrgID), sealed, now)
 		if db.IsDuplicate(err) {
 			return problem.InvalidField("lot_id", "signup_duplicate", "本单位已报名该标段（包），不能重复报名")
 		}
 		if err != nil {
 			return fmt.Errorf("insert sign-up: %w", err)
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
 		}
 		return s.recordSealed(ctx, tx, now, "trading.sealed", ref, st.ProjectID, map[string]any{"what": "signup", "lot_id": lotID, "signup_id": id})
 	})
@@ -345,7 +354,7 @@ func (s *Service) MySignups(ctx context.Context) ([]MySignup, error) {
 		return nil, err
 	}
 	var rows []signupRow
-	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+signupColumns+` FROM trading_signups WHERE owner_blind = ? ORDER BY id DESC LIMIT 500`, s.ownerBlind(a.OrgID)); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+signupColumns+` FROM trading_signups WHERE owner_blind = ? ORDER BY created_at DESC, id LIMIT 500`, s.ownerBlind(a.OrgID)); err != nil {
 		return nil, fmt.Errorf("my sign-ups: %w", err)
 	}
 	out := make([]MySignup, 0, len(rows))

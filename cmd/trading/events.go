@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"ggzy/evaluation"
+	"ggzy/expertpool"
 	"ggzy/schedule"
 	"ggzy/trading"
 )
@@ -20,17 +22,47 @@ func registerHandlers(e *schedule.Engine, a *app) error {
 		return err
 	}
 
-	// trading: the submission deadline closes the lot's submissions.
+	// trading: the submission deadline closes the lot's submissions and
+	// opens the opening session (开标). Both steps are idempotent, so a retry
+	// after a failure of the second does no harm to the first.
 	e.Handle(trading.DeadlineEvent, func(ctx context.Context, target string) error {
 		id, err := targetID(target, "lot")
 		if err != nil {
 			return err
 		}
-		return a.trading.CloseSubmissions(ctx, id)
+		if err := a.trading.CloseSubmissions(ctx, id); err != nil {
+			return err
+		}
+		return a.evaluation.StartOpening(ctx, id)
 	})
 
-	// ---- expertpool and further areas: register their kinds below. ----
-	// expertpool.KindReplyDeadline → a.experts.HandleReplyDeadline (left to the lead).
+	// evaluation: the end of the candidate publicity allows the award.
+	e.Handle(evaluation.PublicityEvent, func(ctx context.Context, target string) error {
+		id, err := targetID(target, "lot")
+		if err != nil {
+			return err
+		}
+		return a.evaluation.EndPublicity(ctx, id)
+	})
+
+	// expertpool: a reply deadline passed: call backups or draw again.
+	e.Handle(expertpool.KindReplyDeadline, a.experts.HandleReplyDeadline)
+
+	// fixed-price selection: publicity end, the winner's confirmation
+	// deadline and the contract deadline.
+	for kind, fn := range map[string]func(context.Context, int64) error{
+		trading.FixedPricePublicityEnd:    a.fixedPrice.EndPublicity,
+		trading.FixedPriceConfirmDeadline: a.fixedPrice.ConfirmDeadline,
+		trading.FixedPriceContractDue:     a.fixedPrice.ContractDeadline,
+	} {
+		e.Handle(kind, func(ctx context.Context, target string) error {
+			id, err := targetID(target, "selection")
+			if err != nil {
+				return err
+			}
+			return fn(ctx, id)
+		})
+	}
 
 	return nil
 }

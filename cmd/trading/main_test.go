@@ -10,6 +10,10 @@ import (
 	"testing"
 
 	"ggzy/db/dbtest"
+	"ggzy/evaluation"
+	"ggzy/expertpool"
+	"ggzy/schedule"
+	"ggzy/trading"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -84,3 +88,28 @@ func TestUnknownCommand(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Every kind of timed event some area schedules has its handler registered,
+// or its events would wait forever.
+func TestEveryTimedEventKindHasAHandler(t *testing.T) {
+	getenv := testEnv(t, nil)
+	x := dbtest.DB(t)
+	a, err := wire(x, getenv, newLogger(os.Stderr, getenv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := schedule.NewEngine(x, a.clock, newLogger(os.Stderr, getenv))
+	if err := registerHandlers(e, a); err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, k := range e.Kinds() {
+		have[k] = true
+	}
+	for _, k := range []string{trading.DeadlineEvent, evaluation.PublicityEvent, expertpool.KindReplyDeadline,
+		trading.FixedPricePublicityEnd, trading.FixedPriceConfirmDeadline, trading.FixedPriceContractDue} {
+		if !have[k] {
+			t.Errorf("no handler for timed events of kind %q", k)
+		}
+	}
+}

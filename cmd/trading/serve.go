@@ -204,6 +204,10 @@ func seedDemo(ctx context.Context, a *app, varDir string, getenv env, stdout io.
 	if err != nil {
 		return nil, "", err
 	}
+	// expert1…expert9 get their expert records (specialties, employers).
+	if err := expertpool.SeedDemo(ctx, a.experts); err != nil {
+		return nil, "", fmt.Errorf("seed demo experts: %w", err)
+	}
 	if explicit {
 		printLogins(stdout, wrap(logins), pw, getenv.or("TRADING_ADDR", "127.0.0.1:8080"))
 	}
