@@ -1,7 +1,6 @@
 package expertpool
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -232,44 +231,46 @@ const docMagic = "GGZY-EXPERT-DRAW-POOL 1"
 
 // Bytes renders the canonical text.
 func (d *Document) Bytes() []byte {
-	var b bytes.Buffer
-	n := 0
+	n := 1024
 	for _, g := range d.Groups {
 		n += len(g.Pool) * 8
 	}
-	b.Grow(n + len(d.Exclusions)*32 + 1024)
-	b.WriteString(docMagic + "\n")
-	for _, h := range d.Header {
-		b.WriteString(h)
-		b.WriteByte('\n')
-	}
-	b.WriteString("commitment " + d.Commitment + "\n")
-	var num []byte
-	for _, g := range d.Groups {
-		fmt.Fprintf(&b, "group %d %s primaries %d backups %d size %d\n", g.No, g.Specialty, g.Primaries, g.Backups, len(g.Pool))
-		b.WriteString("pool")
-		for _, id := range g.Pool {
-			b.WriteByte(' ')
-			num = strconv.AppendInt(num[:0], id, 10)
-			b.Write(num)
+	for _, x := range d.Exclusions {
+		n += 30
+		for _, r := range x.Reasons {
+			n += len(r) + 1
 		}
-		b.WriteByte('\n')
+	}
+	// Plain appends: a large pool is tens of thousands of numbers.
+	b := make([]byte, 0, n)
+	b = append(b, docMagic+"\n"...)
+	for _, h := range d.Header {
+		b = append(b, h...)
+		b = append(b, '\n')
+	}
+	b = append(b, "commitment "+d.Commitment+"\n"...)
+	for _, g := range d.Groups {
+		b = fmt.Appendf(b, "group %d %s primaries %d backups %d size %d\n", g.No, g.Specialty, g.Primaries, g.Backups, len(g.Pool))
+		b = append(b, "pool"...)
+		for _, id := range g.Pool {
+			b = append(b, ' ')
+			b = strconv.AppendInt(b, id, 10)
+		}
+		b = append(b, '\n')
 	}
 	for _, x := range d.Exclusions {
-		b.WriteString("exclude ")
-		num = strconv.AppendInt(num[:0], x.ExpertID, 10)
-		b.Write(num)
-		b.WriteByte(' ')
+		b = append(b, "exclude "...)
+		b = strconv.AppendInt(b, x.ExpertID, 10)
+		b = append(b, ' ')
 		for i, r := range x.Reasons {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			b.WriteString(r)
+			b = append(b, r...)
 		}
-		b.WriteByte('\n')
+		b = append(b, '\n')
 	}
-	b.WriteString("end\n")
-	return b.Bytes()
+	return append(b, "end\n"...)
 }
 
 // Hash is the hex SHA-256 of b.

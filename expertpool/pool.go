@@ -27,10 +27,10 @@ import (
 // every transaction that writes expert_specialty_links increments
 // expert_registry_version (bumpRegistry), and a roster is used only by a
 // transaction that reads the same version — the same committed registry.
-// A draw therefore reads one small row instead of 20,000, applies the
-// column rules in Go over compact arrays, and asks the database only for
-// the rules of other tables, in one UNION ALL over the few rows they
-// concern. TestBuildPoolMatchesReference checks the document against the
+// A draw therefore asks the database, in one UNION ALL statement, only for
+// the registry version and the rules of other tables (over the few rows
+// they concern, from covering indexes: migration 0202), and applies the
+// column rules in Go over the compact rosters. TestBuildPoolMatchesReference checks the document against the
 // first, row-by-row implementation, byte for byte, before and after
 // registry writes.
 
@@ -93,16 +93,12 @@ type rosterCache struct {
 const selectRoster = `SELECT specialty_code, expert_id, region, birth_date, senior_title, years_in_field, COALESCE(employer_org_id, 0)
   FROM expert_specialty_links WHERE specialty_code IN (?) AND status = 'active' ORDER BY specialty_code, expert_id`
 
-// rosters returns the roster of each code as of the registry version the
-// transaction q reads, from the cache when it holds that version. A nil
-// cache reads every roster.
-func (rc *rosterCache) rosters(ctx context.Context, q sqlx.QueryerContext, codes []string) (map[string]*roster, error) {
+// rosters returns the roster of each code as of version, the registry
+// version the transaction q reads, from the cache when it holds that
+// version. A nil cache reads every roster.
+func (rc *rosterCache) rosters(ctx context.Context, q sqlx.QueryerContext, version int64, codes []string) (map[string]*roster, error) {
 	if rc == nil {
 		rc = &rosterCache{}
-	}
-	version, err := registryVersion(ctx, q)
-	if err != nil {
-		return nil, err
 	}
 	out := make(map[string]*roster, len(codes))
 	var missing []string
@@ -283,8 +279,66 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 	}
 	staffOf = append(staffOf, req.AvoidOrgIDs...)
 
-	// 1. Candidates and the column rules.
-	rs, err := rc.rosters(ctx, q, codes)
+	// 1. The rules of other tables, in one statement with the registry
+	// version (rule 0). Rows of experts who are not candidates are dropped
+	// once the candidates are known.
+	var mq strings.Builder
+	var margs []any
+	part := func(sql string, a ...any) {
+		if mq.Len() > 0 {
+			mq.WriteString("\nUNION ALL ")
+		}
+		mq.WriteString(sql)
+		margs = append(margs, a...)
+	}
+	related := []any{tender}
+	if agency != 0 {
+		related = append(related, agency)
+	}
+	for _, id := range req.AvoidOrgIDs {
+		related = append(related, id)
+	}
+	part(`SELECT 0, version, 0 FROM expert_registry_version WHERE id = 1`)
+	part(markEmployed, related, empCut)
+	part(markRelative, related)
+	part(markInterest, related)
+	part(markPenalty, day, day)
+	part(markLeave, req.SessionStart.UTC(), req.SessionEnd.UTC())
+	part(markBooking, req.SessionEnd.UTC(), req.SessionStart.UTC(), req.LotID)
+	if st.FreqLimit > 0 && st.FreqDays > 0 {
+		part(markFrequent, tender, now.AddDate(0, 0, -st.FreqDays), req.LotID, st.FreqLimit)
+	}
+	part(markDrawn, req.LotID)
+	query, args, err := sqlx.In(mq.String(), margs...)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("avoidance rules: %w", err)
+	}
+	var marks []mark
+	version := int64(-1) // no version row: nothing is cached
+	var rawRule, rawID, rawOrg sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&rawRule, &rawID, &rawOrg); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if m := (mark{id: atoi(rawID), rule: atoi(rawRule), org: atoi(rawOrg)}); m.rule == 0 {
+			version = m.id
+		} else {
+			marks = append(marks, m)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return nil, fmt.Errorf("avoidance rules: %w", err)
+	}
+	rows.Close()
+
+	// 2. Candidates and the column rules.
+	rs, err := rc.rosters(ctx, q, version, codes)
 	if err != nil {
 		return nil, err
 	}
@@ -295,9 +349,12 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 	cut := int32(ageCut.Year()*10000 + int(ageCut.Month())*100 + ageCut.Day())
 	clean := make(map[string][]int64, len(codes)) // passing the column rules, ascending
 	var excl []colExcl
-	for _, c := range codes {
+	// Codes in ascending order, so that an expert holding two of them is
+	// judged by the first, as a scan of the primary key would.
+	for _, c := range slices.Sorted(slices.Values(codes)) {
 		r := rs[c]
 		ids := make([]int64, 0, len(r.entries))
+		from := len(excl)
 		for i := range r.entries {
 			e := &r.entries[i]
 			switch req.RegionRule {
@@ -330,10 +387,11 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 			}
 		}
 		clean[c] = ids
+		if from > 0 {
+			// An expert holding two of the codes is listed twice.
+			excl = mergeExcl(excl[:from], excl[from:])
+		}
 	}
-	// An expert holding two of the codes is listed twice.
-	slices.SortStableFunc(excl, func(a, b colExcl) int { return cmp.Compare(a.id, b.id) })
-	excl = slices.CompactFunc(excl, func(a, b colExcl) bool { return a.id == b.id })
 	// The candidates as a bitmap when their ids are small (AUTO_INCREMENT
 	// values: 12.5 KB for 100,000), else by binary search.
 	var maxID int64
@@ -372,57 +430,7 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 		return false
 	}
 
-	// 2. The rules of other tables, one statement.
-	var mq strings.Builder
-	var margs []any
-	part := func(sql string, a ...any) {
-		if mq.Len() > 0 {
-			mq.WriteString("\nUNION ALL ")
-		}
-		mq.WriteString(sql)
-		margs = append(margs, a...)
-	}
-	related := []any{tender}
-	if agency != 0 {
-		related = append(related, agency)
-	}
-	for _, id := range req.AvoidOrgIDs {
-		related = append(related, id)
-	}
-	part(markEmployed, related, empCut)
-	part(markRelative, related)
-	part(markInterest, related)
-	part(markPenalty, day, day)
-	part(markLeave, req.SessionStart.UTC(), req.SessionEnd.UTC())
-	part(markBooking, req.SessionEnd.UTC(), req.SessionStart.UTC(), req.LotID)
-	if st.FreqLimit > 0 && st.FreqDays > 0 {
-		part(markFrequent, tender, now.AddDate(0, 0, -st.FreqDays), req.LotID, st.FreqLimit)
-	}
-	part(markDrawn, req.LotID)
-	query, args, err := sqlx.In(mq.String(), margs...)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("avoidance rules: %w", err)
-	}
-	var marks []mark
-	var rawRule, rawID, rawOrg sql.RawBytes
-	for rows.Next() {
-		if err := rows.Scan(&rawRule, &rawID, &rawOrg); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if m := (mark{id: atoi(rawID), rule: atoi(rawRule), org: atoi(rawOrg)}); isCandidate(m.id) {
-			marks = append(marks, m)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		rows.Close()
-		return nil, fmt.Errorf("avoidance rules: %w", err)
-	}
-	rows.Close()
+	marks = slices.DeleteFunc(marks, func(m mark) bool { return !isCandidate(m.id) })
 	// Reasons in rule order, organisations ascending within a rule.
 	slices.SortFunc(marks, func(a, b mark) int {
 		return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.rule, b.rule), cmp.Compare(a.org, b.org))
@@ -437,8 +445,20 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 			marked = append(marked, m.id)
 		}
 	}
+	uses := map[string]int{}
+	for _, cs := range groupCodes {
+		for _, c := range cs {
+			uses[c]++
+		}
+	}
 	doc := &Document{Header: drawHeader(req, st)}
 	for i, qt := range req.Quotas {
+		if c := groupCodes[i][0]; len(groupCodes[i]) == 1 && uses[c] == 1 {
+			// The code's list is this group's alone: filter it in place.
+			doc.Groups = append(doc.Groups, PoolGroup{No: i + 1, Specialty: qt.Specialty, Primaries: qt.Count, Backups: qt.Backups,
+				Pool: without(clean[c], marked)})
+			continue
+		}
 		n := 0
 		for _, c := range groupCodes[i] {
 			n += len(clean[c])
@@ -532,6 +552,29 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 		doc.Exclusions = append(doc.Exclusions, Exclusion{ExpertID: id, Reasons: slab[start:len(slab):len(slab)]})
 	}
 	return doc, nil
+}
+
+// mergeExcl merges two ascending runs into a new slice, keeping a's entry
+// of an expert in both.
+func mergeExcl(a, b []colExcl) []colExcl {
+	out := make([]colExcl, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i].id < b[j].id:
+			out = append(out, a[i])
+			i++
+		case b[j].id < a[i].id:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
 }
 
 // without returns the members of pool (ascending) not in drop (ascending),

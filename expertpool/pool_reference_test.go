@@ -350,6 +350,9 @@ func compareAll(t *testing.T, f *fixture, reg string, specs Specialties, sess ti
 		if wb, gb := want.Bytes(), got.Bytes(); !bytes.Equal(wb, gb) {
 			t.Errorf("%s: documents differ\n--- reference\n%s\n--- buildPool\n%s", c.name, wb, gb)
 		}
+		if gb, rb := got.Bytes(), documentBytesReference(got); !bytes.Equal(gb, rb) {
+			t.Errorf("%s: Bytes differs from the reference rendering", c.name)
+		}
 		if ws, gs := Shortfalls(want.Groups), Shortfalls(got.Groups); !slices.Equal(ws, gs) {
 			t.Errorf("%s: shortfalls %v, want %v", c.name, gs, ws)
 		}
@@ -416,4 +419,37 @@ func TestShortfallsSortedMatchesMap(t *testing.T) {
 			t.Fatalf("case %d: sorted %v, map %v", n, got, want)
 		}
 	}
+}
+
+// documentBytesReference is the first rendering of Document.Bytes, kept as
+// the oracle of the faster one.
+func documentBytesReference(d *Document) []byte {
+	var b bytes.Buffer
+	b.WriteString(docMagic + "\n")
+	for _, h := range d.Header {
+		b.WriteString(h)
+		b.WriteByte('\n')
+	}
+	b.WriteString("commitment " + d.Commitment + "\n")
+	var num []byte
+	for _, g := range d.Groups {
+		fmt.Fprintf(&b, "group %d %s primaries %d backups %d size %d\n", g.No, g.Specialty, g.Primaries, g.Backups, len(g.Pool))
+		b.WriteString("pool")
+		for _, id := range g.Pool {
+			b.WriteByte(' ')
+			num = strconv.AppendInt(num[:0], id, 10)
+			b.Write(num)
+		}
+		b.WriteByte('\n')
+	}
+	for _, x := range d.Exclusions {
+		b.WriteString("exclude ")
+		num = strconv.AppendInt(num[:0], x.ExpertID, 10)
+		b.Write(num)
+		b.WriteByte(' ')
+		b.WriteString(strings.Join(x.Reasons, ","))
+		b.WriteByte('\n')
+	}
+	b.WriteString("end\n")
+	return b.Bytes()
 }

@@ -152,6 +152,8 @@ func (s *Service) SubmitBid(ctx context.Context, lotID int64, name string, r io.
 	if err != nil {
 		return nil, err
 	}
+	// A bounded number of uploads stream at a time (see UploadSlots); the
+	// others wait here, their bodies unread.
 	release, err := s.uploadSlot(ctx)
 	if err != nil {
 		return nil, problem.InvalidField("file", "upload_incomplete", "上传中断，文件未保存，请重新上传")

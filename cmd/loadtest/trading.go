@@ -274,13 +274,15 @@ func machine() string {
 
 // tradingSignups: sign-ups per second and p99 at `clients` concurrent
 // clients (each its own bidder organisation, signing up for every lot of
-// two published projects), next to the raw single-row INSERT rate of the
-// same database at the same concurrency in the same run.
+// freshly published projects), next to the raw single-row INSERT rate of
+// the same database at the same concurrency and count, in interleaved
+// rounds of the same run (the machine may be shared).
 func tradingSignups(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("trading-signups", flag.ContinueOnError)
 	clients := fs.Int("clients", 64, "concurrent clients (one bidder organisation each)")
-	lots := fs.Int("lots", 100, "lots each client signs up for (50 per project)")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the sign-up phase to this file")
+	lots := fs.Int("lots", 100, "lots each client signs up for per round (50 per project)")
+	rounds := fs.Int("rounds", 3, "interleaved rounds (raw INSERTs, then sign-ups)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the sign-up phases to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -292,46 +294,10 @@ func tradingSignups(ctx context.Context, args []string) error {
 		return err
 	}
 	defer r.close()
-	now := clk.Now()
-	var lotIDs []int64
-	for len(lotIDs) < *lots {
-		n := min(50, *lots-len(lotIDs))
-		ids, err := r.publish(ctx, fmt.Sprintf("报名压测项目%d", len(lotIDs)), n, farTimeline(now, now.Add(40*24*time.Hour)))
-		if err != nil {
-			return err
-		}
-		lotIDs = append(lotIDs, ids...)
-	}
-	total := *clients * len(lotIDs)
-
-	// Raw single-row INSERTs: same count, same concurrency, autocommit.
 	if _, err := r.x.ExecContext(ctx, `CREATE TABLE lt_raw (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, lot_id BIGINT NOT NULL, org_id BIGINT NOT NULL,
 		created_at DATETIME(6) NOT NULL, UNIQUE KEY uq (lot_id, org_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`); err != nil {
 		return err
 	}
-	rawStart := time.Now()
-	var wg sync.WaitGroup
-	var rawErr atomic.Value
-	for c := 0; c < *clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, l := range lotIDs {
-				if _, err := r.x.ExecContext(ctx, `INSERT INTO lt_raw (lot_id, org_id, created_at) VALUES (?, ?, ?)`, l, c, time.Now().UTC()); err != nil {
-					rawErr.Store(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	rawDur := time.Since(rawStart)
-	if e, ok := rawErr.Load().(error); ok {
-		return e
-	}
-
-	lat := make([][]time.Duration, *clients)
-	var failed atomic.Int64
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -343,39 +309,85 @@ func tradingSignups(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	start := time.Now()
-	for c := 0; c < *clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, l := range lotIDs {
-				t0 := time.Now()
-				code, err := r.do(ctx, r.tokens[c], "POST", "/api/v1/signups", map[string]any{"lot_id": l, "declared": []bool{}}, nil)
-				lat[c] = append(lat[c], time.Since(t0))
-				if code != http.StatusCreated {
-					if failed.Add(1) < 5 {
-						fmt.Fprintln(os.Stderr, "sign-up failed:", code, err)
+	fmt.Printf("trading-signups  %s  %s\n", time.Now().UTC().Format("2006-01-02"), machine())
+	var rawRates, rates []float64
+	var all []time.Duration
+	var failed atomic.Int64
+	total := 0
+	for round := 0; round < *rounds; round++ {
+		now := clk.Now()
+		var lotIDs []int64
+		for len(lotIDs) < *lots {
+			n := min(50, *lots-len(lotIDs))
+			ids, err := r.publish(ctx, fmt.Sprintf("报名压测项目%d-%d", round, len(lotIDs)), n, farTimeline(now, now.Add(40*24*time.Hour)))
+			if err != nil {
+				return err
+			}
+			lotIDs = append(lotIDs, ids...)
+		}
+		n := *clients * len(lotIDs)
+		total += n
+
+		// Raw single-row INSERTs: same count, same concurrency, autocommit.
+		rawStart := time.Now()
+		var wg sync.WaitGroup
+		var rawErr atomic.Value
+		for c := 0; c < *clients; c++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, l := range lotIDs {
+					if _, err := r.x.ExecContext(ctx, `INSERT INTO lt_raw (lot_id, org_id, created_at) VALUES (?, ?, ?)`, l, c, time.Now().UTC()); err != nil {
+						rawErr.Store(err)
+						return
 					}
 				}
-			}
-		}()
-	}
-	wg.Wait()
-	dur := time.Since(start)
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
+			}()
+		}
+		wg.Wait()
+		rawDur := time.Since(rawStart)
+		if e, ok := rawErr.Load().(error); ok {
+			return e
+		}
+
+		lat := make([][]time.Duration, *clients)
+		start := time.Now()
+		for c := 0; c < *clients; c++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, l := range lotIDs {
+					t0 := time.Now()
+					code, err := r.do(ctx, r.tokens[c], "POST", "/api/v1/signups", map[string]any{"lot_id": l, "declared": []bool{}}, nil)
+					lat[c] = append(lat[c], time.Since(t0))
+					if code != http.StatusCreated {
+						if failed.Add(1) < 5 {
+							fmt.Fprintln(os.Stderr, "sign-up failed:", code, err)
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		dur := time.Since(start)
+		var rl []time.Duration
+		for _, l := range lat {
+			rl = append(rl, l...)
+		}
+		all = append(all, rl...)
+		rawRates = append(rawRates, float64(n)/rawDur.Seconds())
+		rates = append(rates, float64(n)/dur.Seconds())
+		fmt.Printf("round %d: raw INSERT %6.0f rows/s; sign-ups %5.0f /s (%.0f%%), p50 %s p99 %s\n", round+1, rawRates[round], rates[round],
+			100*rates[round]/rawRates[round], percentile(rl, 0.5).Round(100*time.Microsecond), percentile(rl, 0.99).Round(100*time.Microsecond))
 	}
 	var rows int
 	if err := r.x.GetContext(ctx, &rows, `SELECT COUNT(*) FROM trading_signups`); err != nil {
 		return err
 	}
-	rawRate := float64(total) / rawDur.Seconds()
-	rate := float64(total) / dur.Seconds()
-	fmt.Printf("trading-signups  %s  %s\n", time.Now().UTC().Format("2006-01-02"), machine())
-	fmt.Printf("clients %d, lots %d, sign-ups %d (rows %d, failed %d)\n", *clients, len(lotIDs), total, rows, failed.Load())
-	fmt.Printf("raw INSERT: %.0f rows/s (%s)\n", rawRate, rawDur.Round(time.Millisecond))
-	fmt.Printf("sign-ups:   %.0f /s (%s), %.0f%% of raw; p50 %s p99 %s max %s\n", rate, dur.Round(time.Millisecond), 100*rate/rawRate,
+	median := func(v []float64) float64 { c := slices.Clone(v); slices.Sort(c); return c[len(c)/2] }
+	fmt.Printf("clients %d, lots %d per round, %d rounds: sign-ups %d (rows %d, failed %d)\n", *clients, *lots, *rounds, total, rows, failed.Load())
+	fmt.Printf("median: raw INSERT %.0f rows/s; sign-ups %.0f /s = %.0f%% of raw; all sign-ups p50 %s p99 %s max %s\n",
+		median(rawRates), median(rates), 100*median(rates)/median(rawRates),
 		percentile(all, 0.5).Round(100*time.Microsecond), percentile(all, 0.99).Round(100*time.Microsecond), percentile(all, 1).Round(100*time.Microsecond))
 	if rows != total || failed.Load() != 0 {
 		return fmt.Errorf("expected %d sign-ups, have %d rows and %d failures", total, rows, failed.Load())
@@ -461,8 +473,20 @@ func tradingSurge(ctx context.Context, args []string) error {
 	size := fs.Int64("size", 1<<20, "bytes per upload")
 	window := fs.Duration("window", 20*time.Second, "uploads start evenly over this window; the deadline is in its middle")
 	slots := fs.Int("slots", 0, "the service's UploadSlots (0: its default)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the surge to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
@@ -498,6 +522,7 @@ func tradingSurge(ctx context.Context, args []string) error {
 		sha      string
 		received time.Time
 		started  time.Time
+		took     time.Duration
 	}
 	results := make([]result, *n)
 	var wg sync.WaitGroup
@@ -522,6 +547,7 @@ func tradingSurge(ctx context.Context, args []string) error {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			res := result{started: time.Now()}
+			defer func() { results[i].took = time.Since(res.started) }()
 			code, body, err := r.upload(ctx, r.tokens[i%len(r.tokens)], fmt.Sprintf("/api/v1/bids/lots/%d/files", lot), fmt.Sprintf("bid-%d.bin", i),
 				newPattern(block, fmt.Sprintf("upload-%012d", i), *size))
 			res.code = code
@@ -583,6 +609,14 @@ func tradingSurge(ctx context.Context, args []string) error {
 	fmt.Printf("late accepted (receipt ≥ deadline) %d, late rows %d; rows %d, distinct stored objects %d, files in the store %d, duplicate receipts %d\n",
 		late, lateRows, rows, distinctObj, stored, dups)
 	fmt.Printf("server+client heap peak %.1f MiB\n", float64(heapPeak.Load())/(1<<20))
+	var before []time.Duration
+	for _, res := range results {
+		if res.started.Before(deadline) {
+			before = append(before, res.took)
+		}
+	}
+	fmt.Printf("uploads started before the deadline %d: time to answer p50 %s p90 %s max %s\n", len(before),
+		percentile(before, 0.5).Round(time.Millisecond), percentile(before, 0.9).Round(time.Millisecond), percentile(before, 1).Round(time.Millisecond))
 	lost := accepted - rows
 	if late != 0 || lateRows != 0 || lost != 0 || dups != 0 || distinctObj != rows || stored != rows || other != 0 {
 		return fmt.Errorf("surge invariant broken: late %d, late rows %d, lost %d, duplicates %d, objects %d, files %d, other %d", late, lateRows, lost, dups, distinctObj, stored, other)
@@ -620,7 +654,8 @@ func sampleHeap(peak *atomic.Uint64) func() {
 func tradingPortal(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("trading-portal", flag.ContinueOnError)
 	clients := fs.Int("clients", 64, "concurrent keep-alive clients")
-	requests := fs.Int("n", 40000, "requests per measurement")
+	requests := fs.Int("n", 20000, "requests per measurement")
+	rounds := fs.Int("rounds", 3, "interleaved rounds (bare, page, search, API) per measurement")
 	projects := fs.Int("projects", 300, "published projects in the list")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -689,20 +724,39 @@ func tradingPortal(ctx context.Context, args []string) error {
 		return float64(*requests) / d.Seconds(), percentile(all, 0.99), nil
 	}
 	fmt.Printf("trading-portal  %s  %s\n", time.Now().UTC().Format("2006-01-02"), machine())
-	fmt.Printf("%d published projects, %d keep-alive clients, %d requests each\n", *projects, *clients, *requests)
-	bareRate, bareP99, err := run("http://" + ln.Addr().String() + "/")
-	if err != nil {
-		return err
-	}
-	fmt.Printf("bare Echo handler:                 %7.0f req/s  p99 %s\n", bareRate, bareP99.Round(10*time.Microsecond))
-	for _, u := range []string{"/announcements", "/announcements?kind=engineering&status=open&q=" + url.QueryEscape("道路改造"), "/api/v1/announcements"} {
-		rate, p99, err := run(r.base + u)
-		if err != nil {
-			return err
+	fmt.Printf("%d published projects, %d keep-alive clients, %d requests per measurement, %d interleaved rounds\n", *projects, *clients, *requests, *rounds)
+	urls := []string{"http://" + ln.Addr().String() + "/", r.base + "/announcements",
+		r.base + "/announcements?kind=engineering&status=open&q=" + url.QueryEscape("道路改造"), r.base + "/api/v1/announcements"}
+	names := []string{"bare Echo handler", "/announcements", "/announcements?kind=…&status=open&q=道路改造", "/api/v1/announcements"}
+	rates := make([][]float64, len(urls))
+	p99s := make([][]time.Duration, len(urls))
+	for round := 0; round < *rounds; round++ {
+		// Interleaved, so that the other load on a shared machine hits
+		// every URL alike.
+		for i, u := range urls {
+			rate, p99, err := run(u)
+			if err != nil {
+				return err
+			}
+			rates[i] = append(rates[i], rate)
+			p99s[i] = append(p99s[i], p99)
 		}
-		fmt.Printf("%-34s %7.0f req/s  p99 %s  (%.0f%% of bare)\n", u, rate, p99.Round(10*time.Microsecond), 100*rate/bareRate)
+	}
+	median := func(v []float64) float64 { c := slices.Clone(v); slices.Sort(c); return c[len(c)/2] }
+	bareMed := median(rates[0])
+	for i := range urls {
+		fmt.Printf("%-44s median %7.0f req/s (rounds %s)  p99 median %s  %.0f%% of bare\n", names[i], median(rates[i]), fmtRates(rates[i]),
+			percentile(p99s[i], 0.5).Round(10*time.Microsecond), 100*median(rates[i])/bareMed)
 	}
 	return nil
+}
+
+func fmtRates(v []float64) string {
+	var parts []string
+	for _, x := range v {
+		parts = append(parts, fmt.Sprintf("%.0f", x))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // tradingUpload: one upload of `size` bytes through loopback HTTP into the
