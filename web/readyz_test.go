@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,5 +114,19 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 	}
 	if code != http.StatusOK {
 		t.Fatalf("database back: /readyz still %d", code)
+	}
+}
+
+func TestMetricsOnlyForAllowedAddresses(t *testing.T) {
+	e := newEnv(t)
+	outsider := e.anon() // a 10.x address
+	if r := outsider.get("/metrics"); r.Code != http.StatusNotFound {
+		t.Fatalf("metrics to an outside address: %d", r.Code)
+	}
+	local := e.anon()
+	local.ip = "127.0.0.1"
+	r := local.get("/metrics")
+	if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "trading_http_requests_total") {
+		t.Fatalf("metrics on loopback: %d", r.Code)
 	}
 }

@@ -37,7 +37,7 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+	e.GET("/metrics", s.onlyFrom(s.cfg.MetricsAllow, echo.WrapHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))))
 	e.GET("/api/openapi.json", s.openapi)
 
 	// Public pages.

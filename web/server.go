@@ -33,7 +33,10 @@ type Config struct {
 	TrustedProxies []string      // CIDRs whose X-Forwarded-For is believed
 	SecureCookies  bool          // set when served over HTTPS
 	DevTemplates   bool          // re-parse templates on each request
-	Version        string
+	// MetricsAllow are the CIDRs that may read /metrics (default loopback):
+	// request counters by route would tell outsiders how busy sealed steps are.
+	MetricsAllow []string
+	Version      string
 }
 
 // Deps are the services the handlers call.
@@ -67,6 +70,9 @@ type Server struct {
 func New(cfg Config, d Deps) (*Server, error) {
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = "2M"
+	}
+	if len(cfg.MetricsAllow) == 0 {
+		cfg.MetricsAllow = []string{"127.0.0.0/8", "::1/128"}
 	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 30 * time.Second
@@ -173,5 +179,25 @@ func (s *Server) Start(ctx context.Context, ln net.Listener) error {
 		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		return srv.Shutdown(sctx)
+	}
+}
+
+// onlyFrom serves h to clients whose address lies in one of cidrs and
+// answers 404 to everyone else.
+func (s *Server) onlyFrom(cidrs []string, h echo.HandlerFunc) echo.HandlerFunc {
+	var nets []*net.IPNet
+	for _, c := range cidrs {
+		if _, n, err := net.ParseCIDR(strings.TrimSpace(c)); err == nil {
+			nets = append(nets, n)
+		}
+	}
+	return func(c echo.Context) error {
+		ip := net.ParseIP(c.RealIP())
+		for _, n := range nets {
+			if ip != nil && n.Contains(ip) {
+				return h(c)
+			}
+		}
+		return echo.ErrNotFound
 	}
 }

@@ -49,6 +49,7 @@ Environment (defaults in brackets):
   TRADING_DEMO_PASSWORD  password of the demo accounts [generated, printed once, kept in $TRADING_VAR/demo-password]
   TRADING_TRUSTED_PROXIES comma-separated CIDRs whose X-Forwarded-For is trusted [none]
   TRADING_SECURE_COOKIES set to 1 behind HTTPS [0]
+  TRADING_METRICS_ALLOW  comma-separated CIDRs that may read /metrics [127.0.0.0/8,::1/128]
   TRADING_LOG_LEVEL      debug, info, warn, error [info]
   TRADING_DEV_TEMPLATES  set to 1 to re-read templates on every request [0]
   TRADING_PUBLIC_URL     address experts open reply links at [http://$TRADING_ADDR]

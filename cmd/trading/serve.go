@@ -28,6 +28,7 @@ import (
 	"ggzy/trading"
 	"ggzy/vault"
 	"ggzy/web"
+	"ggzy/wiring"
 )
 
 // app holds the wired services.
@@ -64,8 +65,10 @@ func wire(x *sqlx.DB, getenv env, log *slog.Logger) (*app, error) {
 		experts:    &expertpool.Service{DB: x, Clock: clk, Vault: v, Log: log, Notifier: expertNotifier(getenv, log), ReplyURL: expertReplyURL(getenv)},
 		schedule:   &schedule.Service{DB: x, Clock: clk, Calendar: cal},
 	}
-	a.evaluation = &evaluation.Service{DB: x, Clock: clk, Files: filestore.Local{Root: filepath.Join(varDir(getenv), "files")},
-		Terminals: scheduleTerminals{a.schedule}, Committee: expertCommittee{a.experts}}
+	a.evaluation = &evaluation.Service{DB: x, Clock: clk, Files: filestore.Local{Root: filepath.Join(varDir(getenv), "files")}}
+	// Lots, bids and re-tendering from trading, the committee from the
+	// expert pool, terminals from the schedule (package wiring).
+	wiring.Evaluation(a.evaluation, a.trading, a.experts, a.schedule)
 	return a, nil
 }
 
@@ -101,12 +104,15 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewDBStatsCollector(x.DB, "trading"))
 	addr := getenv.or("TRADING_ADDR", "127.0.0.1:8080")
-	var proxies []string
+	var proxies, metricsAllow []string
+	if m := getenv("TRADING_METRICS_ALLOW"); m != "" {
+		metricsAllow = strings.Split(m, ",")
+	}
 	if p := getenv("TRADING_TRUSTED_PROXIES"); p != "" {
 		proxies = strings.Split(p, ",")
 	}
 	srv, err := web.New(web.Config{Addr: addr, TrustedProxies: proxies, SecureCookies: getenv("TRADING_SECURE_COOKIES") == "1",
-		DevTemplates: getenv("TRADING_DEV_TEMPLATES") == "1", Version: version},
+		DevTemplates: getenv("TRADING_DEV_TEMPLATES") == "1", Version: version, MetricsAllow: metricsAllow},
 		web.Deps{Accounts: a.accounts, Calendar: a.calendar, Audit: a.audit, Clock: a.clock, Log: log,
 			Trading: a.trading, FixedPrice: a.fixedPrice, Experts: a.experts, Schedule: a.schedule, Evaluation: a.evaluation, Vault: a.vault,
 			Ready: func(ctx context.Context) error { return x.PingContext(ctx) }, Registry: reg})
