@@ -148,7 +148,13 @@ type Service struct {
 	AbsoluteTimeout time.Duration
 	TokenLifetime   time.Duration
 	Throttle        ThrottlePolicy
+	// SessionCacheTTL is how long this instance trusts a verified session
+	// without reading it again (0: always read it). Logout, disabling a user
+	// and a new password take effect at once on this instance; on another
+	// instance after at most this long.
+	SessionCacheTTL time.Duration
 
+	sessions  sessionCache
 	dummyOnce sync.Once
 	dummyHash string
 }
@@ -157,7 +163,7 @@ type Service struct {
 func New(x *sqlx.DB, clk clock.Clock) *Service {
 	return &Service{DB: x, Clock: clk, Password: DefaultPasswordParams,
 		IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour, TokenLifetime: 12 * time.Hour,
-		Throttle: DefaultThrottle}
+		Throttle: DefaultThrottle, SessionCacheTTL: 2 * time.Second}
 }
 
 var usernameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{2,31}$`)

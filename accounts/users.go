@@ -118,6 +118,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, roles []string, stat
 		return problem.InvalidField("status", "cannot_disable_self", "不能停用自己的账号")
 	}
 	now := s.Clock.Now()
+	defer s.sessions.forget("", id) // new roles or status: read the user again
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		var cur string
 		err := tx.GetContext(ctx, &cur, `SELECT status FROM users WHERE id = ? FOR UPDATE`, id)
@@ -155,6 +156,7 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 		return err
 	}
 	now := s.Clock.Now()
+	defer s.sessions.forget("", id) // its sessions end
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, id)
 		if err != nil {

@@ -60,7 +60,7 @@ func Open(ctx context.Context, cfg *mysql.Config) (*sqlx.DB, error) {
 	}
 	sdb := sql.OpenDB(conn)
 	sdb.SetMaxOpenConns(64)
-	sdb.SetMaxIdleConns(32)
+	sdb.SetMaxIdleConns(64)
 	sdb.SetConnMaxLifetime(30 * time.Minute)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
 	x := sqlx.NewDb(sdb, "mysql")

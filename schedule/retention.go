@@ -48,6 +48,24 @@ type RecordingStore interface {
 	Delete(ctx context.Context, ref string) error
 }
 
+// A RecordingStore may also say which refs it keeps (Keeps): the sweep then
+// removes files only for those, and logs the others as left to the system
+// that keeps them.
+type recordingKeeper interface {
+	Keeps(ref string) bool
+}
+
+// removesFile reports whether the store removes the file behind ref.
+func (s *Service) removesFile(ref string) bool {
+	if s.RecordingFiles == nil {
+		return false
+	}
+	if k, ok := s.RecordingFiles.(recordingKeeper); ok {
+		return k.Keeps(ref)
+	}
+	return true
+}
+
 // RecordingClass is a class of recordings with its retention period.
 type RecordingClass struct {
 	Class         string    `db:"class" json:"class"`
@@ -221,7 +239,19 @@ func (s *Service) retentionBatch(ctx context.Context, c RecordingClass, cutoff, 
 			return err
 		}
 		for _, r := range due {
-			if s.RecordingFiles != nil {
+			remove := s.removesFile(r.Ref)
+			// The same file may be indexed twice (the same bytes kept by a
+			// content-addressed store, or a ref entered again); it goes only
+			// with the last live entry, so nothing inside its retention
+			// loses its file.
+			shared := 0
+			if remove {
+				if err := tx.GetContext(ctx, &shared, `SELECT COUNT(*) FROM recordings WHERE ref = ? AND id <> ? AND deleted_at IS NULL`, r.Ref, r.ID); err != nil {
+					return fmt.Errorf("entries sharing %s: %w", r.Ref, err)
+				}
+				remove = shared == 0
+			}
+			if remove {
 				if err := s.RecordingFiles.Delete(ctx, r.Ref); err != nil {
 					return fmt.Errorf("delete recording file %s: %w", r.Ref, err)
 				}
@@ -232,7 +262,7 @@ func (s *Service) retentionBatch(ctx context.Context, c RecordingClass, cutoff, 
 			}
 			if err := audit.RecordAs(ctx, tx, audit.System, now, audit.Event{Action: "recording.delete", ObjectType: "recording",
 				ObjectID: fmt.Sprint(r.ID), ProjectID: r.ProjectID.Int64, Summary: map[string]any{"class": r.Class, "ref": r.Ref,
-					"recorded_at": r.RecordedAt, "retention_days": c.RetentionDays, "sweep": occurrence, "file_removed": s.RecordingFiles != nil}}); err != nil {
+					"recorded_at": r.RecordedAt, "retention_days": c.RetentionDays, "sweep": occurrence, "file_removed": remove, "file_shared": shared}}); err != nil {
 				return err
 			}
 			n++

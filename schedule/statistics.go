@@ -19,7 +19,11 @@ type MonthlyTotal struct {
 	Kind      string `db:"kind" json:"kind"`
 	Month     string `db:"month" json:"month"` // "2026-03"
 	Projects  int    `db:"projects" json:"projects"`
-	AmountFen int64  `db:"amount_fen" json:"amount_fen"`
+	AmountFen int64  `db:"amount_fen" json:"amount_fen"` // budgets, ceilings or listing prices of the projects' lots
+	// Results is how many of those projects have a published result, and
+	// AwardedFen the sum of their awarded (winning, transaction) prices.
+	Results    int   `db:"results" json:"results"`
+	AwardedFen int64 `db:"awarded_fen" json:"awarded_fen"`
 }
 
 // StatisticsSource supplies the monthly totals. It is declared here, where
@@ -43,8 +47,9 @@ var monthRe = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
 
 // ComputeStatistics writes the monthly totals for the occurrence. Without a
 // source (the trading area has not wired one yet) it computes nothing and
-// records a run saying so. It is idempotent: totals are upserted and the run
-// row is keyed by the occurrence.
+// records a run saying so. It is idempotent: the source gives complete
+// totals, which replace the stored ones in one transaction, and the run row
+// is keyed by the occurrence — running it twice counts nothing twice.
 func (s *Service) ComputeStatistics(ctx context.Context, occurrence string) (StatisticsRun, error) {
 	now := s.Clock.Now().UTC()
 	run := StatisticsRun{Occurrence: occurrence, Source: "none", ComputedAt: now,
@@ -64,10 +69,17 @@ func (s *Service) ComputeStatistics(ctx context.Context, occurrence string) (Sta
 	}
 	run.Rows = len(totals)
 	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		if s.Statistics != nil {
+			// Complete totals: a month that no longer has projects of a kind
+			// must not keep its old figures.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM statistics_monthly`); err != nil {
+				return fmt.Errorf("clear statistics: %w", err)
+			}
+		}
 		for _, t := range totals {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO statistics_monthly (kind, month, projects, amount_fen, computed_at) VALUES (?, ?, ?, ?, ?)
-				ON DUPLICATE KEY UPDATE projects = VALUES(projects), amount_fen = VALUES(amount_fen), computed_at = VALUES(computed_at)`,
-				t.Kind, t.Month, t.Projects, t.AmountFen, now); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO statistics_monthly (kind, month, projects, amount_fen, results, awarded_fen, computed_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				t.Kind, t.Month, t.Projects, t.AmountFen, t.Results, t.AwardedFen, now); err != nil {
 				return fmt.Errorf("write statistics %s %s: %w", t.Kind, t.Month, err)
 			}
 		}
@@ -86,7 +98,7 @@ func (s *Service) ComputeStatistics(ctx context.Context, occurrence string) (Sta
 // latest runs.
 func (s *Service) MonthlyStatistics(ctx context.Context) ([]MonthlyTotal, []StatisticsRun, error) {
 	totals := []MonthlyTotal{}
-	if err := sqlx.SelectContext(ctx, s.DB, &totals, `SELECT kind, month, projects, amount_fen FROM statistics_monthly ORDER BY month DESC, kind LIMIT 600`); err != nil {
+	if err := sqlx.SelectContext(ctx, s.DB, &totals, `SELECT kind, month, projects, amount_fen, results, awarded_fen FROM statistics_monthly ORDER BY month DESC, kind LIMIT 600`); err != nil {
 		return nil, nil, fmt.Errorf("monthly statistics: %w", err)
 	}
 	runs := []StatisticsRun{}
@@ -98,3 +110,6 @@ func (s *Service) MonthlyStatistics(ctx context.Context) ([]MonthlyTotal, []Stat
 
 // Amount is the amount in yuan with separators, e.g. "1,234.50".
 func (t MonthlyTotal) Amount() string { return money.Fen(t.AmountFen).String() }
+
+// Awarded is the awarded amount in yuan with separators.
+func (t MonthlyTotal) Awarded() string { return money.Fen(t.AwardedFen).String() }

@@ -107,6 +107,10 @@ type Opening struct {
 	LotName   string    `json:"lot_name"`
 	ClosedAt  time.Time `json:"closed_at"`
 	Entries   []Entry   `json:"entries"`
+	// RetenderReason is set when the lot failed (流标 or a failed
+	// evaluation) and was returned for re-tendering.
+	RetenderReason string    `json:"retender_reason,omitempty"`
+	RetenderAt     time.Time `json:"retender_at,omitzero"`
 }
 
 // LotOpening unseals a closed lot's sign-ups, deposits and receipts for
@@ -125,8 +129,10 @@ func (s *Service) LotOpening(ctx context.Context, lotID int64) (*Opening, error)
 		Deposit   int64          `db:"deposit"`
 		Code      sql.NullString `db:"code"`
 		Title     string         `db:"title"`
+		Reason    string         `db:"retender_reason"`
+		Retender  sql.NullTime   `db:"retender_at"`
 	}
-	err := s.DB.GetContext(ctx, &l, `SELECT l.project_id, l.name, l.status, l.closed_at, l.deposit, p.code, p.title
+	err := s.DB.GetContext(ctx, &l, `SELECT l.project_id, l.name, l.status, l.closed_at, l.deposit, p.code, p.title, l.retender_reason, l.retender_at
 		FROM trading_lots l JOIN trading_projects p ON p.id = l.project_id WHERE l.id = ?`, lotID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && l.Status != LotClosed) {
 		return nil, problem.New(problem.NotFound, "sealed_until_opening", "标段（包）不存在或尚未开标：开标前报名和递交情况保密")
@@ -134,7 +140,8 @@ func (s *Service) LotOpening(ctx context.Context, lotID int64) (*Opening, error)
 	if err != nil {
 		return nil, fmt.Errorf("lot %d: %w", lotID, err)
 	}
-	o := &Opening{LotID: lotID, ProjectID: l.ProjectID, Code: l.Code.String, Title: l.Title, LotName: l.Name, ClosedAt: l.ClosedAt.Time, Entries: []Entry{}}
+	o := &Opening{LotID: lotID, ProjectID: l.ProjectID, Code: l.Code.String, Title: l.Title, LotName: l.Name, ClosedAt: l.ClosedAt.Time, Entries: []Entry{},
+		RetenderReason: l.Reason, RetenderAt: l.Retender.Time}
 	var rows []signupRow
 	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+signupColumns+` FROM trading_signups WHERE lot_id = ? ORDER BY created_at, id`, lotID); err != nil {
 		return nil, fmt.Errorf("sign-ups of lot %d: %w", lotID, err)

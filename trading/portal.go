@@ -200,6 +200,10 @@ type PublicProject struct {
 	SignupOpen    bool           `json:"signup_open"`
 	SubmitOpen    bool           `json:"submit_open"`
 	Clarification []Announcement `json:"-"`
+
+	// SignupClosedAt is when the sign-up end event marked the project
+	// 报名已截止 (zero before).
+	SignupClosedAt time.Time `json:"signup_closed_at,omitzero"`
 }
 
 // Announcement returns one announcement with its project's public data and
@@ -226,6 +230,9 @@ func (s *Service) Announcement(ctx context.Context, id int64) (*PublicProject, e
 	now := s.Clock.Now()
 	pub.SignupOpen = p.Status == StatusPublished && now.Before(p.Timeline.SignupUntil) && now.Before(p.Timeline.Deadline)
 	pub.SubmitOpen = p.Status == StatusPublished && now.Before(p.Timeline.Deadline)
+	if pub.SignupClosedAt, err = s.SignupClosedAt(ctx, a.ProjectID); err != nil {
+		return nil, err
+	}
 	return pub, nil
 }
 

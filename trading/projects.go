@@ -571,6 +571,9 @@ func (s *Service) Publish(ctx context.Context, id int64, tl *Timeline) ([]Findin
 				return err
 			}
 		}
+		if err := scheduleSignupEnd(ctx, tx, id, t.SignupUntil, now); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "trading.project.publish", ObjectType: "project", ObjectID: fmt.Sprint(id), ProjectID: id,
 			Summary: map[string]any{"code": p.Code, "deadline": t.Deadline, "signup_until": t.SignupUntil}})
 	})
@@ -825,6 +828,9 @@ func (s *Service) PublishResult(ctx context.Context, id int64, results []LotResu
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE trading_signups SET refund_due = ? WHERE project_id = ? AND refunded_at IS NULL`, due.String(), id); err != nil {
 			return fmt.Errorf("refund due dates: %w", err)
+		}
+		if err := scheduleRefundDue(ctx, tx, id, *due, now); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "trading.project.result", ObjectType: "project", ObjectID: fmt.Sprint(id), ProjectID: id,
 			Summary: map[string]any{"lots": len(p.Lots), "refund_due": due.String()}})

@@ -54,6 +54,8 @@ func (s *Server) tradingRoutes() {
 	e.POST("/bidder/signups/:id/deposit", s.bidderDeposit, requireRoles(bidder))
 	e.POST("/bidder/lots/:id/files", s.bidderUpload, requireRoles(bidder))
 	e.POST("/bidder/bids/:id/withdraw", s.bidderWithdraw, requireRoles(bidder))
+	e.POST("/bidder/lots/:id/form", s.bidderBidForm, requireRoles(bidder))
+	e.POST("/bidder/lots/:id/form/withdraw", s.bidderBidFormWithdraw, requireRoles(bidder))
 	e.POST("/bidder/projects/:id/questions", s.bidderAsk, requireRoles(bidder))
 
 	// Admin.
@@ -86,6 +88,9 @@ func (s *Server) tradingRoutes() {
 	api.POST("/bids/lots/:id/files", s.apiBidUpload, requireRoles(bidder))
 	api.GET("/bids/:id", s.apiBidReceipt, requireRoles(bidder))
 	api.DELETE("/bids/:id", s.apiBidWithdraw, requireRoles(bidder))
+	api.GET("/bids/lots/:id/form", s.apiBidForm, requireRoles(bidder))
+	api.PUT("/bids/lots/:id/form", s.apiBidFormPut, requireRoles(bidder))
+	api.DELETE("/bids/lots/:id/form", s.apiBidFormWithdraw, requireRoles(bidder))
 	api.GET("/lots/:id/opening", s.apiLotOpening, requireRoles(staff, supervisor))
 	api.GET("/rules", s.apiRules, loggedIn)
 	api.PUT("/rules/:locality/:rule", s.apiRuleChange, requireRoles(admin))

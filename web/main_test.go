@@ -30,6 +30,7 @@ import (
 	"ggzy/schedule"
 	"ggzy/trading"
 	"ggzy/vault"
+	"ggzy/wiring"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -86,6 +87,10 @@ func newEnv(t testing.TB) *env {
 		Evaluation: newEvaluation(x, clk),
 		Vault:      v,
 	}
+	// The evaluation's ports are the real areas, wired as cmd/trading wires
+	// them; evaluation tests that fake the world re-wire it (evaltest).
+	wiring.Evaluation(d.Evaluation, d.Trading, d.Experts, d.Schedule)
+	wiring.Schedule(d.Schedule, d.Trading, &filestore.Local{Root: t.TempDir()})
 	srv, err := New(Config{BodyLimit: "1M"}, d)
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ggzy/schedule"
+	"ggzy/trading"
 )
 
 // eventsView is the timed events page.
@@ -168,7 +169,7 @@ func (s *Server) schedStatistics(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "schedule_statistics", "交易统计", map[string]any{"Totals": totals, "Runs": runs})
+	return s.render(c, http.StatusOK, "schedule_statistics", "交易统计", map[string]any{"Totals": totals, "Runs": runs, "KindNames": trading.KindNames})
 }
 
 func (s *Server) apiStatistics(c echo.Context) error {

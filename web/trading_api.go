@@ -403,7 +403,11 @@ func (s *Server) apiRefunds(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"refunds": l})
+	notices, err := s.Trading.RefundNotices(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"refunds": l, "notices": notices})
 }
 
 // receiveBid streams the "file" part of a multipart upload into the

@@ -373,7 +373,11 @@ func (s *Server) staffRefunds(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "trading_refunds", "保证金退还", withNames(map[string]any{"Refunds": l}))
+	notices, err := s.Trading.RefundNotices(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "trading_refunds", "保证金退还", withNames(map[string]any{"Refunds": l, "Notices": notices}))
 }
 
 func (s *Server) staffRefund(c echo.Context) error {
@@ -419,6 +423,12 @@ func (s *Server) bidderLotWith(c echo.Context, p *Page, err error) error {
 	if perr != nil {
 		return perr
 	}
+	var form *trading.BidForm
+	if mine != nil {
+		if form, perr = s.Trading.MyBidForm(ctx, id); perr != nil {
+			return perr
+		}
+	}
 	limit, perr := s.Trading.MaxFileBytes(ctx)
 	if perr != nil {
 		return perr
@@ -429,7 +439,7 @@ func (s *Server) bidderLotWith(c echo.Context, p *Page, err error) error {
 	for i, e := range pub.Project.Eligibility {
 		decls = append(decls, decl{fmt.Sprintf("declare%d", i+1), e})
 	}
-	p.Data = withNames(map[string]any{"P": pub, "Lot": lot, "Mine": mine, "LimitMB": limit >> 20, "Decls": decls})
+	p.Data = withNames(map[string]any{"P": pub, "Lot": lot, "Mine": mine, "BidForm": form, "LimitMB": limit >> 20, "Decls": decls})
 	if err != nil {
 		return s.formError(c, err, "trading_lot", p)
 	}

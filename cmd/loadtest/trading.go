@@ -310,6 +310,8 @@ func tradingSignups(ctx context.Context, args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	fmt.Printf("trading-signups  %s  %s\n", time.Now().UTC().Format("2006-01-02"), machine())
+	stats0 := r.x.Stats()
+	dbPid := serverPid(ctx, r.x)
 	var rawRates, rates []float64
 	var all []time.Duration
 	var failed atomic.Int64
@@ -330,6 +332,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 
 		// Raw single-row INSERTs: same count, same concurrency, autocommit.
 		rawStart := time.Now()
+		goCPU0, dbCPU0 := processCPU(0), processCPU(dbPid)
 		var wg sync.WaitGroup
 		var rawErr atomic.Value
 		for c := 0; c < *clients; c++ {
@@ -350,6 +353,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 			return e
 		}
 
+		goCPU1, dbCPU1 := processCPU(0), processCPU(dbPid)
 		lat := make([][]time.Duration, *clients)
 		start := time.Now()
 		for c := 0; c < *clients; c++ {
@@ -370,6 +374,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 		}
 		wg.Wait()
 		dur := time.Since(start)
+		goCPU2, dbCPU2 := processCPU(0), processCPU(dbPid)
 		var rl []time.Duration
 		for _, l := range lat {
 			rl = append(rl, l...)
@@ -379,6 +384,9 @@ func tradingSignups(ctx context.Context, args []string) error {
 		rates = append(rates, float64(n)/dur.Seconds())
 		fmt.Printf("round %d: raw INSERT %6.0f rows/s; sign-ups %5.0f /s (%.0f%%), p50 %s p99 %s\n", round+1, rawRates[round], rates[round],
 			100*rates[round]/rawRates[round], percentile(rl, 0.5).Round(100*time.Microsecond), percentile(rl, 0.99).Round(100*time.Microsecond))
+		perOp := func(d time.Duration) string { return fmt.Sprintf("%4.0f µs", float64(d.Microseconds())/float64(n)) }
+		fmt.Printf("         CPU per operation: raw INSERT Go %s + MariaDB %s; sign-up Go %s + MariaDB %s\n",
+			perOp(goCPU1-goCPU0), perOp(dbCPU1-dbCPU0), perOp(goCPU2-goCPU1), perOp(dbCPU2-dbCPU1))
 	}
 	var rows int
 	if err := r.x.GetContext(ctx, &rows, `SELECT COUNT(*) FROM trading_signups`); err != nil {
@@ -389,6 +397,10 @@ func tradingSignups(ctx context.Context, args []string) error {
 	fmt.Printf("median: raw INSERT %.0f rows/s; sign-ups %.0f /s = %.0f%% of raw; all sign-ups p50 %s p99 %s max %s\n",
 		median(rawRates), median(rates), 100*median(rates)/median(rawRates),
 		percentile(all, 0.5).Round(100*time.Microsecond), percentile(all, 0.99).Round(100*time.Microsecond), percentile(all, 1).Round(100*time.Microsecond))
+	st := r.x.Stats()
+	fmt.Printf("database pool (server and baseline share it): max open %d, connections opened %d, closed as surplus idle %d, waits %d (%s)\n",
+		st.MaxOpenConnections, st.OpenConnections+int(st.MaxIdleClosed+st.MaxIdleTimeClosed+st.MaxLifetimeClosed-stats0.MaxIdleClosed-stats0.MaxIdleTimeClosed-stats0.MaxLifetimeClosed)-stats0.OpenConnections,
+		st.MaxIdleClosed-stats0.MaxIdleClosed, st.WaitCount-stats0.WaitCount, (st.WaitDuration-stats0.WaitDuration).Round(time.Millisecond))
 	if rows != total || failed.Load() != 0 {
 		return fmt.Errorf("expected %d sign-ups, have %d rows and %d failures", total, rows, failed.Load())
 	}
@@ -749,6 +761,51 @@ func tradingPortal(ctx context.Context, args []string) error {
 			percentile(p99s[i], 0.5).Round(10*time.Microsecond), 100*median(rates[i])/bareMed)
 	}
 	return nil
+}
+
+// processCPU is the user+system CPU time used so far by process pid (0: this
+// process), read from /proc; 0 when it cannot be read (not Linux, remote
+// database server).
+func processCPU(pid int) time.Duration {
+	if pid == 0 {
+		pid = os.Getpid()
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses: utime and
+	// stime are the 12th and 13th of them, in clock ticks (100 Hz on Linux).
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var ut, st int64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// serverPid is the database server's process id when it runs on this
+// machine (its pid file is readable), else 0.
+func serverPid(ctx context.Context, x *sqlx.DB) int {
+	var file string
+	if err := x.GetContext(ctx, &file, `SELECT @@pid_file`); err != nil {
+		return -1
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return -1
+	}
+	var pid int
+	if _, err := fmt.Sscan(string(b), &pid); err != nil || pid <= 0 {
+		return -1
+	}
+	return pid
 }
 
 func fmtRates(v []float64) string {

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strconv"
-	"strings"
 
 	"ggzy/evaluation"
 	"ggzy/expertpool"
 	"ggzy/schedule"
 	"ggzy/trading"
+	"ggzy/wiring"
 )
 
 // registerHandlers registers the handler of every timed-event kind on the
@@ -25,20 +23,11 @@ func registerHandlers(e *schedule.Engine, a *app) error {
 	// trading: the submission deadline closes the lot's submissions and
 	// opens the opening session (开标). Both steps are idempotent, so a retry
 	// after a failure of the second does no harm to the first.
-	e.Handle(trading.DeadlineEvent, func(ctx context.Context, target string) error {
-		id, err := targetID(target, "lot")
-		if err != nil {
-			return err
-		}
-		if err := a.trading.CloseSubmissions(ctx, id); err != nil {
-			return err
-		}
-		return a.evaluation.StartOpening(ctx, id)
-	})
+	e.Handle(trading.DeadlineEvent, wiring.DeadlineHandler(a.trading, a.evaluation))
 
 	// evaluation: the end of the candidate publicity allows the award.
 	e.Handle(evaluation.PublicityEvent, func(ctx context.Context, target string) error {
-		id, err := targetID(target, "lot")
+		id, err := wiring.TargetID(target, "lot")
 		if err != nil {
 			return err
 		}
@@ -48,6 +37,12 @@ func registerHandlers(e *schedule.Engine, a *app) error {
 	// expertpool: a reply deadline passed: call backups or draw again.
 	e.Handle(expertpool.KindReplyDeadline, a.experts.HandleReplyDeadline)
 
+	// trading: the end of the sign-up (announcement) period marks the
+	// project 报名已截止; on the day deposit refunds fall due they are listed
+	// for staff.
+	e.Handle(trading.SignupEndEvent, a.trading.HandleSignupEnd)
+	e.Handle(trading.RefundDueEvent, a.trading.HandleRefundDue)
+
 	// fixed-price selection: publicity end, the winner's confirmation
 	// deadline and the contract deadline.
 	for kind, fn := range map[string]func(context.Context, int64) error{
@@ -56,7 +51,7 @@ func registerHandlers(e *schedule.Engine, a *app) error {
 		trading.FixedPriceContractDue:     a.fixedPrice.ContractDeadline,
 	} {
 		e.Handle(kind, func(ctx context.Context, target string) error {
-			id, err := targetID(target, "selection")
+			id, err := wiring.TargetID(target, "selection")
 			if err != nil {
 				return err
 			}
@@ -65,14 +60,4 @@ func registerHandlers(e *schedule.Engine, a *app) error {
 	}
 
 	return nil
-}
-
-// targetID reads an event target written "<prefix>:<id>".
-func targetID(target, prefix string) (int64, error) {
-	rest, ok := strings.CutPrefix(target, prefix+":")
-	id, err := strconv.ParseInt(rest, 10, 64)
-	if !ok || err != nil || id <= 0 {
-		return 0, fmt.Errorf("event target %q: want %s:<id>", target, prefix)
-	}
-	return id, nil
 }

@@ -107,7 +107,8 @@ func TestEveryTimedEventKindHasAHandler(t *testing.T) {
 		have[k] = true
 	}
 	for _, k := range []string{trading.DeadlineEvent, evaluation.PublicityEvent, expertpool.KindReplyDeadline,
-		trading.FixedPricePublicityEnd, trading.FixedPriceConfirmDeadline, trading.FixedPriceContractDue} {
+		trading.FixedPricePublicityEnd, trading.FixedPriceConfirmDeadline, trading.FixedPriceContractDue,
+		trading.SignupEndEvent, trading.RefundDueEvent, schedule.KindStatistics, schedule.KindRetentionSweep} {
 		if !have[k] {
 			t.Errorf("no handler for timed events of kind %q", k)
 		}

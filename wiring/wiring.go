@@ -1,0 +1,157 @@
+// Package wiring connects the areas where one consumes another: the thin
+// adapters that implement the evaluation's ports (evaluation/service.go)
+// with the trading, expert-pool and schedule services, and the handler of
+// the submission-deadline event. cmd/trading uses it to build the server,
+// and web's tests to build the same world; the domain packages stay free of
+// each other.
+package wiring
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"ggzy/evaluation"
+	"ggzy/expertpool"
+	"ggzy/problem"
+	"ggzy/schedule"
+	"ggzy/trading"
+)
+
+// Evaluation sets the evaluation's ports: lots, bids and re-tendering from
+// trading, the committee from the expert pool, terminals from the schedule.
+func Evaluation(ev *evaluation.Service, t *trading.Service, x *expertpool.Service, sch *schedule.Service) {
+	ev.Lots = TradingLots{t}
+	ev.Bids = TradingBids{t}
+	ev.Retender = TradingRetender{t}
+	ev.Committee = ExpertCommittee{x}
+	ev.Terminals = ScheduleTerminals{sch}
+}
+
+// DeadlineHandler is the handler of trading.DeadlineEvent ("lot:<id>"): it
+// closes the lot's submissions, then opens the opening session (开标). Both
+// steps are idempotent, so a retry after a failure of the second does no
+// harm to the first.
+func DeadlineHandler(t *trading.Service, ev *evaluation.Service) schedule.Handler {
+	return func(ctx context.Context, target string) error {
+		id, err := TargetID(target, "lot")
+		if err != nil {
+			return err
+		}
+		if err := t.CloseSubmissions(ctx, id); err != nil {
+			return err
+		}
+		return ev.StartOpening(ctx, id)
+	}
+}
+
+// TargetID reads an event target written "<prefix>:<id>".
+func TargetID(target, prefix string) (int64, error) {
+	rest, ok := strings.CutPrefix(target, prefix+":")
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if !ok || err != nil || id <= 0 {
+		return 0, fmt.Errorf("event target %q: want %s:<id>", target, prefix)
+	}
+	return id, nil
+}
+
+// TradingLots adapts trading to evaluation.Lots.
+type TradingLots struct{ S *trading.Service }
+
+func (l TradingLots) LotInfo(ctx context.Context, lotID int64) (evaluation.LotInfo, error) {
+	li, err := l.S.LotInfo(ctx, lotID)
+	if err != nil {
+		return evaluation.LotInfo{}, err
+	}
+	return evaluation.LotInfo{ProjectID: li.ProjectID, ProjectCode: li.ProjectCode, Title: li.Title, LotName: li.LotName, Kind: li.Kind,
+		AgencyOrgID: li.AgencyOrgID, Tenderer: li.Tenderer, Agency: li.Agency, Ceiling: li.Ceiling, Deadline: li.Deadline}, nil
+}
+
+// TradingBids adapts trading to evaluation.BidOpener. The bid id the
+// evaluation keeps is the bid's place in the order of submission, so that
+// "a lower id is the earlier submission" holds (trading's sealed rows carry
+// random ids).
+type TradingBids struct{ S *trading.Service }
+
+func (b TradingBids) OpenBids(ctx context.Context, lotID int64) ([]evaluation.OpenedBid, error) {
+	bids, err := b.S.OpenBids(ctx, lotID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]evaluation.OpenedBid, len(bids))
+	for i, o := range bids {
+		deposit := evaluation.DepositUnchecked
+		switch o.Deposit {
+		case trading.DepositOK:
+			deposit = evaluation.DepositOK
+		case trading.DepositFailed:
+			deposit = evaluation.DepositFailed
+		}
+		out[i] = evaluation.OpenedBid{BidID: o.Ref, OrgID: o.OrgID, OrgName: o.OrgName, Price: o.Price, Duration: o.Duration, Quality: o.Quality,
+			Deposit: deposit, SubmittedAt: o.SubmittedAt, Unsealed: o.Unsealed, Failure: o.Failure, BidderFault: o.BidderFault}
+	}
+	return out, nil
+}
+
+// TradingRetender adapts trading to evaluation.Retenderer.
+type TradingRetender struct{ S *trading.Service }
+
+func (r TradingRetender) Retender(ctx context.Context, lotID int64, reason string) error {
+	return r.S.Retender(ctx, lotID, reason)
+}
+
+// ScheduleTerminals adapts the schedule service to evaluation.Terminals: an
+// expert may evaluate only at a terminal of a room holding a live
+// evaluation booking of the lot's project.
+type ScheduleTerminals struct{ S *schedule.Service }
+
+func (t ScheduleTerminals) RoomOfTerminal(ctx context.Context, token string) (int64, error) {
+	term, err := t.S.TerminalByToken(ctx, token)
+	if err != nil {
+		return 0, err
+	}
+	return term.RoomID, nil
+}
+
+func (t ScheduleTerminals) BookingAt(ctx context.Context, roomID int64, at time.Time) (int64, bool, error) {
+	b, err := t.S.SessionAt(ctx, roomID, at)
+	if err != nil {
+		if problem.Is(err, "no_session") {
+			return 0, false, nil
+		}
+		return 0, false, err
+	}
+	// The blocked time includes the preparation buffer; the session itself
+	// is StartsAt–EndsAt (extended by schedule.Extend when it runs over).
+	if b.EventKind != schedule.KindEvaluation || at.Before(b.StartsAt) || !at.Before(b.EndsAt) {
+		return 0, false, nil
+	}
+	return b.ProjectID, true, nil
+}
+
+// ExpertCommittee adapts the expert pool to evaluation.Committee: the
+// committee is the lot's confirmed draw members; a conflict declared at the
+// terminal is replaced by the next backup in the draw's order.
+type ExpertCommittee struct{ S *expertpool.Service }
+
+func (c ExpertCommittee) Members(ctx context.Context, lotID int64) ([]evaluation.Member, error) {
+	list, err := c.S.Committee(ctx, lotID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]evaluation.Member, len(list))
+	for i, m := range list {
+		out[i] = evaluation.Member{ExpertID: m.ExpertID, UserID: m.UserID, Name: m.Name}
+	}
+	return out, nil
+}
+
+func (c ExpertCommittee) Replace(ctx context.Context, lotID, expertID int64, reason string) (*evaluation.Member, error) {
+	m, err := c.S.ReplaceOnSite(ctx, lotID, expertID, reason)
+	if err != nil {
+		return nil, err
+	}
+	return &evaluation.Member{ExpertID: m.ExpertID, UserID: m.UserID, Name: m.Name}, nil
+}
