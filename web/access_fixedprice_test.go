@@ -21,6 +21,8 @@ var fixedpriceAccess = []access{
 	{method: "POST", path: "/staff/fixedprice/:id/contract", roles: []string{staff}},
 	{method: "GET", path: "/staff/fixedprice/blacklist", roles: []string{staff, supervisor}},
 	{method: "POST", path: "/staff/fixedprice/blacklist", roles: []string{staff}},
+	{method: "GET", path: "/admin/fixedprice/settings", roles: []string{admin}},
+	{method: "POST", path: "/admin/fixedprice/settings", roles: []string{admin}},
 	{method: "GET", path: "/api/v1/fixedprice/selections", public: true},
 	{method: "POST", path: "/api/v1/fixedprice/selections", roles: []string{agency}},
 	{method: "GET", path: "/api/v1/fixedprice/selections/:id", public: true},

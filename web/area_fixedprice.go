@@ -6,6 +6,7 @@ package web
 var fixedpriceNav = []NavItem{
 	{Label: "固定价比选", Href: "/fixedprice"},
 	{Label: "比选黑名单", Href: "/staff/fixedprice/blacklist", Roles: []string{staff, supervisor}},
+	{Label: "比选设置", Href: "/admin/fixedprice/settings", Roles: []string{admin}},
 }
 
 var fixedpriceTasks = []Task{
@@ -13,6 +14,7 @@ var fixedpriceTasks = []Task{
 	{Label: "固定价比选：申请、资格审查结果、中选确认", Href: "/fixedprice", Roles: []string{bidder}},
 	{Label: "固定价比选：资格审查、公开抽取、签约跟踪", Href: "/fixedprice", Hint: "抽取室大屏：项目页 →“抽取室大屏”", Roles: []string{staff}},
 	{Label: "固定价比选：见证抽取并复核", Href: "/fixedprice", Roles: []string{supervisor}},
+	{Label: "固定价比选设置（申请期限、公示期、确认和签约期限、K、D、候补、见证人）", Href: "/admin/fixedprice/settings", Hint: "修改只对此后的步骤生效", Roles: []string{admin}},
 }
 
 func (s *Server) fixedpriceRoutes() {
@@ -39,6 +41,9 @@ func (s *Server) fixedpriceRoutes() {
 	e.POST("/staff/fixedprice/:id/contract", s.fpContract, requireRoles(staff))
 	e.GET("/staff/fixedprice/blacklist", s.fpBlacklist, requireRoles(staff, supervisor))
 	e.POST("/staff/fixedprice/blacklist", s.fpBlacklistAdd, requireRoles(staff))
+
+	e.GET("/admin/fixedprice/settings", s.fpSettings, requireRoles(admin))
+	e.POST("/admin/fixedprice/settings", s.fpSettingsSave, requireRoles(admin))
 
 	api := e.Group("/api/v1/fixedprice")
 	api.GET("/selections", s.apiFPList)

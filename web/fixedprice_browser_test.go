@@ -174,7 +174,7 @@ func TestBrowserFixedPriceJourney(t *testing.T) {
 	b.run(t, "supervisor numbers",
 		chromedp.SetValue(`#w_numbers`, "17 4", chromedp.ByID),
 		chromedp.Click(`[data-testid=fp-witness]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid=fp-witnesses]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=fp-witnesses][data-count="1"]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid=fp-witnesses]`, &witnesses, chromedp.ByQuery),
 	)
 	if !strings.Contains(witnesses, "王监督") || !strings.Contains(witnesses, "17 4") {
@@ -192,7 +192,7 @@ func TestBrowserFixedPriceJourney(t *testing.T) {
 		chromedp.SetValue(`#w_role`, "建设单位代表", chromedp.ByID),
 		chromedp.SendKeys(`#w_numbers`, "2026 0318", chromedp.ByID),
 		chromedp.Click(`[data-testid=fp-witness]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid=fp-witnesses]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=fp-witnesses][data-count="2"]`, chromedp.ByQuery),
 		chromedp.Text(`[data-testid=fp-witnesses]`, &witnesses, chromedp.ByQuery),
 	)
 	if !strings.Contains(witnesses, "赵代表") {
@@ -282,6 +282,20 @@ func TestBrowserFixedPriceJourney(t *testing.T) {
 		t.Fatalf("notice:\n%s", notice)
 	}
 	b.screenshot(t, "fixedprice-8-notice")
+	b.logout(t)
+
+	// The administrator finds the settings in the navigation.
+	b.login(t, "admin")
+	var window string
+	b.run(t, "settings",
+		chromedp.Click(`nav.main a[href="/admin/fixedprice/settings"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=fp-settings-form]`, chromedp.ByQuery),
+		chromedp.Value(`#window_days`, &window, chromedp.ByID),
+	)
+	if window == "" {
+		t.Fatal("settings page shows no window")
+	}
+	b.screenshot(t, "fixedprice-9-settings")
 	b.logout(t)
 }
 
