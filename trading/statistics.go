@@ -95,15 +95,18 @@ func (s *Service) MonthlyTotals(ctx context.Context) ([]MonthlyTotal, error) {
 		if c := strings.Compare(b.Month, a.Month); c != 0 {
 			return c
 		}
-		return strings.Compare(kindOrder(a.Kind), kindOrder(b.Kind))
+		if c := kindRank(a.Kind) - kindRank(b.Kind); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Kind, b.Kind)
 	})
 	return out, nil
 }
 
-// kindOrder sorts kinds in display order, unknown ones last.
-func kindOrder(kind string) string {
+// kindRank orders kinds as Kinds lists them, unknown ones last.
+func kindRank(kind string) int {
 	if i := slices.Index(Kinds, kind); i >= 0 {
-		return fmt.Sprint(i)
+		return i
 	}
-	return "9" + kind
+	return len(Kinds)
 }
