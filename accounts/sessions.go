@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -270,7 +269,6 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*Sessio
 	h := hashToken(token)
 	now := s.Clock.Now()
 	if sess, ok := s.sessions.get(h, kind, now, s.SessionCacheTTL); ok {
-		fmt.Fprintln(os.Stderr, "DEBUG hit", sess.User.Username, h[:8], now)
 		return sess, nil
 	}
 	gen := s.sessions.generation()
@@ -279,10 +277,8 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*Sessio
 		return nil, err
 	}
 	if row == nil {
-		fmt.Fprintln(os.Stderr, "DEBUG none", h[:8])
 		return nil, errNoSession
 	}
-	fmt.Fprintln(os.Stderr, "DEBUG miss", row.User.Username, h[:8], now, row.RevokedAt, row.ExpiresAt, row.LastSeenAt)
 	idle := s.IdleTimeout
 	if row.Kind == KindAPI {
 		idle = s.TokenLifetime

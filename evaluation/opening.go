@@ -523,6 +523,10 @@ func (s *Service) CloseOpening(ctx context.Context, lotID int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE evaluation_bids SET confirm = 'deemed' WHERE lot_id = ? AND unseal = 'ok' AND confirm = 'pending'`, lotID); err != nil {
 			return err
 		}
+		// The deposits checked since the unsealing go into the record.
+		if _, err := s.refreshDeposits(ctx, tx, lotID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE evaluation_lots SET state = ?, opening_closed_at = ?, updated_at = ? WHERE lot_id = ?`, StateOpened, now, now, lotID); err != nil {
 			return err
 		}
@@ -599,7 +603,16 @@ func (s *Service) Opening(ctx context.Context, lotID int64) (*OpeningRecord, err
 	rec := &OpeningRecord{LotID: lotID, ProjectID: l.ProjectID, ProjectCode: li.ProjectCode, Title: li.Title, LotName: li.LotName, Ceiling: li.Ceiling,
 		State: l.State, StateName: StateNames[l.State], Method: l.Method, OpenedAt: l.OpenedAt.Time, ConfirmUntil: l.ConfirmUntil.Time,
 		ClosedAt: l.OpeningClosedAt.Time, Outcome: l.OutcomeReason, Bids: []OpenedBidView{}}
+	var live map[int64]string
+	if l.State == StateOpening { // until the record is final, the deposit checks as they stand
+		if live, err = s.liveDeposits(ctx, rows, lotID); err != nil {
+			return nil, err
+		}
+	}
 	for _, r := range rows {
+		if v, ok := live[r.OrgID]; ok && validDeposit(v) {
+			r.Deposit = v
+		}
 		rec.Bids = append(rec.Bids, r.view(org))
 	}
 	if rec.Objections, err = loadObjections(ctx, s.DB, lotID, org); err != nil {

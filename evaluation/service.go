@@ -121,6 +121,7 @@ type Service struct {
 	Terminals Terminals
 	Files     Files      // optional: without it only the hash of an issued document is kept
 	Retender  Retenderer // optional
+	Deposits  Deposits   // optional: without it the deposit status copied at the unsealing stands
 }
 
 // Lot states.

@@ -50,8 +50,8 @@ type (
 		Dissent string `json:"dissent" form:"dissent"`
 	}
 	evalAskRequest struct {
-		BidID    int64  `json:"bid_id"`
-		Question string `json:"question"`
+		BidID    int64  `json:"bid_id" form:"bid_id"`
+		Question string `json:"question" form:"question"`
 	}
 )
 

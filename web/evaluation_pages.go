@@ -20,6 +20,17 @@ type lotPage struct {
 	Mine    *evaluation.OpenedBidView
 	// Documents are the issued documents the viewer may download.
 	Documents []evaluation.IssuedDocument
+	// Agency and Supervisor: which forms of the page the viewer gets (the
+	// service checks ownership again).
+	Agency     bool
+	Supervisor bool
+	// Clarifications: every question for staff and supervisors, the
+	// forwarded ones of its own bid for a bidder.
+	Clarifications []evaluation.Clarification
+	// OpenObjections counts the objections waiting for an answer;
+	// UncheckedDeposits the read-out bids whose deposit is not checked.
+	OpenObjections    int
+	UncheckedDeposits int
 }
 
 func (s *Server) evalLotPage(c echo.Context) error {
@@ -37,10 +48,26 @@ func (s *Server) renderLot(c echo.Context, status int, perr error) error {
 		return err
 	}
 	u := currentUser(c)
-	d := lotPage{Opening: rec, Bidder: anyRole(u, []string{bidder}), Staff: anyRole(u, []string{staff})}
+	d := lotPage{Opening: rec, Bidder: anyRole(u, []string{bidder}), Staff: anyRole(u, []string{staff}),
+		Agency: anyRole(u, []string{agency}), Supervisor: anyRole(u, []string{supervisor})}
 	for i := range rec.Bids {
 		if rec.Bids[i].Mine {
 			d.Mine = &rec.Bids[i]
+		}
+	}
+	for _, b := range rec.Bids {
+		if b.Valid() && b.Deposit == evaluation.DepositUnchecked {
+			d.UncheckedDeposits++
+		}
+	}
+	for _, o := range rec.Objections {
+		if o.AnsweredAt.IsZero() {
+			d.OpenObjections++
+		}
+	}
+	if d.Staff || d.Supervisor || d.Bidder {
+		if d.Clarifications, err = s.Evaluation.Clarifications(ctx, id); err != nil {
+			return err
 		}
 	}
 	if d.Documents, err = s.Evaluation.LotDocuments(ctx, id); err != nil {

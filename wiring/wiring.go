@@ -28,6 +28,40 @@ func Evaluation(ev *evaluation.Service, t *trading.Service, x *expertpool.Servic
 	ev.Retender = TradingRetender{t}
 	ev.Committee = ExpertCommittee{x}
 	ev.Terminals = ScheduleTerminals{sch}
+	ev.Deposits = TradingDeposits{t}
+}
+
+// TradingDeposits adapts trading's deposit checks to evaluation.Deposits.
+type TradingDeposits struct{ S *trading.Service }
+
+func (d TradingDeposits) DepositChecks(ctx context.Context, lotID int64, orgIDs []int64) (map[int64]string, error) {
+	m, err := d.S.DepositChecks(ctx, lotID, orgIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(m))
+	for org, v := range m {
+		out[org] = depositOf(v)
+	}
+	return out, nil
+}
+
+func (d TradingDeposits) CheckDeposit(ctx context.Context, lotID, orgID int64, result string) error {
+	r := trading.DepositFailed
+	if result == evaluation.DepositOK {
+		r = trading.DepositOK
+	}
+	return d.S.CheckDepositOf(ctx, lotID, orgID, r)
+}
+
+func depositOf(v string) string {
+	switch v {
+	case trading.DepositOK:
+		return evaluation.DepositOK
+	case trading.DepositFailed:
+		return evaluation.DepositFailed
+	}
+	return evaluation.DepositUnchecked
 }
 
 // DeadlineHandler is the handler of trading.DeadlineEvent ("lot:<id>"): it
@@ -82,13 +116,7 @@ func (b TradingBids) OpenBids(ctx context.Context, lotID int64) ([]evaluation.Op
 	}
 	out := make([]evaluation.OpenedBid, len(bids))
 	for i, o := range bids {
-		deposit := evaluation.DepositUnchecked
-		switch o.Deposit {
-		case trading.DepositOK:
-			deposit = evaluation.DepositOK
-		case trading.DepositFailed:
-			deposit = evaluation.DepositFailed
-		}
+		deposit := depositOf(o.Deposit)
 		out[i] = evaluation.OpenedBid{BidID: o.Ref, OrgID: o.OrgID, OrgName: o.OrgName, Price: o.Price, Duration: o.Duration, Quality: o.Quality,
 			Deposit: deposit, SubmittedAt: o.SubmittedAt, Unsealed: o.Unsealed, Failure: o.Failure, BidderFault: o.BidderFault}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	crand "crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -276,13 +277,16 @@ func machine() string {
 // clients (each its own bidder organisation, signing up for every lot of
 // freshly published projects), next to the raw single-row INSERT rate of
 // the same database at the same concurrency and count, in interleaved
-// rounds of the same run (the machine may be shared).
+// rounds of the same run (the machine may be shared). A third phase, for
+// reference only, runs the database writes of a sign-up alone (its
+// transaction: BEGIN, the sign-up row, the audit event, COMMIT, into copies
+// of the two tables) without HTTP, authentication or sealing.
 func tradingSignups(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("trading-signups", flag.ContinueOnError)
 	clients := fs.Int("clients", 64, "concurrent clients (one bidder organisation each)")
 	lots := fs.Int("lots", 100, "lots each client signs up for per round (50 per project)")
-	rounds := fs.Int("rounds", 3, "interleaved rounds (raw INSERTs, then sign-ups)")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the sign-up phases to this file")
+	rounds := fs.Int("rounds", 3, "interleaved rounds (raw INSERTs, sign-ups, the sign-up transaction alone)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -294,9 +298,15 @@ func tradingSignups(ctx context.Context, args []string) error {
 		return err
 	}
 	defer r.close()
-	if _, err := r.x.ExecContext(ctx, `CREATE TABLE lt_raw (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, lot_id BIGINT NOT NULL, org_id BIGINT NOT NULL,
-		created_at DATETIME(6) NOT NULL, UNIQUE KEY uq (lot_id, org_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`); err != nil {
-		return err
+	for _, q := range []string{
+		`CREATE TABLE lt_raw (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, lot_id BIGINT NOT NULL, org_id BIGINT NOT NULL,
+		created_at DATETIME(6) NOT NULL, UNIQUE KEY uq (lot_id, org_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+		`CREATE TABLE lt_signups LIKE trading_signups`,
+		`CREATE TABLE lt_audit LIKE audit_events`,
+	} {
+		if _, err := r.x.ExecContext(ctx, q); err != nil {
+			return err
+		}
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -312,9 +322,50 @@ func tradingSignups(ctx context.Context, args []string) error {
 	fmt.Printf("trading-signups  %s  %s\n", time.Now().UTC().Format("2006-01-02"), machine())
 	stats0 := r.x.Stats()
 	dbPid := serverPid(ctx, r.x)
-	var rawRates, rates []float64
+
+	// phase runs op for every client and lot, clients concurrently, and
+	// returns its wall time, latencies and CPU per operation (Go, MariaDB).
+	type result struct {
+		dur          time.Duration
+		lat          []time.Duration
+		goCPU, dbCPU time.Duration // per operation
+	}
+	phase := func(lotIDs []int64, op func(c int, lot int64) error) (result, error) {
+		goCPU0, dbCPU0 := processCPU(0), processCPU(dbPid)
+		lat := make([][]time.Duration, *clients)
+		var wg sync.WaitGroup
+		var firstErr atomic.Value
+		start := time.Now()
+		for c := 0; c < *clients; c++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, l := range lotIDs {
+					t0 := time.Now()
+					err := op(c, l)
+					lat[c] = append(lat[c], time.Since(t0))
+					if err != nil {
+						firstErr.CompareAndSwap(nil, err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		res := result{dur: time.Since(start)}
+		n := time.Duration(*clients * len(lotIDs))
+		res.goCPU, res.dbCPU = (processCPU(0)-goCPU0)/n, (processCPU(dbPid)-dbCPU0)/n
+		for _, l := range lat {
+			res.lat = append(res.lat, l...)
+		}
+		if e, ok := firstErr.Load().(error); ok {
+			return res, e
+		}
+		return res, nil
+	}
+
+	var rawRates, rates, txRates []float64
 	var all []time.Duration
-	var failed atomic.Int64
 	total := 0
 	for round := 0; round < *rounds; round++ {
 		now := clk.Now()
@@ -331,78 +382,80 @@ func tradingSignups(ctx context.Context, args []string) error {
 		total += n
 
 		// Raw single-row INSERTs: same count, same concurrency, autocommit.
-		rawStart := time.Now()
-		goCPU0, dbCPU0 := processCPU(0), processCPU(dbPid)
-		var wg sync.WaitGroup
-		var rawErr atomic.Value
-		for c := 0; c < *clients; c++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for _, l := range lotIDs {
-					if _, err := r.x.ExecContext(ctx, `INSERT INTO lt_raw (lot_id, org_id, created_at) VALUES (?, ?, ?)`, l, c, time.Now().UTC()); err != nil {
-						rawErr.Store(err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		rawDur := time.Since(rawStart)
-		if e, ok := rawErr.Load().(error); ok {
-			return e
+		raw, err := phase(lotIDs, func(c int, l int64) error {
+			_, err := r.x.ExecContext(ctx, `INSERT INTO lt_raw (lot_id, org_id, created_at) VALUES (?, ?, ?)`, l, c, time.Now().UTC())
+			return err
+		})
+		if err != nil {
+			return err
 		}
 
-		goCPU1, dbCPU1 := processCPU(0), processCPU(dbPid)
-		lat := make([][]time.Duration, *clients)
-		start := time.Now()
-		for c := 0; c < *clients; c++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for _, l := range lotIDs {
-					t0 := time.Now()
-					code, err := r.do(ctx, r.tokens[c], "POST", "/api/v1/signups", map[string]any{"lot_id": l, "declared": []bool{}}, nil)
-					lat[c] = append(lat[c], time.Since(t0))
-					if code != http.StatusCreated {
-						if failed.Add(1) < 5 {
-							fmt.Fprintln(os.Stderr, "sign-up failed:", code, err)
-						}
-					}
+		// Sign-ups through HTTP.
+		su, err := phase(lotIDs, func(c int, l int64) error {
+			code, err := r.do(ctx, r.tokens[c], "POST", "/api/v1/signups", map[string]any{"lot_id": l, "declared": []bool{}}, nil)
+			if code != http.StatusCreated {
+				return fmt.Errorf("sign-up: %d %v", code, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+
+		// The sign-up's transaction alone, with rows of the sizes just written.
+		var sizes struct {
+			Sealed  int `db:"sealed"`
+			Summary int `db:"summary"`
+		}
+		if err := r.x.GetContext(ctx, &sizes, `SELECT (SELECT CAST(AVG(LENGTH(sealed)) AS SIGNED) FROM trading_signups) AS sealed,
+			(SELECT CAST(AVG(LENGTH(summary)) AS SIGNED) FROM audit_events WHERE action = 'trading.sealed') AS summary`); err != nil {
+			return err
+		}
+		sealed := bytes.Repeat([]byte{0xa5}, sizes.Sealed)
+		summary := `{"sealed":"` + strings.Repeat("A", max(sizes.Summary-13, 0)) + `"}`
+		tx, err := phase(lotIDs, func(c int, l int64) error {
+			id := fmt.Sprintf("%x", sha256.Sum256([]byte(fmt.Sprint(round, c, l))))
+			return db.Transact(ctx, r.x, nil, func(tx *sqlx.Tx) error {
+				now := time.Now().UTC()
+				if _, err := tx.ExecContext(ctx, `INSERT INTO lt_signups (id, lot_id, project_id, org_blind, owner_blind, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+					(int64(round)<<40)|(int64(c)<<24)|l, l, 1, id, id, sealed, now); err != nil {
+					return err
 				}
-			}()
+				_, err := tx.ExecContext(ctx, `INSERT INTO lt_audit (occurred_at, actor_user_id, actor, role, org_id, ip, action, object_type, object_id, project_id, summary)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, now, nil, "sealed", "sealed", nil, "", "trading.sealed", "sealed", id[:24], nil, summary)
+				return err
+			})
+		})
+		if err != nil {
+			return err
 		}
-		wg.Wait()
-		dur := time.Since(start)
-		goCPU2, dbCPU2 := processCPU(0), processCPU(dbPid)
-		var rl []time.Duration
-		for _, l := range lat {
-			rl = append(rl, l...)
-		}
-		all = append(all, rl...)
-		rawRates = append(rawRates, float64(n)/rawDur.Seconds())
-		rates = append(rates, float64(n)/dur.Seconds())
-		fmt.Printf("round %d: raw INSERT %6.0f rows/s; sign-ups %5.0f /s (%.0f%%), p50 %s p99 %s\n", round+1, rawRates[round], rates[round],
-			100*rates[round]/rawRates[round], percentile(rl, 0.5).Round(100*time.Microsecond), percentile(rl, 0.99).Round(100*time.Microsecond))
-		perOp := func(d time.Duration) string { return fmt.Sprintf("%4.0f µs", float64(d.Microseconds())/float64(n)) }
-		fmt.Printf("         CPU per operation: raw INSERT Go %s + MariaDB %s; sign-up Go %s + MariaDB %s\n",
-			perOp(goCPU1-goCPU0), perOp(dbCPU1-dbCPU0), perOp(goCPU2-goCPU1), perOp(dbCPU2-dbCPU1))
+
+		all = append(all, su.lat...)
+		rate := func(res result) float64 { return float64(n) / res.dur.Seconds() }
+		rawRates, rates, txRates = append(rawRates, rate(raw)), append(rates, rate(su)), append(txRates, rate(tx))
+		fmt.Printf("round %d: raw INSERT %6.0f rows/s; sign-ups %5.0f /s (%.0f%% of raw), p50 %s p99 %s; sign-up transaction alone %5.0f /s\n",
+			round+1, rate(raw), rate(su), 100*rate(su)/rate(raw), percentile(su.lat, 0.5).Round(100*time.Microsecond),
+			percentile(su.lat, 0.99).Round(100*time.Microsecond), rate(tx))
+		us := func(d time.Duration) string { return fmt.Sprintf("%4d µs", d.Microseconds()) }
+		fmt.Printf("         CPU per operation (Go + MariaDB): raw INSERT %s + %s; sign-up %s + %s; transaction alone %s + %s\n",
+			us(raw.goCPU), us(raw.dbCPU), us(su.goCPU), us(su.dbCPU), us(tx.goCPU), us(tx.dbCPU))
 	}
 	var rows int
 	if err := r.x.GetContext(ctx, &rows, `SELECT COUNT(*) FROM trading_signups`); err != nil {
 		return err
 	}
 	median := func(v []float64) float64 { c := slices.Clone(v); slices.Sort(c); return c[len(c)/2] }
-	fmt.Printf("clients %d, lots %d per round, %d rounds: sign-ups %d (rows %d, failed %d)\n", *clients, *lots, *rounds, total, rows, failed.Load())
-	fmt.Printf("median: raw INSERT %.0f rows/s; sign-ups %.0f /s = %.0f%% of raw; all sign-ups p50 %s p99 %s max %s\n",
+	fmt.Printf("clients %d, lots %d per round, %d rounds: sign-ups %d (rows %d)\n", *clients, *lots, *rounds, total, rows)
+	fmt.Printf("median: raw INSERT %.0f rows/s; sign-ups %.0f /s = %.0f%% of raw; all sign-ups p50 %s p99 %s max %s; transaction alone %.0f /s = %.0f%% of raw\n",
 		median(rawRates), median(rates), 100*median(rates)/median(rawRates),
-		percentile(all, 0.5).Round(100*time.Microsecond), percentile(all, 0.99).Round(100*time.Microsecond), percentile(all, 1).Round(100*time.Microsecond))
+		percentile(all, 0.5).Round(100*time.Microsecond), percentile(all, 0.99).Round(100*time.Microsecond), percentile(all, 1).Round(100*time.Microsecond),
+		median(txRates), 100*median(txRates)/median(rawRates))
 	st := r.x.Stats()
-	fmt.Printf("database pool (server and baseline share it): max open %d, connections opened %d, closed as surplus idle %d, waits %d (%s)\n",
-		st.MaxOpenConnections, st.OpenConnections+int(st.MaxIdleClosed+st.MaxIdleTimeClosed+st.MaxLifetimeClosed-stats0.MaxIdleClosed-stats0.MaxIdleTimeClosed-stats0.MaxLifetimeClosed)-stats0.OpenConnections,
-		st.MaxIdleClosed-stats0.MaxIdleClosed, st.WaitCount-stats0.WaitCount, (st.WaitDuration-stats0.WaitDuration).Round(time.Millisecond))
-	if rows != total || failed.Load() != 0 {
-		return fmt.Errorf("expected %d sign-ups, have %d rows and %d failures", total, rows, failed.Load())
+	fmt.Printf("database pool (server and load share it): max open %d, connections opened %d, closed as surplus idle %d, waits %d (%s)\n",
+		st.MaxOpenConnections, st.OpenConnections-stats0.OpenConnections+int(st.MaxIdleClosed-stats0.MaxIdleClosed+st.MaxIdleTimeClosed-stats0.MaxIdleTimeClosed+st.MaxLifetimeClosed-stats0.MaxLifetimeClosed),
+		st.MaxIdleClosed-stats0.MaxIdleClosed, st.WaitCount-stats0.WaitCount, (st.WaitDuration - stats0.WaitDuration).Round(time.Millisecond))
+	if rows != total {
+		return fmt.Errorf("expected %d sign-ups, have %d rows", total, rows)
 	}
 	return nil
 }

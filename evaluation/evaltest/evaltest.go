@@ -6,6 +6,7 @@ package evaltest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,6 +28,7 @@ type World struct {
 	bookings   []booking
 	Retendered map[int64]string
 	OpenCalls  int
+	deposits   map[int64]map[int64]string // lot → org → check
 }
 
 type booking struct {
@@ -37,12 +39,13 @@ type booking struct {
 // New returns an empty world.
 func New() *World {
 	return &World{lots: map[int64]evaluation.LotInfo{}, bids: map[int64][]evaluation.OpenedBid{}, members: map[int64][]evaluation.Member{},
-		backups: map[int64][]evaluation.Member{}, terminals: map[string]int64{}, Retendered: map[int64]string{}}
+		backups: map[int64][]evaluation.Member{}, terminals: map[string]int64{}, Retendered: map[int64]string{},
+		deposits: map[int64]map[int64]string{}}
 }
 
 // Wire sets the world as every port of s.
 func (w *World) Wire(s *evaluation.Service) {
-	s.Lots, s.Bids, s.Committee, s.Terminals, s.Retender = w, w, w, w, w
+	s.Lots, s.Bids, s.Committee, s.Terminals, s.Retender, s.Deposits = w, w, w, w, w, w
 }
 
 // AddLot registers a lot.
@@ -178,4 +181,40 @@ func Plan() evaluation.PlanInput {
 			{Name: "业绩和信誉", Kind: evaluation.KindScore, Max: "10"},
 			{Name: "投标报价", Kind: evaluation.KindPrice, Max: "40"},
 		}}
+}
+
+// DepositChecks implements evaluation.Deposits: the check set by
+// CheckDeposit or SetDeposit, else the bid's Deposit as SetBids gave it.
+func (w *World) DepositChecks(_ context.Context, lotID int64, orgIDs []int64) (map[int64]string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[int64]string{}
+	for _, b := range w.bids[lotID] {
+		out[b.OrgID] = b.Deposit
+	}
+	for org, v := range w.deposits[lotID] {
+		out[org] = v
+	}
+	for org := range out {
+		if !slices.Contains(orgIDs, org) {
+			delete(out, org)
+		}
+	}
+	return out, nil
+}
+
+// CheckDeposit implements evaluation.Deposits.
+func (w *World) CheckDeposit(ctx context.Context, lotID, orgID int64, result string) error {
+	w.SetDeposit(lotID, orgID, result)
+	return nil
+}
+
+// SetDeposit records a deposit check as the trading area would.
+func (w *World) SetDeposit(lotID, orgID int64, result string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.deposits[lotID] == nil {
+		w.deposits[lotID] = map[int64]string{}
+	}
+	w.deposits[lotID][orgID] = result
 }
