@@ -149,9 +149,9 @@ type Service struct {
 	TokenLifetime   time.Duration
 	Throttle        ThrottlePolicy
 	// SessionCacheTTL is how long this instance trusts a verified session
-	// without reading it again (0: always read it). Logout, disabling a user
-	// and a new password take effect at once on this instance; on another
-	// instance after at most this long.
+	// without reading it again (0: always read it). Logout, disabling a user,
+	// changing its roles and a new password take effect at once on this
+	// instance; on another instance after at most this long.
 	SessionCacheTTL time.Duration
 
 	sessions  sessionCache

@@ -606,3 +606,84 @@ func TestEvaluationTerminalRuleEveryAction(t *testing.T) {
 		t.Errorf("refused terminal actions wrote %d rows or events", n-before)
 	}
 }
+
+// TestFlowDepositChecksReachTheOpening: with the real trading area wired
+// in, a deposit checked on trading's side after the lot closed and one
+// checked from the opening page both show in the 唱标 list and go into the
+// opening record at the close.
+func TestFlowDepositChecksReachTheOpening(t *testing.T) {
+	e := newEnv(t)
+	p := registerAndPublish(t, e, uniqueTitle("保证金核验联动测试工程"))
+	lot := p.Lots[0]
+	e.clock.Set(sh("2026-03-05 10:00"))
+	for _, u := range []string{"bidder1", "bidder2", "bidder3"} {
+		bid(t, e, u, lot, "9,000,000.00")
+		e.clock.Advance(time.Minute)
+	}
+	e.clock.Set(sh("2026-03-30 09:30"))
+	sweepDeadlines(t, e)
+	staffAPI := e.api("staff")
+	rec := opening(t, staffAPI, lot)
+	if len(rec.Bids) != 3 {
+		t.Fatalf("opening: %+v", rec)
+	}
+	for _, b := range rec.Bids {
+		if b.Deposit != evaluation.DepositUnchecked {
+			t.Fatalf("deposit at the unsealing: %+v", b)
+		}
+	}
+	// Trading's own check of bidder1's sign-up.
+	r := staffAPI.json(http.MethodGet, fmt.Sprintf("/api/v1/lots/%d/opening", lot), nil)
+	mustOK(t, r)
+	var to struct {
+		Entries []struct {
+			SignupID int64  `json:"signup_id"`
+			OrgName  string `json:"org_name"`
+		}
+	}
+	r.decode(t, &to)
+	var su1 int64
+	for _, en := range to.Entries {
+		if en.OrgName == orgName(t, "bidder1") {
+			su1 = en.SignupID
+		}
+	}
+	if r = staffAPI.json(http.MethodPost, fmt.Sprintf("/api/v1/signups/%d/deposit-check", su1), map[string]any{"result": "failed"}); r.Code != http.StatusNoContent {
+		t.Fatalf("trading's deposit check: %d %s", r.Code, r.Body.String())
+	}
+	// bidder2's from the opening page.
+	var b2 int64
+	for _, b := range rec.Bids {
+		if b.Bidder == orgName(t, "bidder2") {
+			b2 = b.ID
+		}
+	}
+	st := e.browser("staff")
+	wantRedirect(t, st.postForm(fmt.Sprintf("/evaluation/lots/%d/bids/%d/deposit", lot, b2), url.Values{"result": {"ok"}}), fmt.Sprintf("/evaluation/lots/%d", lot))
+	want := map[string]string{orgName(t, "bidder1"): evaluation.DepositFailed, orgName(t, "bidder2"): evaluation.DepositOK, orgName(t, "bidder3"): evaluation.DepositUnchecked}
+	for _, b := range opening(t, staffAPI, lot).Bids {
+		if b.Deposit != want[b.Bidder] {
+			t.Errorf("live deposit of %s: %q, want %q", b.Bidder, b.Deposit, want[b.Bidder])
+		}
+	}
+	var check string
+	if err := e.db.Get(&check, `SELECT deposit_check FROM trading_signups WHERE lot_id = ? AND deposit_check = 'ok'`, lot); err != nil || check != "ok" {
+		t.Errorf("the page's check is not in trading: %q %v", check, err)
+	}
+	for _, u := range []string{"bidder1", "bidder2", "bidder3"} {
+		mustOK(t, e.api(u).json(http.MethodPost, fmt.Sprintf("/api/v1/evaluation/lots/%d/confirmation", lot), map[string]any{"agree": true}))
+	}
+	mustOK(t, staffAPI.json(http.MethodPost, fmt.Sprintf("/api/v1/evaluation/lots/%d/opening/close", lot), nil))
+	var rows []struct {
+		Org     string `db:"org_name"`
+		Deposit string `db:"deposit"`
+	}
+	if err := e.db.Select(&rows, `SELECT org_name, deposit FROM evaluation_bids WHERE lot_id = ?`, lot); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Deposit != want[r.Org] {
+			t.Errorf("deposit of %s in the record: %q, want %q", r.Org, r.Deposit, want[r.Org])
+		}
+	}
+}
