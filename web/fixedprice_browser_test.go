@@ -23,6 +23,7 @@ import (
 // public → after the publicity the winner confirms and reads its notice.
 func TestBrowserFixedPriceJourney(t *testing.T) {
 	b := newBrowser(t)
+	withoutWinLimits(t, b.env)
 	now := b.clock.Now().In(clock.Shanghai)
 	applyUntil := time.Date(now.Year(), now.Month(), now.Day()+7, 17, 0, 0, 0, clock.Shanghai)
 	title := uniqueTitle("浏览器固定价比选村道硬化工程")

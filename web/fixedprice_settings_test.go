@@ -158,3 +158,17 @@ func problemFieldCode(err error, field string) string {
 	}
 	return ""
 }
+
+// withoutWinLimits lifts the K and D exclusions for a journey test: other
+// tests of the package award the same demo contractors, and the exclusion
+// rules themselves are tested in trading (TestFixedPriceExclusions).
+func withoutWinLimits(t *testing.T, e *env) {
+	t.Helper()
+	keepFixedPriceSettings(t, e)
+	for name, value := range map[string]string{"fixedprice.win_cooldown_days": "0", "fixedprice.max_active_awards": "20"} {
+		if _, err := e.db.Exec(`INSERT INTO settings (name, value, updated_at) VALUES (?, ?, NOW(6))
+			ON DUPLICATE KEY UPDATE value = VALUES(value)`, name, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

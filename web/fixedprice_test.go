@@ -39,6 +39,7 @@ func fieldCode(t *testing.T, r response, field string) string {
 // verification and the pages, all through HTTP.
 func TestFixedPriceHTTPJourney(t *testing.T) {
 	e := newEnv(t)
+	withoutWinLimits(t, e)
 	ag := e.api("agency")
 	before := e.count(`SELECT COUNT(*) FROM trading_projects`)
 	r := ag.json("POST", "/api/v1/fixedprice/selections", fpBody("2,000,000.00", "5"))
