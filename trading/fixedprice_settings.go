@@ -43,6 +43,7 @@ var FixedPriceSettingFields = []FixedPriceSettingField{
 	{Name: "win_cooldown_days", Label: "近期中选间隔（D）", Unit: "日", Hint: "D日内曾中选的，自动排除；0 表示不限", Min: 0, Max: 365},
 	{Name: "backups", Label: "默认候补人数", Unit: "名", Hint: "登记时可逐项调整", Min: 0, Max: 20},
 	{Name: "min_witnesses", Label: "抽取前至少录入随机数的见证人", Unit: "位", Min: 1, Max: 10},
+	{Name: "ceiling_yuan", Label: "适用固定价比选的控制价上限（不含）", Unit: "元", Hint: "达到或超过的项目应当依法招标；不得高于2,000,000元", Min: 1, Max: 2000000},
 }
 
 // Values are the settings as the form shows them.
@@ -56,6 +57,7 @@ func (st FixedPriceSettings) Values() map[string]string {
 		"confirm_days": strconv.Itoa(st.ConfirmDays), "contract_days": strconv.Itoa(st.ContractDays),
 		"max_active_awards": strconv.Itoa(st.MaxActiveAwards), "win_cooldown_days": strconv.Itoa(st.WinCooldownDays),
 		"backups": strconv.Itoa(st.Backups), "min_witnesses": strconv.Itoa(st.MinWitnesses),
+		"ceiling_yuan": strconv.Itoa(st.CeilingYuan),
 	}
 }
 

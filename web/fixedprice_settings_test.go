@@ -66,7 +66,7 @@ func TestFixedPriceSettingsPage(t *testing.T) {
 		t.Fatal("admin workspace lacks the settings task")
 	}
 	good := url.Values{"window_days": {"10"}, "window_day_kind": {"calendar"}, "publicity_days": {"3"}, "confirm_days": {"5"}, "contract_days": {"30"},
-		"max_active_awards": {"2"}, "win_cooldown_days": {"30"}, "backups": {"1"}, "min_witnesses": {"2"}}
+		"max_active_awards": {"2"}, "win_cooldown_days": {"30"}, "backups": {"1"}, "min_witnesses": {"2"}, "ceiling_yuan": {"2000000"}}
 	bad := url.Values{}
 	for k, v := range good {
 		bad[k] = v
