@@ -1,6 +1,8 @@
 // Package demo seeds a demonstration centre on an empty database: the
 // centre's own organisations, two agencies, five bidders, nine experts and one
-// user of every other role.
+// user of every other role (Seed); then rooms, projects of every kind at the
+// stages a newcomer should see, a fixed-price selection and bookings
+// (SeedCentre, centre.go).
 package demo
 
 import (

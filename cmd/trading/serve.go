@@ -218,6 +218,16 @@ func seedDemo(ctx context.Context, a *app, varDir string, getenv env, stdout io.
 	if err := expertpool.SeedDemo(ctx, a.experts); err != nil {
 		return nil, "", fmt.Errorf("seed demo experts: %w", err)
 	}
+	// Rooms, projects of every kind, a fixed-price selection and bookings,
+	// through the services as the demo users, dated on the centre's working
+	// days (the calendar is loaded first: `trading seed` does not start serve).
+	if _, err := a.calendar.SeedIfEmpty(ctx); err != nil {
+		return nil, "", err
+	}
+	if _, err := demo.SeedCentre(ctx, demo.Services{Accounts: a.accounts, Calendar: a.calendar, Schedule: a.schedule,
+		Trading: a.trading, FixedPrice: a.fixedPrice, Clock: a.clock}); err != nil {
+		return nil, "", fmt.Errorf("seed demo centre: %w", err)
+	}
 	if explicit {
 		printLogins(stdout, wrap(logins), pw, getenv.or("TRADING_ADDR", "127.0.0.1:8080"))
 	}
