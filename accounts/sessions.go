@@ -99,7 +99,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, 
 	actor := u.Actor(ip)
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, kind, created_at, last_seen_at, expires_at, ip, user_agent)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tokenHash, u.ID, kind, now, now, expires, ip, truncate(userAgent, 255)); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tokenHash, u.ID, kind, now, now, expires, ip, db.Clip(userAgent, 255)); err != nil {
 			return fmt.Errorf("insert session: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now, u.ID); err != nil {
@@ -180,8 +180,8 @@ func (s *Service) failLogin(ctx context.Context, keys []string, username, ip str
 				return fmt.Errorf("update throttle: %w", err)
 			}
 		}
-		return audit.RecordAs(ctx, tx, audit.Actor{Username: truncate(username, 64), IP: ip}, now, audit.Event{
-			Action: "auth.login_failed", ObjectType: "user", ObjectID: truncate(username, 64), Summary: map[string]any{"reason": reason}})
+		return audit.RecordAs(ctx, tx, audit.Actor{Username: db.Clip(username, 64), IP: ip}, now, audit.Event{
+			Action: "auth.login_failed", ObjectType: "user", ObjectID: db.Clip(username, 64), Summary: map[string]any{"reason": reason}})
 	})
 	if err != nil {
 		return err
@@ -190,8 +190,8 @@ func (s *Service) failLogin(ctx context.Context, keys []string, username, ip str
 }
 
 func (s *Service) auditAttempt(ctx context.Context, username, ip string, now time.Time, reason string) error {
-	return audit.RecordAs(ctx, s.DB, audit.Actor{Username: truncate(username, 64), IP: ip}, now, audit.Event{
-		Action: "auth.login_failed", ObjectType: "user", ObjectID: truncate(username, 64), Summary: map[string]any{"reason": reason}})
+	return audit.RecordAs(ctx, s.DB, audit.Actor{Username: db.Clip(username, 64), IP: ip}, now, audit.Event{
+		Action: "auth.login_failed", ObjectType: "user", ObjectID: db.Clip(username, 64), Summary: map[string]any{"reason": reason}})
 }
 
 // Session is an authenticated session with its user.
@@ -442,12 +442,4 @@ func newToken() (raw, hash string, err error) {
 func hashToken(raw string) string {
 	sum := sha256.Sum256([]byte(raw))
 	return hex.EncodeToString(sum[:])
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }

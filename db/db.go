@@ -158,3 +158,13 @@ func IsForeignKey(err error) bool {
 
 // ErrNoRows is sql.ErrNoRows, re-exported so stores need not import database/sql.
 var ErrNoRows = sql.ErrNoRows
+
+// Clip shortens s to at most n characters, as a VARCHAR(n) column counts
+// them, so that text from outside fits its column in strict mode.
+func Clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}

@@ -108,7 +108,7 @@ func (s *Service) StartEvaluation(ctx context.Context, lotID int64) error {
 		}
 		for i, m := range ms {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO evaluation_members (lot_id, expert_id, user_id, name, seq, state) VALUES (?, ?, ?, ?, ?, ?)`,
-				lotID, m.ExpertID, m.UserID, clip(m.Name, 64), i+1, MemberActive); err != nil {
+				lotID, m.ExpertID, m.UserID, db.Clip(m.Name, 64), i+1, MemberActive); err != nil {
 				if db.IsDuplicate(err) {
 					return problem.New(problem.Conflict, "committee_duplicate", "评标委员会名单中有重复的专家")
 				}
@@ -370,7 +370,7 @@ func (s *Service) replace(ctx context.Context, lotID, memberID int64, reason str
 			seq = max(seq, m.Seq)
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE evaluation_members SET state = 'replaced', replaced_reason = ?, replaced_at = ?, chair_vote = NULL
-			WHERE id = ? AND state = 'active'`, clip(reason, 500), now, memberID)
+			WHERE id = ? AND state = 'active'`, db.Clip(reason, 500), now, memberID)
 		if err != nil {
 			return err
 		}
@@ -389,7 +389,7 @@ func (s *Service) replace(ctx context.Context, lotID, memberID int64, reason str
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO evaluation_members (lot_id, expert_id, user_id, name, seq, state, replaces_id) VALUES (?, ?, ?, ?, ?, 'active', ?)`,
-			lotID, nm.ExpertID, nm.UserID, clip(nm.Name, 64), seq+1, memberID); err != nil {
+			lotID, nm.ExpertID, nm.UserID, db.Clip(nm.Name, 64), seq+1, memberID); err != nil {
 			if db.IsDuplicate(err) {
 				return problem.New(problem.Conflict, "backup_duplicate", "候补专家已在本评标委员会中")
 			}
@@ -399,7 +399,7 @@ func (s *Service) replace(ctx context.Context, lotID, memberID int64, reason str
 			return err
 		}
 		return audit.RecordAs(ctx, tx, actorOrSystem(ctx), now, audit.Event{Action: "evaluation.member.replace", ObjectType: "lot",
-			ObjectID: fmt.Sprint(lotID), ProjectID: l.ProjectID, Summary: map[string]any{"member": memberID, "reason": clip(reason, 200)}})
+			ObjectID: fmt.Sprint(lotID), ProjectID: l.ProjectID, Summary: map[string]any{"member": memberID, "reason": db.Clip(reason, 200)}})
 	})
 	if err != nil {
 		return nil, err

@@ -117,16 +117,14 @@ func (s *Service) OpenNow(ctx context.Context, lotID int64) error {
 			if !b.Unsealed {
 				price, duration, quality = 0, "", ""
 			}
-			if len([]rune(note)) > 200 {
-				note = string([]rune(note)[:200])
-			}
+			note = db.Clip(note, 200)
 			var sub any
 			if !b.SubmittedAt.IsZero() {
 				sub = b.SubmittedAt.UTC()
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO evaluation_bids (lot_id, bid_ref, org_id, org_name, price, duration, quality, deposit,
 				submitted_at, unseal, unseal_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				lotID, b.BidID, b.OrgID, b.OrgName, int64(price), clip(duration, 100), clip(quality, 100), b.Deposit, sub, unseal, note); err != nil {
+				lotID, b.BidID, b.OrgID, b.OrgName, int64(price), db.Clip(duration, 100), db.Clip(quality, 100), b.Deposit, sub, unseal, note); err != nil {
 				return fmt.Errorf("record bid %d of lot %d: %w", b.BidID, lotID, err)
 			}
 		}
@@ -169,14 +167,6 @@ func actorOrSystem(ctx context.Context) audit.Actor {
 		return audit.System
 	}
 	return a
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }
 
 // OpenedBidView is one line of the 唱标 list.

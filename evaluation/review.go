@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"ggzy/db"
 	"ggzy/money"
 	"ggzy/problem"
 )
@@ -210,7 +211,7 @@ func (s *Service) ConfirmReviews(ctx context.Context, token string, lotID int64)
 				qualified++
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO evaluation_results (lot_id, bid_id, qualified, rejection) VALUES (?, ?, ?, ?)
-				ON DUPLICATE KEY UPDATE qualified = VALUES(qualified), rejection = VALUES(rejection)`, lotID, b.ID, len(why) == 0, clip(strings.Join(why, "；"), 2000)); err != nil {
+				ON DUPLICATE KEY UPDATE qualified = VALUES(qualified), rejection = VALUES(rejection)`, lotID, b.ID, len(why) == 0, db.Clip(strings.Join(why, "；"), 2000)); err != nil {
 				return err
 			}
 		}

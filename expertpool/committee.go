@@ -75,7 +75,7 @@ func (s *Service) ReplaceOnSite(ctx context.Context, lotID, expertID int64, reas
 			return fmt.Errorf("find member: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE expert_draw_members SET state = ?, reply_note = ?, updated_at = ? WHERE id = ?`,
-			MemberRecused, truncateRunes(reason, 300), now, m.ID); err != nil {
+			MemberRecused, db.Clip(reason, 300), now, m.ID); err != nil {
 			return fmt.Errorf("recuse member: %w", err)
 		}
 		var b struct {
@@ -105,12 +105,4 @@ func (s *Service) ReplaceOnSite(ctx context.Context, lotID, expertID int64, reas
 			ProjectID: m.Proj, Summary: map[string]any{"recused_member": m.ID, "promoted_member": b.ID, "group": m.Group}})
 	})
 	return out, err
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }

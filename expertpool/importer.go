@@ -453,7 +453,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, fileName, kind string
 		body, _ := json.Marshal(rep)
 		actor := audit.ActorFrom(ctx)
 		res, err := tx.ExecContext(ctx, `INSERT INTO expert_imports (file_name, total_rows, bad_rows, done_rows, status, report, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, truncate(fileName, 255), rep.Total, rep.Bad, rep.Imported, status, string(body), nullInt(actor.UserID), now, now)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, db.Clip(fileName, 255), rep.Total, rep.Bad, rep.Imported, status, string(body), nullInt(actor.UserID), now, now)
 		if err != nil {
 			return fmt.Errorf("record import: %w", err)
 		}
@@ -468,14 +468,6 @@ func (s *Service) Import(ctx context.Context, r io.Reader, fileName, kind string
 	rep.Elapsed = time.Since(started).Round(time.Millisecond).String()
 	s.setProgress(opts.ProgressKey, ImportProgress{Phase: "done", Rows: rep.Total, Imported: rep.Imported, Total: len(good)})
 	return rep, nil
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }
 
 func sortErrors(es []RowError) {

@@ -87,33 +87,26 @@ func (s *Service) addLeave(ctx context.Context, expertID int64, in LeaveInput, s
 	if err != nil {
 		return 0, err
 	}
-	var id int64
-	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		if _, err := loadExpert(ctx, tx, expertID, true); err != nil {
-			return err
-		}
+	return s.addRecord(ctx, expertID, now, "expert.leave", map[string]any{"starts_at": start, "ends_at": end, "self": self}, func(tx *sqlx.Tx) (sql.Result, error) {
 		if self {
 			var n int
 			err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM expert_draw_members m JOIN expert_draws d ON d.id = m.draw_id
 				WHERE m.expert_id = ? AND m.state IN ('notified', 'confirmed') AND d.session_starts_at < ? AND d.session_ends_at > ?
 				AND d.session_starts_at <= ?`, expertID, end, start, now.Add(lastHour))
 			if err != nil {
-				return fmt.Errorf("check sessions: %w", err)
+				return nil, fmt.Errorf("check sessions: %w", err)
 			}
 			if n > 0 {
-				return problem.New(problem.Conflict, "leave_last_hour", "评标开始前一小时内不能自行请假，请联系交易中心")
+				return nil, problem.New(problem.Conflict, "leave_last_hour", "评标开始前一小时内不能自行请假，请联系交易中心")
 			}
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO expert_leaves (expert_id, starts_at, ends_at, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
 			expertID, start, end, reason, now)
 		if err != nil {
-			return fmt.Errorf("insert leave: %w", err)
+			return nil, fmt.Errorf("insert leave: %w", err)
 		}
-		id, _ = res.LastInsertId()
-		return audit.Record(ctx, tx, now, audit.Event{Action: "expert.leave", ObjectType: "expert", ObjectID: fmt.Sprint(expertID),
-			Summary: map[string]any{"starts_at": start, "ends_at": end, "self": self}})
+		return res, nil
 	})
-	return id, err
 }
 
 // PenaltyInput is a sanction decided against an expert.
@@ -152,21 +145,15 @@ func (s *Service) AddPenalty(ctx context.Context, expertID int64, in PenaltyInpu
 		return 0, err
 	}
 	now := s.Clock.Now()
-	var id int64
-	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		if _, err := loadExpert(ctx, tx, expertID, true); err != nil {
-			return err
-		}
+	summary := map[string]any{"decided_on": decided.Format("2006-01-02"), "until": until.Time.Format("2006-01-02")}
+	return s.addRecord(ctx, expertID, now, "expert.penalty", summary, func(tx *sqlx.Tx) (sql.Result, error) {
 		res, err := tx.ExecContext(ctx, `INSERT INTO expert_penalties (expert_id, decided_on, until_on, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
 			expertID, decided, until, reason, now)
 		if err != nil {
-			return fmt.Errorf("insert penalty: %w", err)
+			return nil, fmt.Errorf("insert penalty: %w", err)
 		}
-		id, _ = res.LastInsertId()
-		return audit.Record(ctx, tx, now, audit.Event{Action: "expert.penalty", ObjectType: "expert", ObjectID: fmt.Sprint(expertID),
-			Summary: map[string]any{"decided_on": decided.Format("2006-01-02"), "until": until.Time.Format("2006-01-02")}})
+		return res, nil
 	})
-	return id, err
 }
 
 // DeclarationInput declares a near relative at, or an interest in, an
@@ -207,21 +194,14 @@ func (s *Service) AddDeclaration(ctx context.Context, expertID int64, in Declara
 		return 0, err
 	}
 	now := s.Clock.Now()
-	var id int64
-	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		if _, err := loadExpert(ctx, tx, expertID, true); err != nil {
-			return err
-		}
+	return s.addRecord(ctx, expertID, now, "expert.declaration", map[string]any{"kind": in.Kind, "org_id": in.OrgID}, func(tx *sqlx.Tx) (sql.Result, error) {
 		res, err := tx.ExecContext(ctx, `INSERT INTO expert_declarations (expert_id, kind, org_id, org_name, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			expertID, in.Kind, nullInt(in.OrgID), in.OrgName, in.Detail, now)
 		if err != nil {
-			return fmt.Errorf("insert declaration: %w", err)
+			return nil, fmt.Errorf("insert declaration: %w", err)
 		}
-		id, _ = res.LastInsertId()
-		return audit.Record(ctx, tx, now, audit.Event{Action: "expert.declaration", ObjectType: "expert", ObjectID: fmt.Sprint(expertID),
-			Summary: map[string]any{"kind": in.Kind, "org_id": in.OrgID}})
+		return res, nil
 	})
-	return id, err
 }
 
 // AddEmployment adds an entry to the employment history (staff).
@@ -253,24 +233,17 @@ func (s *Service) AddEmployment(ctx context.Context, expertID int64, in Employme
 		return 0, err
 	}
 	now := s.Clock.Now()
-	var id int64
-	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		if _, err := loadExpert(ctx, tx, expertID, true); err != nil {
-			return err
-		}
+	return s.addRecord(ctx, expertID, now, "expert.employment", map[string]any{"org_id": e.orgID}, func(tx *sqlx.Tx) (sql.Result, error) {
 		res, err := tx.ExecContext(ctx, `INSERT INTO expert_employments (expert_id, org_id, org_name, started_on, ended_on) VALUES (?, ?, ?, ?, ?)`,
 			expertID, nullInt(e.orgID), e.orgName, e.start, e.end)
 		if err != nil {
 			if db.IsForeignKey(err) {
-				return problem.InvalidField("org_id", "org_not_found", "任职单位不存在")
+				return nil, problem.InvalidField("org_id", "org_not_found", "任职单位不存在")
 			}
-			return fmt.Errorf("insert employment: %w", err)
+			return nil, fmt.Errorf("insert employment: %w", err)
 		}
-		id, _ = res.LastInsertId()
-		return audit.Record(ctx, tx, now, audit.Event{Action: "expert.employment", ObjectType: "expert", ObjectID: fmt.Sprint(expertID),
-			Summary: map[string]any{"org_id": e.orgID}})
+		return res, nil
 	})
-	return id, err
 }
 
 // MyExpertID returns the expert record of the logged-in expert.
@@ -361,4 +334,24 @@ func (s *Service) AddMyLeave(ctx context.Context, in LeaveInput) (int64, error) 
 		return 0, err
 	}
 	return s.addLeave(ctx, id, in, true)
+}
+
+// addRecord adds a record to expert expertID in one transaction: it locks
+// the expert, runs insert and records action with summary. It returns the
+// new record's id.
+func (s *Service) addRecord(ctx context.Context, expertID int64, now time.Time, action string, summary map[string]any,
+	insert func(tx *sqlx.Tx) (sql.Result, error)) (int64, error) {
+	var id int64
+	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		if _, err := loadExpert(ctx, tx, expertID, true); err != nil {
+			return err
+		}
+		res, err := insert(tx)
+		if err != nil {
+			return err
+		}
+		id, _ = res.LastInsertId()
+		return audit.Record(ctx, tx, now, audit.Event{Action: action, ObjectType: "expert", ObjectID: fmt.Sprint(expertID), Summary: summary})
+	})
+	return id, err
 }

@@ -233,17 +233,7 @@ func (r EvaluationReport) Render(w io.Writer) error {
 	}
 
 	p.heading("一、基本情况和数据")
-	control := "未设置"
-	if r.ControlPrice > 0 {
-		control = amount(r.ControlPrice)
-	}
-	p.fields([][2]string{
-		{"项目名称*", r.Project.Name},
-		{"项目编号", r.Project.Code},
-		{"标段（包）", r.Project.lot()},
-		{"招标人", r.Project.Tenderer},
-		{"招标代理", orDash(r.Project.Agency)},
-		{"招标控制价*", control},
+	p.fields(append(r.Project.headRows(r.ControlPrice), [][2]string{
 		{"评标办法", r.Method.String()},
 		{"评标地点", orDash(r.Place)},
 		{"评标时间*", dateTime(r.StartedAt) + " 至 " + dateTime(r.FinishedAt)},
@@ -252,7 +242,7 @@ func (r EvaluationReport) Render(w io.Writer) error {
 		{"开启投标文件", itoa(len(r.Opening)) + " 份"},
 		{"否决投标", itoa(len(r.Rejections)) + " 份"},
 		{"有效投标", itoa(len(r.Opening)-len(r.Rejections)) + " 份"},
-	})
+	}...))
 
 	p.heading("二、评标委员会成员名单")
 	p.memberList(r.Members)
@@ -555,22 +545,12 @@ func (r FailedEvaluationReport) Render(w io.Writer) error {
 	p := newPDF("评标失败报告", "评标失败报告 · 项目编号 "+r.Project.Code, r.ReportDate)
 	p.title(r.Project.Name + "\n评标失败报告")
 	p.heading("一、基本情况")
-	control := "未设置"
-	if r.ControlPrice > 0 {
-		control = amount(r.ControlPrice)
-	}
-	p.fields([][2]string{
-		{"项目名称*", r.Project.Name},
-		{"项目编号", r.Project.Code},
-		{"标段（包）", r.Project.lot()},
-		{"招标人", r.Project.Tenderer},
-		{"招标代理", orDash(r.Project.Agency)},
-		{"招标控制价*", control},
+	p.fields(append(r.Project.headRows(r.ControlPrice), [][2]string{
 		{"评标办法", r.Method.String()},
 		{"评标地点", orDash(r.Place)},
 		{"评标时间*", dateTime(r.StartedAt) + " 至 " + dateTime(r.FinishedAt)},
 		{"监督人", orDash(r.Supervisor)},
-	})
+	}...))
 	p.heading("二、评标委员会成员名单")
 	p.memberList(r.Members)
 	p.heading("三、开标记录")

@@ -76,6 +76,23 @@ func (p Project) lot() string {
 	return "—"
 }
 
+// headRows open the opening record and the evaluation reports: the
+// project, its lot, the tenderer, the agency and the control price (招标控制价).
+func (p Project) headRows(control money.Fen) [][2]string {
+	c := "未设置"
+	if control > 0 {
+		c = amount(control)
+	}
+	return [][2]string{
+		{"项目名称*", p.Name},
+		{"项目编号", p.Code},
+		{"标段（包）", p.lot()},
+		{"招标人", p.Tenderer},
+		{"招标代理", orDash(p.Agency)},
+		{"招标控制价*", c},
+	}
+}
+
 func (p Project) validate() error {
 	if p.Name == "" || p.Code == "" {
 		return invalid("project name and code are required")

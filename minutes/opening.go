@@ -100,22 +100,12 @@ func (r OpeningRecord) Render(w io.Writer) error {
 	}
 	p := newPDF("开标记录表", "开标记录表 · 项目编号 "+r.Project.Code, r.OpenedAt)
 	p.title("开标记录表")
-	control := "未设置"
-	if r.ControlPrice > 0 {
-		control = amount(r.ControlPrice)
-	}
-	p.fields([][2]string{
-		{"项目名称*", r.Project.Name},
-		{"项目编号", r.Project.Code},
-		{"标段（包）", r.Project.lot()},
-		{"招标人", r.Project.Tenderer},
-		{"招标代理", orDash(r.Project.Agency)},
-		{"招标控制价*", control},
+	p.fields(append(r.Project.headRows(r.ControlPrice), [][2]string{
 		{"开标时间", dateTime(r.OpenedAt)},
 		{"开标地点", orDash(r.Place)},
 		{"主持人", orDash(r.Host)},
 		{"投标文件", itoa(len(r.Bids)) + " 份开启，" + itoa(len(r.Failures)) + " 家未开启"},
-	})
+	}...))
 
 	p.heading("一、唱标记录")
 	rows := make([][]string, len(r.Bids))

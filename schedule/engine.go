@@ -14,13 +14,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/robfig/cron/v3"
 
 	"ggzy/audit"
 	"ggzy/clock"
+	"ggzy/db"
 )
 
 // Handler runs one due event of its kind for target. Handlers must be
@@ -444,7 +444,7 @@ func (e *Engine) runOne(ctx context.Context, token string, until time.Time, ev E
 		return e.written(ev, res, uerr, outcomeDone)
 	}
 	attempts := ev.Attempts + 1
-	msg := truncate(err.Error(), 1000)
+	msg := db.Clip(err.Error(), 1000)
 	if attempts >= e.MaxAttempts {
 		e.Log.Error("timed event failed for good", "event", ev.ID, "kind", ev.Kind, "target", ev.Target, "attempts", attempts, "err", err)
 		res, uerr := e.DB.ExecContext(wctx, `UPDATE timed_events SET state = 'failed', attempts = ?, last_error = ?, finished_at = ?,
@@ -528,7 +528,7 @@ func (e *Engine) expireClaims(ctx context.Context) (int, error) {
 		msg := fmt.Sprintf("执行实例 %s 未在租约内完成（可能已停止），已重新排队", ev.ClaimedBy.String)
 		res, err := e.DB.ExecContext(ctx, `UPDATE timed_events SET state = ?, attempts = ?, last_error = ?, claimed_by = NULL,
 			claimed_until = NULL, updated_at = ? WHERE id = ? AND state = 'running' AND claimed_by = ? AND claimed_until < ?`,
-			state, attempts, truncate(msg, 1000), now, ev.ID, ev.ClaimedBy.String, now)
+			state, attempts, db.Clip(msg, 1000), now, ev.ID, ev.ClaimedBy.String, now)
 		if err != nil {
 			return n, fmt.Errorf("re-queue expired claim of event %d: %w", ev.ID, err)
 		}
@@ -581,14 +581,6 @@ func ensure(ctx context.Context, ext sqlx.ExecerContext, kind, target string, du
 		return fmt.Errorf("schedule %s %s: %w", kind, target, err)
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n])
 }
 
 // cronLogger sends robfig/cron's messages to slog; its routine messages

@@ -3,6 +3,8 @@ package schedule
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -43,4 +45,14 @@ func Cancel(ctx context.Context, ext sqlx.ExtContext, kind, target string, now t
 		return fmt.Errorf("cancel %s %s: %w", kind, target, err)
 	}
 	return nil
+}
+
+// TargetID reads an event target written "<prefix>:<id>".
+func TargetID(target, prefix string) (int64, error) {
+	rest, ok := strings.CutPrefix(target, prefix+":")
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if !ok || err != nil || id <= 0 {
+		return 0, fmt.Errorf("event target %q: want %s:<id>", target, prefix)
+	}
+	return id, nil
 }

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -111,10 +110,7 @@ func cleanName(name string) string {
 	if name == "." || name == "/" || name == "" {
 		name = "投标文件"
 	}
-	if utf8.RuneCountInString(name) > 120 {
-		name = string([]rune(name)[:120])
-	}
-	return name
+	return db.Clip(name, 120)
 }
 
 // SubmitBid stores one sealed bid file for a lot (递交): the content is

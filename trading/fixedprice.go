@@ -226,6 +226,23 @@ func (s *FixedPrice) calendar(ctx context.Context) (*calendar.Calendar, error) {
 	return s.Calendar.Calendar(ctx)
 }
 
+// settingsCalendar reads the fixed-price settings through q and the
+// working-day calendar.
+func (s *FixedPrice) settingsCalendar(ctx context.Context, q sqlx.QueryerContext) (FixedPriceSettings, *calendar.Calendar, error) {
+	st, err := LoadFixedPriceSettings(ctx, q)
+	if err != nil {
+		return st, nil, err
+	}
+	cal, err := s.calendar(ctx)
+	return st, cal, err
+}
+
+// setSelectionStatus moves a selection to status.
+func setSelectionStatus(ctx context.Context, tx sqlx.ExecerContext, id int64, status string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE fixedprice_selections SET status = ?, updated_at = ? WHERE id = ?`, status, now, id)
+	return err
+}
+
 // endOfDays is the end (24:00 Beijing time) of the n-th day of kind after
 // the day of t: a period of "n 日" that starts on the day of t.
 func endOfDays(cal *calendar.Calendar, t time.Time, n int, kind calendar.DayCount) time.Time {
@@ -293,25 +310,28 @@ type selectionClean struct {
 	eligibility    []string
 }
 
+// requireText adds a field error to f when v is empty or longer than max
+// characters.
+func requireText(f *problem.Fields, field, v, label string, max int) {
+	switch {
+	case v == "":
+		f.Add(field, "required", "请填写"+label)
+	case len([]rune(v)) > max:
+		f.Add(field, "too_long", fmt.Sprintf("%s不能超过%d个字", label, max))
+	}
+}
+
 func (in *SelectionInput) check(st FixedPriceSettings, cal *calendar.Calendar, now time.Time) (selectionClean, error) {
 	var f problem.Fields
 	var c selectionClean
 	in.Title, in.OwnerName, in.Funding = strings.TrimSpace(in.Title), strings.TrimSpace(in.OwnerName), strings.TrimSpace(in.Funding)
 	in.Site, in.ApprovalNo, in.Place = strings.TrimSpace(in.Site), strings.TrimSpace(in.ApprovalNo), strings.TrimSpace(in.Place)
-	req := func(field, v, label string, max int) {
-		switch {
-		case v == "":
-			f.Add(field, "required", "请填写"+label)
-		case len([]rune(v)) > max:
-			f.Add(field, "too_long", fmt.Sprintf("%s不能超过%d个字", label, max))
-		}
-	}
-	req("title", in.Title, "项目名称", 200)
-	req("owner_name", in.OwnerName, "建设单位", 200)
-	req("funding", in.Funding, "资金来源", 100)
-	req("site", in.Site, "建设地点", 200)
-	req("approval_no", in.ApprovalNo, "项目审批（核准、备案）文号", 100)
-	req("place", in.Place, "抽取地点", 200)
+	requireText(&f, "title", in.Title, "项目名称", 200)
+	requireText(&f, "owner_name", in.OwnerName, "建设单位", 200)
+	requireText(&f, "funding", in.Funding, "资金来源", 100)
+	requireText(&f, "site", in.Site, "建设地点", 200)
+	requireText(&f, "approval_no", in.ApprovalNo, "项目审批（核准、备案）文号", 100)
+	requireText(&f, "place", in.Place, "抽取地点", 200)
 	if !in.GovernmentInvested {
 		f.Add("government_invested", "fixedprice_not_government", "固定价比选仅适用于政府投资工程建设项目")
 	}
@@ -369,11 +389,7 @@ func (s *FixedPrice) RegisterSelection(ctx context.Context, in SelectionInput) (
 	if err != nil {
 		return 0, err
 	}
-	st, err := LoadFixedPriceSettings(ctx, s.DB)
-	if err != nil {
-		return 0, err
-	}
-	cal, err := s.calendar(ctx)
+	st, cal, err := s.settingsCalendar(ctx, s.DB)
 	if err != nil {
 		return 0, err
 	}
@@ -548,11 +564,7 @@ func (s *FixedPrice) PublishSelection(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	st, err := LoadFixedPriceSettings(ctx, s.DB)
-	if err != nil {
-		return err
-	}
-	cal, err := s.calendar(ctx)
+	st, cal, err := s.settingsCalendar(ctx, s.DB)
 	if err != nil {
 		return err
 	}

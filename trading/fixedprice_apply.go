@@ -29,18 +29,10 @@ func (in *ApplicationInput) check() error {
 	var f problem.Fields
 	in.Qualification, in.SafetyLicence = strings.TrimSpace(in.Qualification), strings.TrimSpace(in.SafetyLicence)
 	in.ManagerName, in.ManagerCert = strings.TrimSpace(in.ManagerName), strings.ToUpper(strings.TrimSpace(in.ManagerCert))
-	req := func(field, v, label string, max int) {
-		switch {
-		case v == "":
-			f.Add(field, "required", "请填写"+label)
-		case len([]rune(v)) > max:
-			f.Add(field, "too_long", fmt.Sprintf("%s不能超过%d个字", label, max))
-		}
-	}
-	req("qualification", in.Qualification, "资质类别及等级", 200)
-	req("safety_licence", in.SafetyLicence, "安全生产许可证编号", 64)
-	req("manager_name", in.ManagerName, "拟派项目经理姓名", 64)
-	req("manager_cert", in.ManagerCert, "项目经理注册证书编号", 64)
+	requireText(&f, "qualification", in.Qualification, "资质类别及等级", 200)
+	requireText(&f, "safety_licence", in.SafetyLicence, "安全生产许可证编号", 64)
+	requireText(&f, "manager_name", in.ManagerName, "拟派项目经理姓名", 64)
+	requireText(&f, "manager_cert", in.ManagerCert, "项目经理注册证书编号", 64)
 	return f.Err()
 }
 

@@ -73,11 +73,7 @@ func currentAward(ctx context.Context, tx *sqlx.Tx, sel *Selection) (*Award, err
 // confirm days. Idempotent: it does nothing unless the selection is in
 // publicity and the publicity is over.
 func (s *FixedPrice) EndPublicity(ctx context.Context, selectionID int64) error {
-	st, err := LoadFixedPriceSettings(ctx, s.DB)
-	if err != nil {
-		return err
-	}
-	cal, err := s.calendar(ctx)
+	st, cal, err := s.settingsCalendar(ctx, s.DB)
 	if err != nil {
 		return err
 	}
@@ -99,7 +95,7 @@ func (s *FixedPrice) EndPublicity(ctx context.Context, selectionID int64) error 
 			AwardPending, until, sel.ID, w.Rank); err != nil {
 			return fmt.Errorf("call winner: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE fixedprice_selections SET status = ?, updated_at = ? WHERE id = ?`, FPConfirming, now, sel.ID); err != nil {
+		if err := setSelectionStatus(ctx, tx, sel.ID, FPConfirming, now); err != nil {
 			return err
 		}
 		if err := schedule.At(ctx, tx, FixedPriceConfirmDeadline, selectionTarget(sel.ID), until, now); err != nil {
@@ -140,11 +136,7 @@ func (s *FixedPrice) winnerAction(ctx context.Context, selectionID int64, fn fun
 
 // Confirm is the current winner's acceptance; the contract deadline starts.
 func (s *FixedPrice) Confirm(ctx context.Context, selectionID int64) error {
-	st, err := LoadFixedPriceSettings(ctx, s.DB)
-	if err != nil {
-		return err
-	}
-	cal, err := s.calendar(ctx)
+	st, cal, err := s.settingsCalendar(ctx, s.DB)
 	if err != nil {
 		return err
 	}
@@ -154,7 +146,7 @@ func (s *FixedPrice) Confirm(ctx context.Context, selectionID int64) error {
 			AwardConfirmed, now, until, sel.ID, w.Rank); err != nil {
 			return fmt.Errorf("confirm: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE fixedprice_selections SET status = ?, updated_at = ? WHERE id = ?`, FPConfirmed, now, sel.ID); err != nil {
+		if err := setSelectionStatus(ctx, tx, sel.ID, FPConfirmed, now); err != nil {
 			return err
 		}
 		if err := schedule.Cancel(ctx, tx, FixedPriceConfirmDeadline, selectionTarget(sel.ID), now); err != nil {
@@ -182,11 +174,7 @@ func (s *FixedPrice) Decline(ctx context.Context, selectionID int64, reason stri
 // promote ends the current award with state and calls the next backup, or
 // fails the selection when none is left. One transaction, audited as actor.
 func (s *FixedPrice) promote(ctx context.Context, tx *sqlx.Tx, sel *Selection, w *Award, state, note string, now time.Time, actor audit.Actor) error {
-	st, err := LoadFixedPriceSettings(ctx, tx)
-	if err != nil {
-		return err
-	}
-	cal, err := s.calendar(ctx)
+	st, cal, err := s.settingsCalendar(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -205,7 +193,7 @@ func (s *FixedPrice) promote(ctx context.Context, tx *sqlx.Tx, sel *Selection, w
 	}
 	summary := map[string]any{"from_rank": w.Rank, "from_org_id": w.OrgID, "reason": note}
 	if !next.Valid {
-		if _, err := tx.ExecContext(ctx, `UPDATE fixedprice_selections SET status = ?, updated_at = ? WHERE id = ?`, FPFailed, now, sel.ID); err != nil {
+		if err := setSelectionStatus(ctx, tx, sel.ID, FPFailed, now); err != nil {
 			return err
 		}
 		return audit.RecordAs(ctx, tx, actor, now, audit.Event{Action: "fixedprice.fail", ObjectType: "fixedprice", ObjectID: strconv.FormatInt(sel.ID, 10),
@@ -232,47 +220,37 @@ func (s *FixedPrice) promote(ctx context.Context, tx *sqlx.Tx, sel *Selection, w
 // fixedprice.confirm_deadline): a winner who has not confirmed lapses and
 // the next backup is called. Idempotent.
 func (s *FixedPrice) ConfirmDeadline(ctx context.Context, selectionID int64) error {
-	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		now := s.Clock.Now()
-		sel, err := loadSelection(ctx, tx, selectionID, true)
-		if err != nil {
-			return err
-		}
-		if sel.Status != FPConfirming {
-			return nil
-		}
-		w, err := currentAward(ctx, tx, sel)
-		if err != nil {
-			return err
-		}
-		if w.State != AwardPending || now.Before(w.ConfirmUntil.Time) {
-			return nil
-		}
-		return s.promote(ctx, tx, sel, w, AwardLapsed, "逾期未确认中选", now, audit.System)
-	})
+	return s.lapseAfter(ctx, selectionID, FPConfirming, AwardPending, func(w *Award) time.Time { return w.ConfirmUntil.Time }, "逾期未确认中选")
 }
 
 // ContractDeadline runs at the contract deadline (timed event
 // fixedprice.contract_deadline): a confirmed winner without a recorded
 // contract lapses and the next backup is called. Idempotent.
 func (s *FixedPrice) ContractDeadline(ctx context.Context, selectionID int64) error {
+	return s.lapseAfter(ctx, selectionID, FPConfirmed, AwardConfirmed, func(w *Award) time.Time { return w.ContractUntil.Time }, "逾期未签订合同")
+}
+
+// lapseAfter lapses the current winner and calls the next backup when the
+// selection is still in status, the award still in state and its deadline
+// has passed; otherwise it does nothing.
+func (s *FixedPrice) lapseAfter(ctx context.Context, selectionID int64, status, state string, deadline func(*Award) time.Time, note string) error {
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		now := s.Clock.Now()
 		sel, err := loadSelection(ctx, tx, selectionID, true)
 		if err != nil {
 			return err
 		}
-		if sel.Status != FPConfirmed {
+		if sel.Status != status {
 			return nil
 		}
 		w, err := currentAward(ctx, tx, sel)
 		if err != nil {
 			return err
 		}
-		if w.State != AwardConfirmed || now.Before(w.ContractUntil.Time) {
+		if w.State != state || now.Before(deadline(w)) {
 			return nil
 		}
-		return s.promote(ctx, tx, sel, w, AwardLapsed, "逾期未签订合同", now, audit.System)
+		return s.promote(ctx, tx, sel, w, AwardLapsed, note, now, audit.System)
 	})
 }
 
@@ -305,7 +283,7 @@ func (s *FixedPrice) RecordContract(ctx context.Context, selectionID int64, cont
 			AwardContracted, contractNo, now, sel.ID, w.Rank); err != nil {
 			return fmt.Errorf("record contract: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE fixedprice_selections SET status = ?, updated_at = ? WHERE id = ?`, FPContracted, now, sel.ID); err != nil {
+		if err := setSelectionStatus(ctx, tx, sel.ID, FPContracted, now); err != nil {
 			return err
 		}
 		if err := schedule.Cancel(ctx, tx, FixedPriceContractDue, selectionTarget(sel.ID), now); err != nil {

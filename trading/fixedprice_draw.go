@@ -448,7 +448,7 @@ func (s *FixedPrice) PrepareDraw(ctx context.Context, selectionID int64) (int64,
 				return fmt.Errorf("insert exclusion: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE fixedprice_selections SET status = ?, updated_at = ? WHERE id = ?`, FPPrepared, now, sel.ID); err != nil {
+		if err := setSelectionStatus(ctx, tx, sel.ID, FPPrepared, now); err != nil {
 			return fmt.Errorf("selection prepared: %w", err)
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "fixedprice.draw_prepare", ObjectType: "fixedprice_draw", ObjectID: strconv.FormatInt(drawID, 10),
@@ -549,11 +549,7 @@ func (s *FixedPrice) RunDraw(ctx context.Context, selectionID int64) error {
 	if err != nil {
 		return err
 	}
-	st, err := LoadFixedPriceSettings(ctx, s.DB)
-	if err != nil {
-		return err
-	}
-	cal, err := s.calendar(ctx)
+	st, cal, err := s.settingsCalendar(ctx, s.DB)
 	if err != nil {
 		return err
 	}

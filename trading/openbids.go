@@ -298,7 +298,7 @@ func (s *Service) Retender(ctx context.Context, lotID int64, reason string) erro
 	if !mayUnseal(a) && !a.Has(accounts.RoleExpert) {
 		return problem.New(problem.Forbidden, "forbidden", "无权将标段（包）退回重新招标")
 	}
-	reason = clipRunes(reason, 500)
+	reason = db.Clip(reason, 500)
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		var l struct {
 			ProjectID  int64        `db:"project_id"`
@@ -325,12 +325,4 @@ func (s *Service) Retender(ctx context.Context, lotID int64, reason string) erro
 		return audit.RecordAs(ctx, tx, actorOrSystem(ctx), now, audit.Event{Action: "trading.lot.retender", ObjectType: "lot", ObjectID: fmt.Sprint(lotID),
 			ProjectID: l.ProjectID, Summary: map[string]any{"reason": reason}})
 	})
-}
-
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -50,19 +48,9 @@ func scheduleRefundDue(ctx context.Context, tx sqlx.ExtContext, projectID int64,
 	return schedule.At(ctx, tx, RefundDueEvent, projectObject(projectID), due.In(clock.Shanghai), now)
 }
 
-// projectTarget reads an event target "project:<id>".
-func projectTarget(target string) (int64, error) {
-	rest, ok := strings.CutPrefix(target, "project:")
-	id, err := strconv.ParseInt(rest, 10, 64)
-	if !ok || err != nil || id <= 0 {
-		return 0, fmt.Errorf("event target %q: want project:<id>", target)
-	}
-	return id, nil
-}
-
 // HandleSignupEnd is the handler of SignupEndEvent.
 func (s *Service) HandleSignupEnd(ctx context.Context, target string) error {
-	id, err := projectTarget(target)
+	id, err := schedule.TargetID(target, "project")
 	if err != nil {
 		return err
 	}
@@ -71,7 +59,7 @@ func (s *Service) HandleSignupEnd(ctx context.Context, target string) error {
 
 // HandleRefundDue is the handler of RefundDueEvent.
 func (s *Service) HandleRefundDue(ctx context.Context, target string) error {
-	id, err := projectTarget(target)
+	id, err := schedule.TargetID(target, "project")
 	if err != nil {
 		return err
 	}

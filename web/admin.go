@@ -19,6 +19,16 @@ func pathID(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
+// bindPathID reads the path id, then binds the request into req unless req
+// is nil (an action without a body).
+func bindPathID(c echo.Context, req any) (int64, error) {
+	id, err := pathID(c, "id")
+	if err != nil || req == nil {
+		return id, err
+	}
+	return id, c.Bind(req)
+}
+
 func (s *Server) staffOrgs(c echo.Context) error {
 	status := c.QueryParam("status")
 	if _, ok := accounts.StatusNames[status]; !ok {
@@ -50,20 +60,24 @@ func (f reviewForm) approve() (bool, error) {
 	return false, problem.InvalidField("approve", "decision_required", "请选择通过或退回")
 }
 
-func (s *Server) staffOrgReview(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
+// reviewOrg records the review of the organisation in the path: the id and
+// whether it was approved.
+func (s *Server) reviewOrg(c echo.Context) (int64, bool, error) {
 	var f reviewForm
-	if err := c.Bind(&f); err != nil {
-		return err
+	id, err := bindPathID(c, &f)
+	if err != nil {
+		return 0, false, err
 	}
 	ok, err := f.approve()
 	if err != nil {
-		return err
+		return 0, false, err
 	}
-	if err := s.Accounts.ReviewOrganisation(c.Request().Context(), id, ok, f.Note); err != nil {
+	return id, ok, s.Accounts.ReviewOrganisation(c.Request().Context(), id, ok, f.Note)
+}
+
+func (s *Server) staffOrgReview(c echo.Context) error {
+	_, ok, err := s.reviewOrg(c)
+	if err != nil {
 		return err
 	}
 	msg := "已退回，退回原因已记录"
@@ -74,26 +88,20 @@ func (s *Server) staffOrgReview(c echo.Context) error {
 }
 
 func (s *Server) apiOrgReview(c echo.Context) error {
-	id, err := pathID(c, "id")
+	id, _, err := s.reviewOrg(c)
 	if err != nil {
 		return err
 	}
-	var f reviewForm
-	if err := c.Bind(&f); err != nil {
-		return err
-	}
-	ok, err := f.approve()
-	if err != nil {
-		return err
-	}
-	if err := s.Accounts.ReviewOrganisation(c.Request().Context(), id, ok, f.Note); err != nil {
-		return err
-	}
+	return s.apiOrgJSON(c, http.StatusOK, id)
+}
+
+// apiOrgJSON answers with organisation id.
+func (s *Server) apiOrgJSON(c echo.Context, status int, id int64) error {
 	o, err := s.Accounts.Organisation(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIOrg(o))
+	return c.JSON(status, toAPIOrg(o))
 }
 
 type apiOrg struct {
@@ -175,11 +183,7 @@ func (s *Server) apiOrgCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	o, err := s.Accounts.Organisation(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, toAPIOrg(o))
+	return s.apiOrgJSON(c, http.StatusCreated, id)
 }
 
 type userForm struct {
@@ -241,12 +245,9 @@ func (s *Server) adminUserCreate(c echo.Context) error {
 }
 
 func (s *Server) adminUserUpdate(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f userForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	if err := s.Accounts.UpdateUser(c.Request().Context(), id, f.Roles, f.Status); err != nil {
@@ -280,28 +281,26 @@ func (s *Server) apiUserCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.apiUserJSON(c, http.StatusCreated, id)
+}
+
+// apiUserJSON answers with user id.
+func (s *Server) apiUserJSON(c echo.Context, status int, id int64) error {
 	u, err := s.Accounts.User(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toAPIUser(u))
+	return c.JSON(status, toAPIUser(u))
 }
 
 func (s *Server) apiUserUpdate(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f userForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	if err := s.Accounts.UpdateUser(c.Request().Context(), id, f.Roles, f.Status); err != nil {
 		return err
 	}
-	u, err := s.Accounts.User(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toAPIUser(u))
+	return s.apiUserJSON(c, http.StatusOK, id)
 }

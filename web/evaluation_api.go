@@ -67,14 +67,9 @@ func ok(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"
 
 // lotCall binds the lot id (and body into req when given) and runs fn.
 func (s *Server) lotCall(c echo.Context, req any, fn func(lotID int64) error) error {
-	id, err := pathID(c, "id")
+	id, err := bindPathID(c, req)
 	if err != nil {
 		return err
-	}
-	if req != nil {
-		if err := c.Bind(req); err != nil {
-			return err
-		}
 	}
 	if err := fn(id); err != nil {
 		return err
@@ -113,12 +108,9 @@ func (s *Server) apiEvalConfirm(c echo.Context) error {
 }
 
 func (s *Server) apiEvalObject(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r evalTextRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	oid, err := s.Evaluation.Object(c.Request().Context(), id, r.Body)
@@ -250,11 +242,8 @@ func (s *Server) apiDesk(c echo.Context) error {
 func (s *Server) apiDeskDeclare(c echo.Context) error {
 	var r evalDeclareRequest
 	var backup string
-	id, err := pathID(c, "id")
+	id, err := bindPathID(c, &r)
 	if err != nil {
-		return err
-	}
-	if err := c.Bind(&r); err != nil {
 		return err
 	}
 	backup, err = s.Evaluation.Declare(c.Request().Context(), terminalToken(c), id,
@@ -313,12 +302,9 @@ func (s *Server) apiDeskClose(c echo.Context) error {
 }
 
 func (s *Server) apiDeskAsk(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r evalAskRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	cid, err := s.Evaluation.AskClarification(c.Request().Context(), terminalToken(c), id, r.BidID, r.Question)

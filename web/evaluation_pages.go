@@ -88,14 +88,9 @@ func (s *Server) renderLot(c echo.Context, status int, perr error) error {
 // lotForm runs a form action on the lot page: back to the page with a
 // message, or the page again with the problem.
 func (s *Server) lotForm(c echo.Context, req any, fn func(ctx context.Context, id int64) error, done string) error {
-	id, err := pathID(c, "id")
+	id, err := bindPathID(c, req)
 	if err != nil {
 		return err
-	}
-	if req != nil {
-		if err := c.Bind(req); err != nil {
-			return err
-		}
 	}
 	if err := fn(c.Request().Context(), id); err != nil {
 		if _, ok := problem.As(err); ok {
@@ -163,14 +158,9 @@ func (s *Server) renderDesk(c echo.Context, status int, perr error) error {
 
 // deskForm runs a form action of the terminal page.
 func (s *Server) deskForm(c echo.Context, req any, fn func(ctx context.Context, token string, id int64) error, done string) error {
-	id, err := pathID(c, "id")
+	id, err := bindPathID(c, req)
 	if err != nil {
 		return err
-	}
-	if req != nil {
-		if err := c.Bind(req); err != nil {
-			return err
-		}
 	}
 	if err := fn(c.Request().Context(), terminalToken(c), id); err != nil {
 		if _, ok := problem.As(err); ok {
@@ -209,12 +199,9 @@ func (s *Server) evalConfirmReviewsForm(c echo.Context) error {
 
 // evalScoreSave is the autosave of one score cell: JSON in, JSON out.
 func (s *Server) evalScoreSave(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r evalScoreRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	if err := s.Evaluation.SaveScore(c.Request().Context(), terminalToken(c), id, r.input()); err != nil {

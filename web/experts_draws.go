@@ -315,12 +315,9 @@ func (s *Server) apiDrawGet(c echo.Context) error {
 }
 
 func (s *Server) apiDrawRun(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r runRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	if _, err := s.Experts.Run(c.Request().Context(), id, r.Sources); err != nil {

@@ -168,12 +168,17 @@ func (s *Server) expertFormPage(c echo.Context, status int, p *Page, e *expertpo
 	if e != nil {
 		p.Title = "修改专家信息"
 	}
-	p.Data = map[string]any{"Expert": e, "Specs": specs, "Levels": expertpool.TitleLevels, "Categories": expertpool.CategoryNames,
-		"Statuses": expertpool.StatusNames}
+	p.Data = expertFormData(e, specs)
 	if err != nil {
 		return s.formError(c, err, "experts_form", p)
 	}
 	return s.renderPage(c, status, "experts_form", p)
+}
+
+// expertFormData is what the expert form and detail pages show besides the form.
+func expertFormData(e *expertpool.Expert, specs expertpool.Specialties) map[string]any {
+	return map[string]any{"Expert": e, "Specs": specs, "Levels": expertpool.TitleLevels, "Categories": expertpool.CategoryNames,
+		"Statuses": expertpool.StatusNames}
 }
 
 func (s *Server) expertsNew(c echo.Context) error {
@@ -211,8 +216,7 @@ func (s *Server) expertDetail(c echo.Context, id int64, p *Page, ferr error) err
 		return err
 	}
 	p.Title = "专家：" + e.Name
-	p.Data = map[string]any{"Expert": e, "Specs": specs, "Levels": expertpool.TitleLevels, "Categories": expertpool.CategoryNames,
-		"Statuses": expertpool.StatusNames}
+	p.Data = expertFormData(e, specs)
 	if p.Form == nil {
 		p.Form = map[string]string{"name": e.Name, "phone": e.Phone, "employer_name": e.EmployerName, "category": e.Category, "title": e.Title,
 			"title_level": e.TitleLevel, "years_in_field": strconv.Itoa(e.YearsInField), "region": e.Region, "status": e.Status,
@@ -225,12 +229,9 @@ func (s *Server) expertDetail(c echo.Context, id int64, p *Page, ferr error) err
 }
 
 func (s *Server) expertsUpdate(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r expertRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	if err := s.Experts.UpdateExpert(c.Request().Context(), id, r.input()); err != nil {
@@ -240,15 +241,12 @@ func (s *Server) expertsUpdate(c echo.Context) error {
 }
 
 // expertSub handles the small forms on the detail page.
-func (s *Server) expertSub(c echo.Context, req any, do func(id int64) error, msg string) error {
-	id, err := pathID(c, "id")
+func (s *Server) expertSub(c echo.Context, req any, do func(id int64) (int64, error), msg string) error {
+	id, err := bindPathID(c, req)
 	if err != nil {
 		return err
 	}
-	if err := c.Bind(req); err != nil {
-		return err
-	}
-	if err := do(id); err != nil {
+	if _, err := do(id); err != nil {
 		return s.expertDetail(c, id, &Page{}, err)
 	}
 	return s.redirectFlash(c, "/experts/"+strconv.FormatInt(id, 10), msg)
@@ -256,33 +254,29 @@ func (s *Server) expertSub(c echo.Context, req any, do func(id int64) error, msg
 
 func (s *Server) expertsAddLeave(c echo.Context) error {
 	var r leaveRequest
-	return s.expertSub(c, &r, func(id int64) error {
-		_, err := s.Experts.AddLeave(c.Request().Context(), id, expertpool.LeaveInput(r))
-		return err
+	return s.expertSub(c, &r, func(id int64) (int64, error) {
+		return s.Experts.AddLeave(c.Request().Context(), id, expertpool.LeaveInput(r))
 	}, "请假已登记")
 }
 
 func (s *Server) expertsAddPenalty(c echo.Context) error {
 	var r penaltyRequest
-	return s.expertSub(c, &r, func(id int64) error {
-		_, err := s.Experts.AddPenalty(c.Request().Context(), id, expertpool.PenaltyInput(r))
-		return err
+	return s.expertSub(c, &r, func(id int64) (int64, error) {
+		return s.Experts.AddPenalty(c.Request().Context(), id, expertpool.PenaltyInput(r))
 	}, "处理记录已登记")
 }
 
 func (s *Server) expertsAddDeclaration(c echo.Context) error {
 	var r declarationRequest
-	return s.expertSub(c, &r, func(id int64) error {
-		_, err := s.Experts.AddDeclaration(c.Request().Context(), id, expertpool.DeclarationInput(r))
-		return err
+	return s.expertSub(c, &r, func(id int64) (int64, error) {
+		return s.Experts.AddDeclaration(c.Request().Context(), id, expertpool.DeclarationInput(r))
 	}, "申报已登记")
 }
 
 func (s *Server) expertsAddEmployment(c echo.Context) error {
 	var r employmentRequest
-	return s.expertSub(c, &r, func(id int64) error {
-		_, err := s.Experts.AddEmployment(c.Request().Context(), id, expertpool.EmploymentInput(r))
-		return err
+	return s.expertSub(c, &r, func(id int64) (int64, error) {
+		return s.Experts.AddEmployment(c.Request().Context(), id, expertpool.EmploymentInput(r))
 	}, "任职经历已登记")
 }
 
@@ -530,12 +524,9 @@ func (s *Server) apiExpertGet(c echo.Context) error {
 }
 
 func (s *Server) apiExpertUpdate(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r expertRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	if err := s.Experts.UpdateExpert(c.Request().Context(), id, r.input()); err != nil {
@@ -545,11 +536,8 @@ func (s *Server) apiExpertUpdate(c echo.Context) error {
 }
 
 func (s *Server) apiExpertSub(c echo.Context, req any, do func(id int64) (int64, error)) error {
-	id, err := pathID(c, "id")
+	id, err := bindPathID(c, req)
 	if err != nil {
-		return err
-	}
-	if err := c.Bind(req); err != nil {
 		return err
 	}
 	rid, err := do(id)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -45,12 +46,30 @@ func fpSelectionJSON(sel *trading.Selection) map[string]any {
 		"fixed_price_upper": sel.FixedPrice.Upper(), "rate": sel.Rate().String(), "rounding": sel.RoundingRule()}
 }
 
-func (s *Server) apiFPShow(c echo.Context) error {
+// fpRead reads what get returns for the selection (or draw) named in the path.
+func fpRead[T any](c echo.Context, get func(context.Context, int64) (T, error)) (T, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return get(c.Request().Context(), id)
+}
+
+// fpAct runs act on the selection named in the path, then answers with next.
+func fpAct(c echo.Context, act func(ctx context.Context, id int64) error, next echo.HandlerFunc) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	sel, err := s.FixedPrice.Selection(c.Request().Context(), id)
+	if err := act(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return next(c)
+}
+
+func (s *Server) apiFPShow(c echo.Context) error {
+	sel, err := fpRead(c, s.FixedPrice.Selection)
 	if err != nil {
 		return err
 	}
@@ -58,22 +77,11 @@ func (s *Server) apiFPShow(c echo.Context) error {
 }
 
 func (s *Server) apiFPPublish(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.FixedPrice.PublishSelection(c.Request().Context(), id); err != nil {
-		return err
-	}
-	return s.apiFPShow(c)
+	return fpAct(c, s.FixedPrice.PublishSelection, s.apiFPShow)
 }
 
 func (s *Server) apiFPApplications(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	apps, err := s.FixedPrice.Applications(c.Request().Context(), id)
+	apps, err := fpRead(c, s.FixedPrice.Applications)
 	if err != nil {
 		return err
 	}
@@ -84,12 +92,9 @@ func (s *Server) apiFPApplications(c echo.Context) error {
 }
 
 func (s *Server) apiFPApply(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f applicationForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	appID, err := s.FixedPrice.Apply(c.Request().Context(), id, f.input())
@@ -105,12 +110,9 @@ type fpReviewRequest struct {
 }
 
 func (s *Server) apiFPReview(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r fpReviewRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	q := r.Qualified != nil && *r.Qualified
@@ -121,11 +123,7 @@ func (s *Server) apiFPReview(c echo.Context) error {
 }
 
 func (s *Server) apiFPRoom(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	room, err := s.FixedPrice.Room(c.Request().Context(), id)
+	room, err := fpRead(c, s.FixedPrice.Room)
 	if err != nil {
 		return err
 	}
@@ -133,14 +131,10 @@ func (s *Server) apiFPRoom(c echo.Context) error {
 }
 
 func (s *Server) apiFPPrepare(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
+	return fpAct(c, func(ctx context.Context, id int64) error {
+		_, err := s.FixedPrice.PrepareDraw(ctx, id)
 		return err
-	}
-	if _, err := s.FixedPrice.PrepareDraw(c.Request().Context(), id); err != nil {
-		return err
-	}
-	return s.apiFPRoom(c)
+	}, s.apiFPRoom)
 }
 
 type fpWitnessRequest struct {
@@ -150,37 +144,21 @@ type fpWitnessRequest struct {
 }
 
 func (s *Server) apiFPWitness(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var r fpWitnessRequest
-	if err := c.Bind(&r); err != nil {
-		return err
-	}
-	if err := s.FixedPrice.AddWitness(c.Request().Context(), id, r.Name, r.Role, r.Numbers); err != nil {
-		return err
-	}
-	return s.apiFPRoom(c)
+	return fpAct(c, func(ctx context.Context, id int64) error {
+		var r fpWitnessRequest
+		if err := c.Bind(&r); err != nil {
+			return err
+		}
+		return s.FixedPrice.AddWitness(ctx, id, r.Name, r.Role, r.Numbers)
+	}, s.apiFPRoom)
 }
 
 func (s *Server) apiFPDraw(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.FixedPrice.RunDraw(c.Request().Context(), id); err != nil {
-		return err
-	}
-	return s.apiFPRoom(c)
+	return fpAct(c, s.FixedPrice.RunDraw, s.apiFPRoom)
 }
 
 func (s *Server) apiFPVerify(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	v, err := s.FixedPrice.Verify(c.Request().Context(), id)
+	v, err := fpRead(c, s.FixedPrice.Verify)
 	if err != nil {
 		return err
 	}
@@ -188,11 +166,7 @@ func (s *Server) apiFPVerify(c echo.Context) error {
 }
 
 func (s *Server) apiFPAwards(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	aw, err := s.FixedPrice.Awards(c.Request().Context(), id)
+	aw, err := fpRead(c, s.FixedPrice.Awards)
 	if err != nil {
 		return err
 	}
@@ -203,14 +177,7 @@ func (s *Server) apiFPAwards(c echo.Context) error {
 }
 
 func (s *Server) apiFPConfirm(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.FixedPrice.Confirm(c.Request().Context(), id); err != nil {
-		return err
-	}
-	return s.apiFPAwards(c)
+	return fpAct(c, s.FixedPrice.Confirm, s.apiFPAwards)
 }
 
 type fpReasonRequest struct {
@@ -219,33 +186,23 @@ type fpReasonRequest struct {
 }
 
 func (s *Server) apiFPDecline(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var r fpReasonRequest
-	if err := c.Bind(&r); err != nil {
-		return err
-	}
-	if err := s.FixedPrice.Decline(c.Request().Context(), id, r.Reason); err != nil {
-		return err
-	}
-	return s.apiFPAwards(c)
+	return fpAct(c, func(ctx context.Context, id int64) error {
+		var r fpReasonRequest
+		if err := c.Bind(&r); err != nil {
+			return err
+		}
+		return s.FixedPrice.Decline(ctx, id, r.Reason)
+	}, s.apiFPAwards)
 }
 
 func (s *Server) apiFPContract(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var r fpReasonRequest
-	if err := c.Bind(&r); err != nil {
-		return err
-	}
-	if err := s.FixedPrice.RecordContract(c.Request().Context(), id, r.ContractNo); err != nil {
-		return err
-	}
-	return s.apiFPAwards(c)
+	return fpAct(c, func(ctx context.Context, id int64) error {
+		var r fpReasonRequest
+		if err := c.Bind(&r); err != nil {
+			return err
+		}
+		return s.FixedPrice.RecordContract(ctx, id, r.ContractNo)
+	}, s.apiFPAwards)
 }
 
 func (s *Server) apiFPBlacklist(c echo.Context) error {

@@ -181,12 +181,9 @@ func (f applicationForm) input() trading.ApplicationInput {
 }
 
 func (s *Server) fpApply(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f applicationForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	return s.fpAct(c, id, "申请已提交，等待资格审查", func() error {

@@ -144,12 +144,9 @@ func (s *Server) schedRoomPage(c echo.Context, p *Page, err error) error {
 func (s *Server) schedRoom(c echo.Context) error { return s.schedRoomPage(c, &Page{}, nil) }
 
 func (s *Server) schedRoomUpdate(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f roomForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	if err := s.Schedule.UpdateRoom(c.Request().Context(), id, f.input(true)); err != nil {
@@ -166,12 +163,9 @@ type terminalForm struct {
 }
 
 func (s *Server) schedTerminalRegister(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f terminalForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	t, token, err := s.Schedule.RegisterTerminal(c.Request().Context(), id, f.Name)
@@ -290,12 +284,9 @@ func (s *Server) bookingFormError(c echo.Context, id int64, err error) error {
 }
 
 func (s *Server) schedBookingExtend(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f extendForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	b, err := s.Schedule.Extend(c.Request().Context(), id, f.Minutes)
@@ -306,12 +297,9 @@ func (s *Server) schedBookingExtend(c echo.Context) error {
 }
 
 func (s *Server) schedBookingMove(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f moveForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	if err := s.Schedule.Move(c.Request().Context(), id, schedule.MoveInput{RoomID: f.RoomID, StartsAt: f.StartsAt, EndsAt: f.EndsAt}); err != nil {
@@ -325,12 +313,9 @@ func (s *Server) schedBookingMove(c echo.Context) error {
 }
 
 func (s *Server) schedBookingCancel(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f cancelForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	if err := s.Schedule.Cancel(c.Request().Context(), id, f.Reason); err != nil {
@@ -363,16 +348,21 @@ func (s *Server) apiRooms(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"rooms": out})
 }
 
+// apiRoomJSON answers with room id.
+func (s *Server) apiRoomJSON(c echo.Context, status int, id int64) error {
+	r, err := s.Schedule.Room(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, toAPIRoom(*r))
+}
+
 func (s *Server) apiRoom(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	r, err := s.Schedule.Room(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toAPIRoom(*r))
+	return s.apiRoomJSON(c, http.StatusOK, id)
 }
 
 func (s *Server) apiRoomCreate(c echo.Context) error {
@@ -384,30 +374,19 @@ func (s *Server) apiRoomCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Schedule.Room(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, toAPIRoom(*r))
+	return s.apiRoomJSON(c, http.StatusCreated, id)
 }
 
 func (s *Server) apiRoomUpdate(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f roomForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	if err := s.Schedule.UpdateRoom(c.Request().Context(), id, f.input(false)); err != nil {
 		return err
 	}
-	r, err := s.Schedule.Room(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toAPIRoom(*r))
+	return s.apiRoomJSON(c, http.StatusOK, id)
 }
 
 // apiRange reads from/to (dates, Asia/Shanghai) with a default of the next
@@ -475,12 +454,9 @@ func (s *Server) apiTerminals(c echo.Context) error {
 }
 
 func (s *Server) apiTerminalRegister(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f terminalForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	t, token, err := s.Schedule.RegisterTerminal(c.Request().Context(), id, f.Name)
@@ -515,11 +491,16 @@ func (s *Server) apiBookingCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.apiBookingJSON(c, http.StatusCreated, id)
+}
+
+// apiBookingJSON answers with booking id.
+func (s *Server) apiBookingJSON(c echo.Context, status int, id int64) error {
 	b, err := s.Schedule.Booking(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, b)
+	return c.JSON(status, b)
 }
 
 func (s *Server) apiBooking(c echo.Context) error {
@@ -527,20 +508,13 @@ func (s *Server) apiBooking(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.Schedule.Booking(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, b)
+	return s.apiBookingJSON(c, http.StatusOK, id)
 }
 
 func (s *Server) apiBookingExtend(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f extendForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	b, err := s.Schedule.Extend(c.Request().Context(), id, f.Minutes)
@@ -551,39 +525,25 @@ func (s *Server) apiBookingExtend(c echo.Context) error {
 }
 
 func (s *Server) apiBookingMove(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f moveForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	if err := s.Schedule.Move(c.Request().Context(), id, schedule.MoveInput{RoomID: f.RoomID, StartsAt: f.StartsAt, EndsAt: f.EndsAt}); err != nil {
 		return err
 	}
-	b, err := s.Schedule.Booking(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, b)
+	return s.apiBookingJSON(c, http.StatusOK, id)
 }
 
 func (s *Server) apiBookingCancel(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var f cancelForm
-	if err := c.Bind(&f); err != nil {
+	id, err := bindPathID(c, &f)
+	if err != nil {
 		return err
 	}
 	if err := s.Schedule.Cancel(c.Request().Context(), id, f.Reason); err != nil {
 		return err
 	}
-	b, err := s.Schedule.Booking(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, b)
+	return s.apiBookingJSON(c, http.StatusOK, id)
 }

@@ -90,11 +90,16 @@ func (s *Server) apiProjectCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.apiProjectJSON(c, http.StatusCreated, id)
+}
+
+// apiProjectJSON answers with project id.
+func (s *Server) apiProjectJSON(c echo.Context, status int, id int64) error {
 	p, err := s.Trading.Project(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, p)
+	return c.JSON(status, p)
 }
 
 func (s *Server) apiProject(c echo.Context) error {
@@ -102,20 +107,13 @@ func (s *Server) apiProject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.Trading.Project(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, p)
+	return s.apiProjectJSON(c, http.StatusOK, id)
 }
 
 func (s *Server) apiProjectUpdate(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r projectRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	if err := s.Trading.UpdateProject(c.Request().Context(), id, r.input()); err != nil {
@@ -133,18 +131,19 @@ func (s *Server) apiProjectSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.apiProjectWarnings(c, id, warns)
+}
+
+// apiProjectWarnings answers with project id and the rules' warnings.
+func (s *Server) apiProjectWarnings(c echo.Context, id int64, warns []trading.Finding) error {
 	p, err := s.Trading.Project(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"project": p, "warnings": nonNilFindings(warns)})
-}
-
-func nonNilFindings(f []trading.Finding) []trading.Finding {
-	if f == nil {
-		return []trading.Finding{}
+	if warns == nil {
+		warns = []trading.Finding{}
 	}
-	return f
+	return c.JSON(http.StatusOK, map[string]any{"project": p, "warnings": warns})
 }
 
 type reviewRequest struct {
@@ -153,12 +152,9 @@ type reviewRequest struct {
 }
 
 func (s *Server) apiProjectReview(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r reviewRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	if r.Accept == nil {
@@ -175,20 +171,17 @@ type publishRequest struct {
 }
 
 func (s *Server) apiProjectPublish(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r publishRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	var tl *trading.Timeline
 	if r.Timeline != nil {
 		var fs []problem.Field
 		t := r.Timeline.parse(&fs)
-		if len(fs) > 0 {
-			return &problem.Error{Kind: problem.Invalid, Code: "validation_failed", Message: fs[0].Message, Fields: fs}
+		if err := fieldsErr(fs); err != nil {
+			return err
 		}
 		tl = &t
 	}
@@ -196,11 +189,7 @@ func (s *Server) apiProjectPublish(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.Trading.Project(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"project": p, "warnings": nonNilFindings(warns)})
+	return s.apiProjectWarnings(c, id, warns)
 }
 
 type clarifyRequest struct {
@@ -222,12 +211,9 @@ func (s *Server) clarify(c echo.Context, id int64, r clarifyRequest) (string, er
 }
 
 func (s *Server) apiProjectClarify(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r clarifyRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	d, err := s.clarify(c, id, r)
@@ -257,12 +243,9 @@ type askRequest struct {
 }
 
 func (s *Server) apiAsk(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r askRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	qid, err := s.Trading.Ask(c.Request().Context(), id, r.Body)
@@ -281,12 +264,9 @@ type resultRequest struct {
 }
 
 func (s *Server) apiProjectResult(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r resultRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	var fs []problem.Field
@@ -294,8 +274,8 @@ func (s *Server) apiProjectResult(c echo.Context) error {
 	for i, l := range r.Lots {
 		res = append(res, trading.LotResult{LotID: l.LotID, Winner: l.Winner, Price: parseAmount("lot"+strconv.Itoa(i+1)+"_award_price", l.Price, &fs)})
 	}
-	if len(fs) > 0 {
-		return &problem.Error{Kind: problem.Invalid, Code: "validation_failed", Message: fs[0].Message, Fields: fs}
+	if err := fieldsErr(fs); err != nil {
+		return err
 	}
 	if err := s.Trading.PublishResult(c.Request().Context(), id, res); err != nil {
 		return err
@@ -349,12 +329,9 @@ type depositRequest struct {
 }
 
 func (s *Server) apiDeposit(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r depositRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	if err := s.Trading.RecordDeposit(c.Request().Context(), id, r.Method, r.Reference); err != nil {
@@ -369,12 +346,9 @@ type checkRequest struct {
 }
 
 func (s *Server) apiDepositCheck(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r checkRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	if err := s.Trading.CheckDeposit(c.Request().Context(), id, r.Result); err != nil {
@@ -384,12 +358,9 @@ func (s *Server) apiDepositCheck(c echo.Context) error {
 }
 
 func (s *Server) apiRefund(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r checkRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	if err := s.Trading.MarkRefunded(c.Request().Context(), id, r.Note); err != nil {

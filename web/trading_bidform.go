@@ -34,12 +34,9 @@ func formReceiptText(f *trading.BidForm) string {
 }
 
 func (s *Server) bidderBidForm(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r bidFormRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	f, err := s.Trading.SubmitBidForm(c.Request().Context(), id, r.input())
@@ -76,12 +73,9 @@ func (s *Server) apiBidForm(c echo.Context) error {
 }
 
 func (s *Server) apiBidFormPut(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r bidFormRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	f, err := s.Trading.SubmitBidForm(c.Request().Context(), id, r.input())

@@ -62,6 +62,15 @@ func (t timelineRequest) parse(f *[]problem.Field) trading.Timeline {
 	return out
 }
 
+// fieldsErr is nil without field errors, otherwise one Invalid problem
+// that carries the first field's message.
+func fieldsErr(fs []problem.Field) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	return &problem.Error{Kind: problem.Invalid, Code: "validation_failed", Message: fs[0].Message, Fields: fs}
+}
+
 func parseAmount(field, s string, f *[]problem.Field) money.Fen {
 	s = strings.TrimSpace(s)
 	if s == "" {

@@ -246,8 +246,8 @@ func (s *Server) agencyProjectPublish(c echo.Context) error {
 	tr.DocsFrom, tr.DocsUntil, tr.SignupUntil, tr.BidStart, tr.Deadline = c.FormValue("docs_from"), c.FormValue("docs_until"), c.FormValue("signup_until"), c.FormValue("bid_start"), c.FormValue("deadline")
 	var fs []problem.Field
 	tl := tr.parse(&fs)
-	if len(fs) > 0 {
-		return s.projectPageWith(c, &Page{}, &problem.Error{Kind: problem.Invalid, Code: "validation_failed", Message: fs[0].Message, Fields: fs})
+	if err := fieldsErr(fs); err != nil {
+		return s.projectPageWith(c, &Page{}, err)
 	}
 	if _, err := s.Trading.Publish(c.Request().Context(), id, &tl); err != nil {
 		form, _ := c.FormParams()
@@ -258,12 +258,9 @@ func (s *Server) agencyProjectPublish(c echo.Context) error {
 }
 
 func (s *Server) agencyProjectClarify(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r clarifyRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	d, err := s.clarify(c, id, r)
@@ -294,8 +291,8 @@ func (s *Server) agencyProjectResult(c echo.Context) error {
 		}
 		res = append(res, trading.LotResult{LotID: lotID, Winner: get("winner"), Price: parseAmount(fmt.Sprintf("lot%d_award_price", i+1), get("award_price"), &fs)})
 	}
-	if len(fs) > 0 {
-		return s.projectPageWith(c, &Page{}, &problem.Error{Kind: problem.Invalid, Code: "validation_failed", Message: fs[0].Message, Fields: fs})
+	if err := fieldsErr(fs); err != nil {
+		return s.projectPageWith(c, &Page{}, err)
 	}
 	if err := s.Trading.PublishResult(c.Request().Context(), id, res); err != nil {
 		return s.projectPageWith(c, &Page{}, err)
@@ -468,12 +465,9 @@ func (s *Server) bidderSignUp(c echo.Context) error {
 }
 
 func (s *Server) bidderDeposit(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var r depositRequest
-	if err := c.Bind(&r); err != nil {
+	id, err := bindPathID(c, &r)
+	if err != nil {
 		return err
 	}
 	m, err := s.Trading.MySignup(c.Request().Context(), id)

@@ -8,9 +8,6 @@ package wiring
 
 import (
 	"context"
-	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"ggzy/evaluation"
@@ -70,7 +67,7 @@ func depositOf(v string) string {
 // harm to the first.
 func DeadlineHandler(t *trading.Service, ev *evaluation.Service) schedule.Handler {
 	return func(ctx context.Context, target string) error {
-		id, err := TargetID(target, "lot")
+		id, err := schedule.TargetID(target, "lot")
 		if err != nil {
 			return err
 		}
@@ -79,16 +76,6 @@ func DeadlineHandler(t *trading.Service, ev *evaluation.Service) schedule.Handle
 		}
 		return ev.StartOpening(ctx, id)
 	}
-}
-
-// TargetID reads an event target written "<prefix>:<id>".
-func TargetID(target, prefix string) (int64, error) {
-	rest, ok := strings.CutPrefix(target, prefix+":")
-	id, err := strconv.ParseInt(rest, 10, 64)
-	if !ok || err != nil || id <= 0 {
-		return 0, fmt.Errorf("event target %q: want %s:<id>", target, prefix)
-	}
-	return id, nil
 }
 
 // TradingLots adapts trading to evaluation.Lots.

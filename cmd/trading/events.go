@@ -27,7 +27,7 @@ func registerHandlers(e *schedule.Engine, a *app) error {
 
 	// evaluation: the end of the candidate publicity allows the award.
 	e.Handle(evaluation.PublicityEvent, func(ctx context.Context, target string) error {
-		id, err := wiring.TargetID(target, "lot")
+		id, err := schedule.TargetID(target, "lot")
 		if err != nil {
 			return err
 		}
@@ -51,7 +51,7 @@ func registerHandlers(e *schedule.Engine, a *app) error {
 		trading.FixedPriceContractDue:     a.fixedPrice.ContractDeadline,
 	} {
 		e.Handle(kind, func(ctx context.Context, target string) error {
-			id, err := wiring.TargetID(target, "selection")
+			id, err := schedule.TargetID(target, "selection")
 			if err != nil {
 				return err
 			}
