@@ -431,7 +431,11 @@ func archivePool(ctx context.Context, tx *sqlx.Tx, id int64, body []byte) error 
 		return fmt.Errorf("archive pool of draw %d: %w", id, err)
 	}
 	defer st.Close()
-	if _, err := st.ExecContext(ctx, id, body); err != nil {
+	packed, err := packPool(body)
+	if err != nil {
+		return fmt.Errorf("compress pool of draw %d: %w", id, err)
+	}
+	if _, err := st.ExecContext(ctx, id, packed); err != nil {
 		return fmt.Errorf("archive pool of draw %d: %w", id, err)
 	}
 	return nil

@@ -251,9 +251,9 @@ func (s *Service) cacheDocument(id int64, doc *Document) {
 }
 
 func loadDocument(ctx context.Context, q sqlx.QueryerContext, d *Draw) (*Document, error) {
-	var body []byte
-	if err := sqlx.GetContext(ctx, q, &body, `SELECT document FROM expert_draw_pools WHERE draw_id = ?`, d.ID); err != nil {
-		return nil, fmt.Errorf("read pool of draw %d: %w", d.ID, err)
+	body, err := readPool(ctx, q, d.ID)
+	if err != nil {
+		return nil, err
 	}
 	if Hash(body) != d.PoolHash {
 		return nil, fmt.Errorf("draw %d: archived pool does not match the recorded hash", d.ID)

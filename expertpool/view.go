@@ -201,11 +201,7 @@ func (s *Service) PoolDocument(ctx context.Context, id int64) ([]byte, error) {
 	if _, names, err := mayView(audit.ActorFrom(ctx), d); err != nil || !names {
 		return nil, problem.New(problem.Forbidden, "draw_confidential", "仅本次抽取的经办人员和监督人员可以查看候选名单")
 	}
-	var body []byte
-	if err := s.DB.GetContext(ctx, &body, `SELECT document FROM expert_draw_pools WHERE draw_id = ?`, id); err != nil {
-		return nil, err
-	}
-	return body, nil
+	return readPool(ctx, s.DB, id)
 }
 
 // SignIn records that a confirmed member has signed in at the evaluation
@@ -360,9 +356,9 @@ func (s *Service) ArchiveOf(ctx context.Context, id int64) (*Archive, error) {
 }
 
 func archiveOf(ctx context.Context, q sqlx.QueryerContext, d *Draw) (*Archive, error) {
-	var body []byte
-	if err := sqlx.GetContext(ctx, q, &body, `SELECT document FROM expert_draw_pools WHERE draw_id = ?`, d.ID); err != nil {
-		return nil, fmt.Errorf("read pool of draw %d: %w", d.ID, err)
+	body, err := readPool(ctx, q, d.ID)
+	if err != nil {
+		return nil, err
 	}
 	a := &Archive{DrawID: d.ID, PoolHash: d.PoolHash, Commitment: d.Commitment, Sources: d.Sources(), Document: string(body)}
 	if d.ResultJSON.Valid {
