@@ -37,6 +37,7 @@ Usage:
   trading lottery --pool N --count K --source "…" [--source "…" …]
                                print the RFC 3797 selection of K of members 1..N, in order
   trading draw verify <id>     recompute an expert draw from its archive; exit 3 when it does not match
+  trading draw verify fp-<id>  the same for a fixed-price selection draw
   trading draw verify -archive FILE   the same from an exported archive, without a database
   trading minutes sample --kind evaluation-report|opening-record|award-notice|draw-record --out FILE
                                render a sample PDF record (30 bidders, 9 experts, 10 criteria)
