@@ -19,6 +19,7 @@ import (
 	"ggzy/clock"
 	"ggzy/db"
 	"ggzy/idcode"
+	"ggzy/minutes"
 	"ggzy/problem"
 )
 
@@ -190,6 +191,8 @@ func validateName(f *problem.Fields, field, s, what string, max int) {
 		f.Add(field, "required", what+"不能为空")
 	} else if n > max {
 		f.Add(field, "too_long", fmt.Sprintf("%s不能超过%d个字", what, max))
+	} else if bad := minutes.Unprintable(s); bad != "" {
+		f.Add(field, "unprintable_chars", fmt.Sprintf("%s含有交易文书字库无法打印的字符“%s”，请改用规范汉字（或联系交易中心）", what, bad))
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"ggzy/clock"
 	"ggzy/db"
 	"ggzy/idcode"
+	"ggzy/minutes"
 	"ggzy/problem"
 )
 
@@ -191,6 +192,8 @@ func (in ExpertInput) validate(f *problem.Fields, specs Specialties, today time.
 	c.Name = strings.TrimSpace(in.Name)
 	if n := utf8.RuneCountInString(c.Name); n < 2 || n > 64 {
 		f.Add("name", "name_invalid", "姓名应为2至64个字")
+	} else if bad := minutes.Unprintable(c.Name); bad != "" {
+		f.Add("name", "unprintable_chars", "姓名含有交易文书字库无法打印的字符“"+bad+"”")
 	}
 	c.IDNumber = idcode.NormalizeResidentID(in.IDNumber)
 	switch {

@@ -163,3 +163,10 @@ func (c *cmap4) glyph(r uint16) uint16 {
 	}
 	return g + c.delta[i]
 }
+
+// Unprintable returns the characters of s the documents cannot print, as a
+// string for an error message ("" when every character is covered). Forms
+// whose values end up in the minutes (organisation, person and project
+// names) check them when they are entered, so that no document can fail to
+// be issued later.
+func Unprintable(s string) string { return string(MissingGlyphs(s)) }

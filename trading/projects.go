@@ -18,6 +18,7 @@ import (
 	"ggzy/calendar"
 	"ggzy/clock"
 	"ggzy/db"
+	"ggzy/minutes"
 	"ggzy/money"
 	"ggzy/problem"
 	"ggzy/schedule"
@@ -103,6 +104,8 @@ func (in *ProjectInput) checkShape(f *problem.Fields) {
 		f.Add("title", "required", "项目名称不能为空")
 	} else if utf8.RuneCountInString(in.Title) > 200 {
 		f.Add("title", "too_long", "项目名称不能超过200个字")
+	} else if bad := minutes.Unprintable(in.Title); bad != "" {
+		f.Add("title", "unprintable_chars", "项目名称含有交易文书字库无法打印的字符“"+bad+"”")
 	}
 	if utf8.RuneCountInString(in.OwnerName) > 200 {
 		f.Add("owner_name", "too_long", "招标人（采购人、出让人）名称不能超过200个字")

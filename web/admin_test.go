@@ -57,3 +57,23 @@ func TestAdminCreatesOrganisationAndUserThroughForms(t *testing.T) {
 		t.Fatalf("admin disabling itself: %d", r.Code)
 	}
 }
+
+// A name the document font cannot print is refused where it is entered,
+// so that no opening record or report can fail to be issued later.
+func TestUnprintableNamesAreRefusedAtEntry(t *testing.T) {
+	e := newEnv(t)
+	ad := e.api("admin")
+	uscc := demo.USCC(fmt.Sprintf("91330100MA%07d", time.Now().UnixNano()%1e7))
+	r := ad.json(http.MethodPost, "/api/v1/organisations", map[string]string{"name": "𠮷祥建设有限公司", "uscc": uscc, "kind": "bidder"})
+	var er apiError
+	r.decode(t, &er)
+	if r.Code != http.StatusBadRequest || len(er.Error.Fields) == 0 || er.Error.Fields[0].Code != "unprintable_chars" || !strings.Contains(er.Error.Fields[0].Message, "𠮷") {
+		t.Fatalf("unprintable name: %d %+v", r.Code, er)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM organisations WHERE uscc = ?`, uscc); n != 0 {
+		t.Fatal("refused organisation was written")
+	}
+	if r := ad.json(http.MethodPost, "/api/v1/organisations", map[string]string{"name": "吉祥建设有限公司", "uscc": uscc, "kind": "bidder"}); r.Code != http.StatusCreated {
+		t.Fatalf("printable name: %d %s", r.Code, r.Body.String())
+	}
+}
