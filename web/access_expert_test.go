@@ -21,6 +21,8 @@ var expertAccess = []access{
 	{method: "GET", path: "/experts/import/template.csv", roles: []string{staff}},
 	{method: "GET", path: "/experts/reply/:token", public: true},
 	{method: "POST", path: "/experts/reply/:token", public: true},
+	{method: "GET", path: "/admin/experts/settings", roles: []string{admin}},
+	{method: "POST", path: "/admin/experts/settings", roles: []string{admin}},
 	{method: "GET", path: "/expert-draws", roles: []string{staff, supervisor}},
 	{method: "GET", path: "/expert-draws/new", roles: []string{staff}},
 	{method: "POST", path: "/expert-draws", roles: []string{staff}},

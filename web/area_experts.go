@@ -6,6 +6,7 @@ var expertNav = []NavItem{
 	{Label: "专家库", Href: "/experts", Roles: []string{staff, supervisor}},
 	{Label: "专家抽取", Href: "/expert-draws", Roles: []string{staff, supervisor}},
 	{Label: "我的专家信息", Href: "/experts/me", Roles: []string{expert}},
+	{Label: "专家抽取设置", Href: "/admin/experts/settings", Roles: []string{admin}},
 }
 
 var expertTasks = []Task{
@@ -14,6 +15,7 @@ var expertTasks = []Task{
 	{Label: "为标段抽取评标专家", Href: "/expert-draws/new", Hint: "先公示候选名单哈希和密钥承诺，再由见证人输入随机数", Roles: []string{staff}},
 	{Label: "复核专家抽取", Href: "/expert-draws", Hint: "按 RFC 3797 从存档重新计算", Roles: []string{supervisor}},
 	{Label: "维护本人信息和请假", Href: "/experts/me", Roles: []string{expert}},
+	{Label: "专家抽取设置（年龄上限、从业年限、任职回避、评标次数、答复期限、补抽、签到前隐藏姓名）", Href: "/admin/experts/settings", Hint: "修改只对此后准备的抽取生效", Roles: []string{admin}},
 }
 
 // expertImportPaths read large uploads themselves (see isStreaming).
@@ -49,6 +51,8 @@ func (s *Server) expertRoutes() {
 	e.GET("/experts/import/template.csv", s.expertsTemplateCSV, requireRoles(staff))
 	e.GET("/experts/reply/:token", s.expertsReplyPage)
 	e.POST("/experts/reply/:token", s.expertsReplySubmit)
+	e.GET("/admin/experts/settings", s.expertSettings, requireRoles(admin))
+	e.POST("/admin/experts/settings", s.expertSettingsSave, requireRoles(admin))
 
 	e.GET("/expert-draws", s.drawsList, requireRoles(staff, supervisor))
 	e.GET("/expert-draws/new", s.drawsNew, requireRoles(staff))
