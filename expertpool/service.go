@@ -14,6 +14,7 @@ import (
 
 	"ggzy/clock"
 	"ggzy/notify"
+	"ggzy/settings"
 	"ggzy/vault"
 )
 
@@ -138,10 +139,5 @@ func LoadSettings(ctx context.Context, q sqlx.QueryerContext) (Settings, error) 
 
 // SetSetting writes one expertpool setting (tests and the admin page).
 func SetSetting(ctx context.Context, x sqlx.ExecerContext, name, value string, now time.Time) error {
-	_, err := x.ExecContext(ctx, `INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?)
-		ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)`, "expertpool."+name, value, now)
-	if err != nil {
-		return fmt.Errorf("set expertpool.%s: %w", name, err)
-	}
-	return nil
+	return settings.Set(ctx, x, "expertpool", name, value, now)
 }

@@ -10,29 +10,17 @@ package expertpool
 
 import (
 	"context"
-	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
 	"ggzy/audit"
-	"ggzy/db"
 	"ggzy/problem"
+	"ggzy/settings"
 )
 
-// SettingField describes one setting on the page: its name (the part after
-// "expertpool."), label, unit and allowed range. A field with Bool set is a
-// yes/no choice stored as "1" or "0" and has no unit or range.
-type SettingField struct {
-	Name  string
-	Label string
-	Unit  string
-	Hint  string
-	Min   int
-	Max   int
-	Bool  bool
-}
+// SettingField describes one setting on the page (settings.Field).
+type SettingField = settings.Field
 
 // SettingFields are the settings in page order.
 var SettingFields = []SettingField{
@@ -69,33 +57,7 @@ func (st Settings) Values() map[string]string {
 func CheckSettings(in map[string]string) (map[string]string, error) {
 	var f problem.Fields
 	out := map[string]string{}
-	for _, fd := range SettingFields {
-		v := strings.TrimSpace(in[fd.Name])
-		if fd.Bool {
-			switch v {
-			case "1", "0":
-				out[fd.Name] = v
-			case "":
-				f.Add(fd.Name, "required", "请选择"+fd.Label)
-			default:
-				f.Add(fd.Name, "setting_not_boolean", fd.Label+"应选择“是”或“否”")
-			}
-			continue
-		}
-		if v == "" {
-			f.Add(fd.Name, "required", "请填写"+fd.Label)
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		switch {
-		case err != nil:
-			f.Add(fd.Name, "setting_not_integer", fd.Label+"应为整数")
-		case n < fd.Min || n > fd.Max:
-			f.Add(fd.Name, "setting_out_of_range", fmt.Sprintf("%s应为%d到%d之间的整数（%s）", fd.Label, fd.Min, fd.Max, fd.Unit))
-		default:
-			out[fd.Name] = strconv.Itoa(n)
-		}
-	}
+	settings.Check(SettingFields, in, &f, out)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -119,37 +81,9 @@ func (s *Service) SaveSettings(ctx context.Context, in map[string]string) (int, 
 	if err != nil {
 		return 0, err
 	}
-	changed := 0
-	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		changed = 0
-		now := s.Clock.Now()
-		// Lock the rows so two administrators saving at once are serialised
-		// and the audit's "from" is what was replaced.
-		var locked []string
-		if err := tx.SelectContext(ctx, &locked, `SELECT name FROM settings WHERE name LIKE 'expertpool.%' FOR UPDATE`); err != nil {
-			return fmt.Errorf("lock expert pool settings: %w", err)
-		}
-		cur, err := LoadSettings(ctx, tx)
-		if err != nil {
-			return err
-		}
-		old := cur.Values()
-		diff := map[string]any{}
-		for _, fd := range SettingFields {
-			if vals[fd.Name] == old[fd.Name] {
-				continue
-			}
-			if err := SetSetting(ctx, tx, fd.Name, vals[fd.Name], now); err != nil {
-				return err
-			}
-			diff[fd.Name] = map[string]string{"from": old[fd.Name], "to": vals[fd.Name]}
-			changed++
-		}
-		if changed == 0 {
-			return nil
-		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "expertpool.settings", ObjectType: "settings", ObjectID: "expertpool",
-			Summary: map[string]any{"changed": diff}})
-	})
-	return changed, err
+	return settings.Save(ctx, s.DB, s.Clock.Now(), "expertpool", settings.Names(SettingFields), vals,
+		func(ctx context.Context, q sqlx.QueryerContext) (map[string]string, error) {
+			cur, err := LoadSettings(ctx, q)
+			return cur.Values(), err
+		})
 }

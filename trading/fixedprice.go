@@ -36,6 +36,7 @@ import (
 	"ggzy/db"
 	"ggzy/money"
 	"ggzy/problem"
+	"ggzy/settings"
 	"ggzy/vault"
 )
 
@@ -200,12 +201,7 @@ func LoadFixedPriceSettings(ctx context.Context, q sqlx.QueryerContext) (FixedPr
 
 // SetFixedPriceSetting writes one fixedprice.* setting.
 func SetFixedPriceSetting(ctx context.Context, x sqlx.ExecerContext, name, value string, now time.Time) error {
-	_, err := x.ExecContext(ctx, `INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?)
-		ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)`, "fixedprice."+name, value, now)
-	if err != nil {
-		return fmt.Errorf("set fixedprice.%s: %w", name, err)
-	}
-	return nil
+	return settings.Set(ctx, x, "fixedprice", name, value, now)
 }
 
 // FixedPrice is the fixed-price selection service. Each method is one

@@ -17,20 +17,13 @@ import (
 	"ggzy/accounts"
 	"ggzy/audit"
 	"ggzy/calendar"
-	"ggzy/db"
 	"ggzy/problem"
+	"ggzy/settings"
 )
 
 // FixedPriceSettingField describes one setting on the page: its name (the
 // part after "fixedprice."), label, unit and allowed range.
-type FixedPriceSettingField struct {
-	Name  string
-	Label string
-	Unit  string
-	Hint  string
-	Min   int
-	Max   int
-}
+type FixedPriceSettingField = settings.Field
 
 // FixedPriceSettingFields are the integer settings in page order;
 // window_day_kind ("calendar" or "working") is the only other one.
@@ -66,24 +59,19 @@ func (st FixedPriceSettings) Values() map[string]string {
 func CheckFixedPriceSettings(in map[string]string) (map[string]string, error) {
 	var f problem.Fields
 	out := map[string]string{}
-	for _, fd := range FixedPriceSettingFields {
-		v := strings.TrimSpace(in[fd.Name])
-		if v == "" {
-			f.Add(fd.Name, "required", "请填写"+fd.Label)
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		switch {
-		case err != nil:
-			f.Add(fd.Name, "setting_not_integer", fd.Label+"应为整数")
-		case fd.Name == "publicity_days" && n < fd.Min:
-			f.Add(fd.Name, "fixedprice_publicity_short", fmt.Sprintf("结果公示期不得少于%d日", fd.Min))
-		case n < fd.Min || n > fd.Max:
-			f.Add(fd.Name, "setting_out_of_range", fmt.Sprintf("%s应为%d到%d之间的整数（%s）", fd.Label, fd.Min, fd.Max, fd.Unit))
-		default:
-			out[fd.Name] = strconv.Itoa(n)
+	fields := FixedPriceSettingFields
+	// A publicity period below its minimum has its own code (实施条例 54).
+	pub := publicityField()
+	if n, err := strconv.Atoi(strings.TrimSpace(in[pub.Name])); err == nil && n < pub.Min {
+		f.Add(pub.Name, "fixedprice_publicity_short", fmt.Sprintf("结果公示期不得少于%d日", pub.Min))
+		fields = nil
+		for _, fd := range FixedPriceSettingFields {
+			if fd.Name != pub.Name {
+				fields = append(fields, fd)
+			}
 		}
 	}
+	settings.Check(fields, in, &f, out)
 	switch k := strings.TrimSpace(in["window_day_kind"]); k {
 	case "calendar", "working":
 		out["window_day_kind"] = k
@@ -115,46 +103,19 @@ func (s *FixedPrice) SaveSettings(ctx context.Context, in map[string]string) (in
 	if err != nil {
 		return 0, err
 	}
-	changed := 0
-	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		changed = 0
-		now := s.Clock.Now()
-		// Lock the rows so two administrators saving at once are serialised
-		// and the audit's "from" is what was replaced.
-		var locked []string
-		if err := tx.SelectContext(ctx, &locked, `SELECT name FROM settings WHERE name LIKE 'fixedprice.%' FOR UPDATE`); err != nil {
-			return fmt.Errorf("lock fixed-price settings: %w", err)
-		}
-		cur, err := LoadFixedPriceSettings(ctx, tx)
-		if err != nil {
-			return err
-		}
-		old := cur.Values()
-		diff := map[string]any{}
-		names := append([]string{"window_day_kind"}, settingNames()...)
-		for _, name := range names {
-			if vals[name] == old[name] {
-				continue
-			}
-			if err := SetFixedPriceSetting(ctx, tx, name, vals[name], now); err != nil {
-				return err
-			}
-			diff[name] = map[string]string{"from": old[name], "to": vals[name]}
-			changed++
-		}
-		if changed == 0 {
-			return nil
-		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "fixedprice.settings", ObjectType: "settings", ObjectID: "fixedprice",
-			Summary: map[string]any{"changed": diff}})
-	})
-	return changed, err
+	names := append([]string{"window_day_kind"}, settings.Names(FixedPriceSettingFields)...)
+	return settings.Save(ctx, s.DB, s.Clock.Now(), "fixedprice", names, vals,
+		func(ctx context.Context, q sqlx.QueryerContext) (map[string]string, error) {
+			cur, err := LoadFixedPriceSettings(ctx, q)
+			return cur.Values(), err
+		})
 }
 
-func settingNames() []string {
-	out := make([]string, len(FixedPriceSettingFields))
-	for i, f := range FixedPriceSettingFields {
-		out[i] = f.Name
+func publicityField() settings.Field {
+	for _, fd := range FixedPriceSettingFields {
+		if fd.Name == "publicity_days" {
+			return fd
+		}
 	}
-	return out
+	return settings.Field{}
 }
