@@ -17,6 +17,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -96,6 +97,44 @@ func RecordAs(ctx context.Context, ext sqlx.ExecerContext, a Actor, at time.Time
 		ev.Action, ev.ObjectType, ev.ObjectID, nullID(ev.ProjectID), summary)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", ev.Action, err)
+	}
+	return nil
+}
+
+// Timed is an event with its own time, for RecordBatchAs.
+type Timed struct {
+	At time.Time
+	Event
+}
+
+// RecordBatchAs writes several events by actor a in one multi-row INSERT:
+// for group commits, where many requests' state changes share one
+// transaction and each still gets its own event. Nothing is written when
+// evs is empty.
+func RecordBatchAs(ctx context.Context, ext sqlx.ExecerContext, a Actor, evs []Timed) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(insertEvent)
+	args := make([]any, 0, 11*len(evs))
+	for i, ev := range evs {
+		summary := "{}"
+		if ev.Summary != nil {
+			b, err := json.Marshal(ev.Summary)
+			if err != nil {
+				return fmt.Errorf("audit %s: marshal summary: %w", ev.Action, err)
+			}
+			summary = string(b)
+		}
+		if i > 0 {
+			q.WriteString(", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		}
+		args = append(args, ev.At.UTC().Truncate(time.Microsecond), nullID(a.UserID), a.Username, a.Role, nullID(a.OrgID), a.IP,
+			ev.Action, ev.ObjectType, ev.ObjectID, nullID(ev.ProjectID), summary)
+	}
+	if _, err := ext.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("audit batch of %d: %w", len(evs), err)
 	}
 	return nil
 }

@@ -42,6 +42,11 @@ type Service struct {
 	// PortalTTL is how long a public announcement list stays cached
 	// (default 2 s; negative disables the cache).
 	PortalTTL time.Duration
+	// SignupBatch caps the sign-ups written in one group commit (default
+	// 128) and SignupFlushers the group commits in flight at once
+	// (default 2); see signup_batch.go.
+	SignupBatch    int
+	SignupFlushers int
 
 	portalMu    sync.Mutex
 	portalCache map[string]portalEntry
@@ -49,6 +54,8 @@ type Service struct {
 	slotsOnce sync.Once
 	slots     chan struct{}
 	lotCache  sync.Map // lot id → *lotState, see signupLot
+	groupOnce sync.Once
+	group     *signupGroup
 }
 
 // uploadSlot waits for an upload slot; release it when done.

@@ -80,6 +80,15 @@ var sealedActor = audit.Actor{Username: "sealed", Role: "sealed"}
 // recordSealed writes an audit event that says only that a sealed action
 // happened; the rest is sealed for the opening.
 func (s *Service) recordSealed(ctx context.Context, tx *sqlx.Tx, now time.Time, action, ref string, projectID int64, detail map[string]any) error {
+	ev, err := s.sealedEvent(ctx, action, ref, projectID, detail)
+	if err != nil {
+		return err
+	}
+	return audit.RecordAs(ctx, tx, sealedActor, now, ev)
+}
+
+// sealedEvent is the event recordSealed writes (recorded as sealedActor).
+func (s *Service) sealedEvent(ctx context.Context, action, ref string, projectID int64, detail map[string]any) (audit.Event, error) {
 	a := audit.ActorFrom(ctx)
 	detail["project_id"] = projectID
 	detail["user_id"] = a.UserID
@@ -89,10 +98,10 @@ func (s *Service) recordSealed(ctx context.Context, tx *sqlx.Tx, now time.Time, 
 	b, _ := json.Marshal(detail)
 	sealed, err := s.Vault.Seal("audit", "sealed:"+ref, b)
 	if err != nil {
-		return err
+		return audit.Event{}, err
 	}
-	return audit.RecordAs(ctx, tx, sealedActor, now, audit.Event{Action: action, ObjectType: "sealed", ObjectID: ref,
-		Summary: map[string]any{"sealed": base64.StdEncoding.EncodeToString(sealed)}})
+	return audit.Event{Action: action, ObjectType: "sealed", ObjectID: ref,
+		Summary: map[string]any{"sealed": base64.StdEncoding.EncodeToString(sealed)}}, nil
 }
 
 func requireBidder(ctx context.Context) (audit.Actor, error) {
@@ -188,25 +197,17 @@ func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (*My
 		return nil, err
 	}
 	id := randomID()
-	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO trading_signups (id, lot_id, project_id, org_blind, owner_blind, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			id, lotID, st.ProjectID, s.orgBlind(lotID, a.OrgID), s.ownerBlind(a.OrgID), sealed, now)
-		if db.IsDuplicate(err) {
-			return problem.InvalidField("lot_id", "signup_duplicate", "本单位已报名该标段（包），不能重复报名")
-		}
-		if err != nil {
-			return fmt.Errorf("insert sign-up: %w", err)
-		}
-		return s.recordSealed(ctx, tx, now, "trading.sealed", ref, st.ProjectID, map[string]any{"what": "signup", "lot_id": lotID, "signup_id": id})
-	})
-	if p, ok := problem.As(err); ok && p.Code == "signup_duplicate" {
-		p.Kind = problem.Conflict
-	}
+	ev, err := s.sealedEvent(ctx, "trading.sealed", ref, st.ProjectID, map[string]any{"what": "signup", "lot_id": lotID, "signup_id": id})
 	if err != nil {
 		return nil, err
 	}
-	return &MySignup{ID: id, LotID: lotID, ProjectID: st.ProjectID, Code: st.Code.String, Title: st.Title, LotName: st.LotName, LotStatus: st.LotStatus,
-		Deadline: st.Deadline.Time, DepositDue: money.Fen(st.Deposit), SignedUpAt: now, Receipts: []Receipt{}}, nil
+	req := &signupReq{ctx: ctx, id: id, lotID: lotID, projectID: st.ProjectID, orgBlind: s.orgBlind(lotID, a.OrgID), ownerBlind: s.ownerBlind(a.OrgID),
+		sealed: sealed, at: now, event: ev, done: make(chan struct{})}
+	if err := s.signupGroup().submit(s, req); err != nil {
+		return nil, err
+	}
+	return &MySignup{ID: id, LotID: lotID, ProjectID: st.ProjectID, Code: st.Code.String, Title: st.Title, LotName: st.LotName, LotStatus: req.lotStatus,
+		Deadline: req.deadline, DepositDue: money.Fen(st.Deposit), SignedUpAt: now, Receipts: []Receipt{}}, nil
 }
 
 // signupLot returns what a sign-up needs to know of a lot. Once its

@@ -287,6 +287,8 @@ func tradingSignups(ctx context.Context, args []string) error {
 	lots := fs.Int("lots", 100, "lots each client signs up for per round (50 per project)")
 	rounds := fs.Int("rounds", 3, "interleaved rounds (raw INSERTs, sign-ups, the sign-up transaction alone)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	batch := fs.Int("batch", 0, "sign-ups per group commit at most (0: the service's default)")
+	flushers := fs.Int("flushers", 0, "group commits in flight at once (0: the service's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -298,6 +300,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 		return err
 	}
 	defer r.close()
+	r.svc.SignupBatch, r.svc.SignupFlushers = *batch, *flushers
 	for _, q := range []string{
 		`CREATE TABLE lt_raw (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, lot_id BIGINT NOT NULL, org_id BIGINT NOT NULL,
 		created_at DATETIME(6) NOT NULL, UNIQUE KEY uq (lot_id, org_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,

@@ -1,0 +1,267 @@
+package trading
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"ggzy/audit"
+	"ggzy/db"
+	"ggzy/problem"
+)
+
+// Group commit of sign-ups.
+//
+// A deadline-day crowd signs up at once, and a sign-up's cost is almost all
+// database round trips and commits (BEGIN, two INSERTs, COMMIT each). So
+// the sign-ups that arrive while a transaction is committing wait for the
+// next one and are written together: one transaction re-reads the lots'
+// state, inserts every sign-up row in one multi-row INSERT and every audit
+// event in another, and commits once. Nothing is weakened: each sign-up is
+// still written in the same transaction as its own audit event, a request
+// is answered only after that transaction committed, and the UNIQUE key on
+// (lot, organisation) still decides between instances. When the batch
+// meets a duplicate in the database, it is rolled back and its sign-ups are
+// written one by one, so each gets its own answer. The batches are per
+// instance and hold no state between requests: a flusher goroutine runs
+// only while sign-ups are waiting.
+
+// signupReq is one sign-up waiting to be written, and its answer.
+type signupReq struct {
+	ctx        context.Context
+	id         int64
+	lotID      int64
+	projectID  int64
+	orgBlind   string
+	ownerBlind string
+	sealed     []byte
+	at         time.Time // the request's time: created_at, and the time of its event
+	event      audit.Event
+
+	done      chan struct{}
+	err       error
+	lotStatus string
+	deadline  time.Time
+}
+
+// Defaults of the group commit (see Service.SignupBatch, SignupFlushers).
+const (
+	defaultSignupBatch    = 128
+	defaultSignupFlushers = 2
+)
+
+type signupGroup struct {
+	mu       sync.Mutex
+	queue    []*signupReq
+	flushing int
+	batch    int
+	flushers int
+}
+
+func (s *Service) signupGroup() *signupGroup {
+	s.groupOnce.Do(func() {
+		g := &signupGroup{batch: s.SignupBatch, flushers: s.SignupFlushers}
+		if g.batch <= 0 {
+			g.batch = defaultSignupBatch
+		}
+		if g.flushers <= 0 {
+			g.flushers = defaultSignupFlushers
+		}
+		s.group = g
+	})
+	return s.group
+}
+
+// submit queues r and waits until it is written or refused.
+func (g *signupGroup) submit(s *Service, r *signupReq) error {
+	g.mu.Lock()
+	g.queue = append(g.queue, r)
+	start := g.flushing < g.flushers
+	if start {
+		g.flushing++
+	}
+	g.mu.Unlock()
+	if start {
+		go g.flushLoop(s)
+	}
+	<-r.done
+	return r.err
+}
+
+// flushLoop writes batches until nothing waits.
+func (g *signupGroup) flushLoop(s *Service) {
+	for {
+		g.mu.Lock()
+		n := min(len(g.queue), g.batch)
+		if n == 0 {
+			g.flushing--
+			g.mu.Unlock()
+			return
+		}
+		batch := g.queue[:n:n]
+		g.queue = append([]*signupReq(nil), g.queue[n:]...)
+		g.mu.Unlock()
+		s.flushSignups(batch)
+	}
+}
+
+func errSignupDuplicate() error {
+	p := problem.InvalidField("lot_id", "signup_duplicate", "本单位已报名该标段（包），不能重复报名")
+	if q, ok := problem.As(p); ok {
+		q.Kind = problem.Conflict
+	}
+	return p
+}
+
+func errSignupClosed() error {
+	return problem.New(problem.Gone, "signup_closed", "报名已截止")
+}
+
+// errBatchDuplicate rolls a batch back to be written one by one.
+var errBatchDuplicate = errors.New("sign-up batch met a duplicate")
+
+// flushSignups writes one batch and answers every request in it.
+func (s *Service) flushSignups(batch []*signupReq) {
+	live := make([]*signupReq, 0, len(batch))
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			close(r.done)
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	defer func() {
+		for _, r := range live {
+			close(r.done)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := s.Clock.Now()
+	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error { return s.writeSignups(ctx, tx, now, live) })
+	switch {
+	case err == nil:
+	case errors.Is(err, errBatchDuplicate):
+		for _, r := range live {
+			if r.err == nil {
+				r.err = s.writeSignup(ctx, r)
+			}
+		}
+	default:
+		for _, r := range live {
+			if r.err == nil {
+				r.err = err
+			}
+		}
+	}
+}
+
+// writeSignups checks the batch against the lots as they are now and
+// writes the sign-ups that pass, with their events. It sets each refused
+// request's error; it may run again (deadlock retry), so it starts afresh.
+func (s *Service) writeSignups(ctx context.Context, tx *sqlx.Tx, now time.Time, batch []*signupReq) error {
+	lotIDs := make([]int64, 0, len(batch))
+	for _, r := range batch {
+		r.err = nil
+		lotIDs = append(lotIDs, r.lotID)
+	}
+	slices.Sort(lotIDs)
+	lotIDs = slices.Compact(lotIDs)
+	type lotNow struct {
+		ID          int64     `db:"id"`
+		Status      string    `db:"status"`
+		PStatus     string    `db:"pstatus"`
+		SignupUntil time.Time `db:"signup_until"`
+		Deadline    time.Time `db:"deadline"`
+	}
+	q, args, err := sqlx.In(`SELECT l.id, l.status, p.status AS pstatus, p.signup_until, p.deadline
+		FROM trading_lots l JOIN trading_projects p ON p.id = l.project_id
+		WHERE l.id IN (?) AND p.signup_until IS NOT NULL AND p.deadline IS NOT NULL`, lotIDs)
+	if err != nil {
+		return err
+	}
+	var rows []lotNow
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
+		return fmt.Errorf("lots of sign-up batch: %w", err)
+	}
+	lots := make(map[int64]lotNow, len(rows))
+	for _, l := range rows {
+		lots[l.ID] = l
+	}
+	type key struct {
+		lot   int64
+		blind string
+	}
+	seen := make(map[key]bool, len(batch))
+	ok := make([]*signupReq, 0, len(batch))
+	for _, r := range batch {
+		l, found := lots[r.lotID]
+		switch {
+		case !found || l.PStatus != StatusPublished:
+			r.err = lotNotFound()
+		case l.Status != LotOpen || !now.Before(l.SignupUntil) || !now.Before(l.Deadline) || !r.at.Before(l.SignupUntil):
+			r.err = errSignupClosed()
+		case seen[key{r.lotID, r.orgBlind}]:
+			r.err = errSignupDuplicate()
+		default:
+			seen[key{r.lotID, r.orgBlind}] = true
+			r.lotStatus, r.deadline = l.Status, l.Deadline
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+	// One order for every batch, so that two batches lock index entries
+	// in the same order.
+	slices.SortFunc(ok, func(a, b *signupReq) int {
+		return cmp.Or(cmp.Compare(a.lotID, b.lotID), cmp.Compare(a.orgBlind, b.orgBlind))
+	})
+	const cols = 7
+	ins := make([]byte, 0, 128+16*cols*len(ok))
+	ins = append(ins, "INSERT INTO trading_signups (id, lot_id, project_id, org_blind, owner_blind, sealed, created_at) VALUES "...)
+	vals := make([]any, 0, cols*len(ok))
+	evs := make([]audit.Timed, 0, len(ok))
+	for i, r := range ok {
+		if i > 0 {
+			ins = append(ins, ", "...)
+		}
+		ins = append(ins, "(?, ?, ?, ?, ?, ?, ?)"...)
+		vals = append(vals, r.id, r.lotID, r.projectID, r.orgBlind, r.ownerBlind, r.sealed, r.at)
+		evs = append(evs, audit.Timed{At: r.at, Event: r.event})
+	}
+	_, err = tx.ExecContext(ctx, string(ins), vals...)
+	if db.IsDuplicate(err) {
+		return errBatchDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("insert %d sign-ups: %w", len(ok), err)
+	}
+	return audit.RecordBatchAs(ctx, tx, sealedActor, evs)
+}
+
+// writeSignup writes one sign-up of a batch that met a duplicate, in its
+// own transaction (the batch already checked its lot).
+func (s *Service) writeSignup(ctx context.Context, r *signupReq) error {
+	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO trading_signups (id, lot_id, project_id, org_blind, owner_blind, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			r.id, r.lotID, r.projectID, r.orgBlind, r.ownerBlind, r.sealed, r.at)
+		if db.IsDuplicate(err) {
+			return errSignupDuplicate()
+		}
+		if err != nil {
+			return fmt.Errorf("insert sign-up: %w", err)
+		}
+		return audit.RecordAs(ctx, tx, sealedActor, r.at, r.event)
+	})
+}

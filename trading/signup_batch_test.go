@@ -1,0 +1,181 @@
+package trading
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"ggzy/audit"
+	"ggzy/clock"
+	"ggzy/problem"
+	"ggzy/vault"
+)
+
+// batchLots inserts a published project with n open lots whose sign-up
+// closes at until, and returns the lot ids.
+func batchLots(t *testing.T, s *Service, agency int64, n int, until time.Time) (int64, []int64) {
+	t.Helper()
+	res, err := s.DB.Exec(`INSERT INTO trading_projects (kind, method, title, agency_org_id, locality, status, details, eligibility, signup_until, deadline, created_at, updated_at)
+		VALUES ('engineering', 'open', '报名合并提交测试工程', ?, '示范县', ?, '{}', '[]', ?, ?, ?, ?)`, agency, StatusPublished, until, until.Add(24*time.Hour), fpStart, fpStart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := res.LastInsertId()
+	var lots []int64
+	for i := 1; i <= n; i++ {
+		res, err := s.DB.Exec(`INSERT INTO trading_lots (project_id, lot_no, name, price, details, status) VALUES (?, ?, ?, 100000000, '{}', ?)`, pid, i, fmt.Sprintf("第%d标段", i), LotOpen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := res.LastInsertId()
+		lots = append(lots, id)
+	}
+	return pid, lots
+}
+
+func batchReq(s *Service, ctx context.Context, pid, lot int64, at time.Time) *signupReq {
+	a := audit.ActorFrom(ctx)
+	ref := newRef()
+	id := randomID()
+	ev, err := s.sealedEvent(ctx, "trading.sealed", ref, pid, map[string]any{"what": "signup", "lot_id": lot, "signup_id": id})
+	if err != nil {
+		panic(err)
+	}
+	return &signupReq{ctx: ctx, id: id, lotID: lot, projectID: pid, orgBlind: s.orgBlind(lot, a.OrgID), ownerBlind: s.ownerBlind(a.OrgID),
+		sealed: []byte("sealed"), at: at, event: ev, done: make(chan struct{})}
+}
+
+// A batch is all-or-nothing in the database, but every request in it gets
+// its own answer: when one of them is already signed up, the batch is
+// rolled back and written one by one; a duplicate inside the batch, a lot
+// whose sign-up closed and an unknown lot are refused without touching the
+// others; every written sign-up has exactly one event.
+func TestSignupGroupCommitAnswersEachRequest(t *testing.T) {
+	fp := newFPEnv(t)
+	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Service{DB: fp.db, Clock: fp.clk, Vault: v}
+	agency := fp.org("agency", "批量代理")
+	now := fp.clk.Now()
+	pid, lots := batchLots(t, s, agency, 3, now.Add(48*time.Hour))
+	closedPID, closed := batchLots(t, s, agency, 1, now.Add(-time.Minute))
+	b1, _ := fp.bidder()
+	b2, _ := fp.bidder()
+	b3, _ := fp.bidder()
+	events := func() int { return fp.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'trading.sealed'`) }
+	ev0 := events()
+
+	// b1 is already signed up for lots[0].
+	first := batchReq(s, b1, pid, lots[0], now)
+	s.flushSignups([]*signupReq{first})
+	if first.err != nil {
+		t.Fatal(first.err)
+	}
+	batch := []*signupReq{
+		batchReq(s, b2, pid, lots[0], now),         // ok
+		batchReq(s, b1, pid, lots[0], now),         // already in the database
+		batchReq(s, b2, pid, lots[1], now),         // ok
+		batchReq(s, b2, pid, lots[1], now),         // duplicate inside the batch
+		batchReq(s, b3, closedPID, closed[0], now), // sign-up closed
+		batchReq(s, b3, pid, 1<<50, now),           // no such lot
+		batchReq(s, b3, pid, lots[2], now),         // ok
+	}
+	s.flushSignups(batch)
+	want := []string{"", "signup_duplicate", "", "signup_duplicate", "signup_closed", "lot_not_found", ""}
+	for i, r := range batch {
+		got := ""
+		if r.err != nil {
+			p, ok := problem.As(r.err)
+			if !ok {
+				t.Fatalf("request %d: %v", i, r.err)
+			}
+			got = p.Code
+		}
+		if got != want[i] {
+			t.Errorf("request %d: %q, want %q", i, got, want[i])
+		}
+		if got == "" && (r.lotStatus != LotOpen || r.deadline.IsZero()) {
+			t.Errorf("request %d: lot state not returned: %q %v", i, r.lotStatus, r.deadline)
+		}
+	}
+	if p, _ := problem.As(batch[1].err); p == nil || p.Kind != problem.Conflict {
+		t.Errorf("a duplicate is a conflict: %v", batch[1].err)
+	}
+	if n := fp.count(`SELECT COUNT(*) FROM trading_signups WHERE project_id = ?`, pid); n != 4 {
+		t.Errorf("%d sign-up rows, want 4", n)
+	}
+	if n := events() - ev0; n != 4 {
+		t.Errorf("%d events for 4 sign-ups", n)
+	}
+
+	// A request whose client gave up before its batch is written is not written.
+	ctx, cancel := context.WithCancel(b3)
+	cancel()
+	gone := batchReq(s, ctx, pid, lots[0], now)
+	s.flushSignups([]*signupReq{gone})
+	if gone.err == nil || fp.count(`SELECT COUNT(*) FROM trading_signups WHERE id = ?`, gone.id) != 0 {
+		t.Errorf("a cancelled request was written: %v", gone.err)
+	}
+}
+
+// Many concurrent sign-ups through submit: every one is written once with
+// its event, and the group commits really group (fewer transactions than
+// sign-ups is not asserted — it depends on timing — but the answers are).
+func TestSignupGroupCommitConcurrent(t *testing.T) {
+	fp := newFPEnv(t)
+	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Service{DB: fp.db, Clock: clock.NewFake(fp.clk.Now()), Vault: v, SignupBatch: 16, SignupFlushers: 2}
+	agency := fp.org("agency", "并发代理")
+	now := fp.clk.Now()
+	pid, lots := batchLots(t, s, agency, 10, now.Add(48*time.Hour))
+	var bidders []context.Context
+	for i := 0; i < 8; i++ {
+		b, _ := fp.bidder()
+		bidders = append(bidders, b)
+	}
+	ev0 := fp.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'trading.sealed'`)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*len(bidders)*len(lots))
+	for _, b := range bidders {
+		for _, l := range lots {
+			for range 2 { // each sign-up twice: one is written, one is a duplicate
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs <- s.signupGroup().submit(s, batchReq(s, b, pid, l, now))
+				}()
+			}
+		}
+	}
+	wg.Wait()
+	close(errs)
+	var ok, dup int
+	for err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case problem.Is(err, "signup_duplicate"):
+			dup++
+		default:
+			t.Errorf("sign-up: %v", err)
+		}
+	}
+	total := len(bidders) * len(lots)
+	if ok != total || dup != total {
+		t.Errorf("%d written, %d duplicates; want %d each", ok, dup, total)
+	}
+	if n := fp.count(`SELECT COUNT(*) FROM trading_signups WHERE project_id = ?`, pid); n != total {
+		t.Errorf("%d rows, want %d", n, total)
+	}
+	if n := fp.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'trading.sealed'`) - ev0; n != total {
+		t.Errorf("%d events, want %d", n, total)
+	}
+}
