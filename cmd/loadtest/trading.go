@@ -289,6 +289,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	batch := fs.Int("batch", 0, "sign-ups per group commit at most (0: the service's default)")
 	flushers := fs.Int("flushers", 0, "group commits in flight at once (0: the service's default)")
+	clientKind := fs.String("client", "lean", "HTTP client of the load: lean (one keep-alive connection per client, no goroutines, see leanclient.go) or std (Go's net/http client)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -322,7 +323,15 @@ func tradingSignups(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Printf("trading-signups  %s  %s\n", time.Now().UTC().Format("2006-01-02"), machine())
+	if *clientKind != "lean" && *clientKind != "std" {
+		return fmt.Errorf("-client: lean or std, not %q", *clientKind)
+	}
+	lean := make([]*leanConn, *clients)
+	for c := range lean {
+		lean[c] = newLeanConn(r.base)
+		defer lean[c].close()
+	}
+	fmt.Printf("trading-signups  %s  %s  (load client: %s)\n", time.Now().UTC().Format("2006-01-02"), machine(), *clientKind)
 	stats0 := r.x.Stats()
 	dbPid := serverPid(ctx, r.x)
 
@@ -395,9 +404,16 @@ func tradingSignups(ctx context.Context, args []string) error {
 
 		// Sign-ups through HTTP.
 		su, err := phase(lotIDs, func(c int, l int64) error {
-			code, err := r.do(ctx, r.tokens[c], "POST", "/api/v1/signups", map[string]any{"lot_id": l, "declared": []bool{}}, nil)
+			if *clientKind == "std" {
+				code, err := r.do(ctx, r.tokens[c], "POST", "/api/v1/signups", map[string]any{"lot_id": l, "declared": []bool{}}, nil)
+				if code != http.StatusCreated {
+					return fmt.Errorf("sign-up: %d %v", code, err)
+				}
+				return nil
+			}
+			code, body, err := lean[c].do("POST", "/api/v1/signups", r.tokens[c], fmt.Appendf(nil, `{"lot_id":%d,"declared":[]}`, l))
 			if code != http.StatusCreated {
-				return fmt.Errorf("sign-up: %d %v", code, err)
+				return fmt.Errorf("sign-up: %d %v %s", code, err, body)
 			}
 			return nil
 		})
