@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -143,6 +145,19 @@ func (s *Service) flushSignups(batch []*signupReq) {
 	defer func() {
 		for _, r := range live {
 			close(r.done)
+		}
+	}()
+	// A panic here would take the whole instance down (this is not a
+	// request goroutine, Echo's Recover does not see it): answer the batch
+	// with an error instead; the transaction was rolled back by Transact.
+	defer func() {
+		if p := recover(); p != nil {
+			slog.Error("sign-up batch panicked", "panic", p, "stack", string(debug.Stack()))
+			for _, r := range live {
+				if r.err == nil {
+					r.err = fmt.Errorf("sign-up batch: panic: %v", p)
+				}
+			}
 		}
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
