@@ -177,6 +177,17 @@ type Lot struct {
 	ClosedAt   time.Time `json:"closed_at"`
 	Winner     string    `json:"winner,omitempty"`
 	AwardPrice money.Fen `json:"award_price_fen,omitempty"`
+	// The lot's result (outcomes.go), empty before the result is
+	// published: the outcome, its Chinese name for the project's kind and
+	// method, why a lot was not awarded (with the rule's legal basis), the
+	// qualified bidders counted for land and property, and the land reserve
+	// price (底价) the result revealed.
+	Outcome         string    `json:"outcome,omitempty"`
+	OutcomeName     string    `json:"outcome_name,omitempty"`
+	OutcomeReason   string    `json:"outcome_reason,omitempty"`
+	Bidders         *int      `json:"qualified_bidders,omitempty"`
+	RevealedReserve money.Fen `json:"reserve_fen,omitempty"`
+	ReserveRevealed bool      `json:"reserve_revealed,omitempty"`
 }
 
 // Project is a registration (进场登记) with its lots.

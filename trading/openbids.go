@@ -25,6 +25,21 @@ import (
 // returns a failed lot for re-tendering. cmd/trading adapts these to the
 // evaluation's ports; trading does not import the evaluation.
 
+// OpensSealedBids reports whether a lot of this kind and method has a
+// sealed-bid opening (开标) at its deadline: engineering and procurement,
+// and land sold by tender (招标). Land auctions and listings (拍卖, 挂牌)
+// and property listings end in bidding, not in an opening: at their
+// deadline the lot only closes.
+func OpensSealedBids(kind, method string) bool {
+	switch kind {
+	case Engineering, Procurement:
+		return true
+	case Land:
+		return method == "tender"
+	}
+	return false
+}
+
 // LotInfo is what the opening needs to know about a published lot.
 type LotInfo struct {
 	LotID       int64

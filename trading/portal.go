@@ -192,7 +192,9 @@ func (s *Service) portalInvalidate() {
 }
 
 // PublicProject is what the public sees of a published project: no reserve
-// price, nothing about sign-ups or bids.
+// price and nothing about sign-ups or bids before the result (which states
+// each lot's outcome, its qualified bidders for land and property, and
+// reveals the land reserve).
 type PublicProject struct {
 	Announcement  Announcement   `json:"announcement"`
 	Project       *Project       `json:"project"`
@@ -245,6 +247,8 @@ func publicView(p *Project) *Project {
 		c.Lots[i].Reserve, c.Lots[i].HasReserve = 0, false
 		if p.Status != StatusResult {
 			c.Lots[i].Winner, c.Lots[i].AwardPrice = "", 0
+			c.Lots[i].Outcome, c.Lots[i].OutcomeName, c.Lots[i].OutcomeReason, c.Lots[i].Bidders = "", "", "", nil
+			c.Lots[i].RevealedReserve, c.Lots[i].ReserveRevealed = 0, false
 		}
 	}
 	return &c

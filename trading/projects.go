@@ -742,16 +742,23 @@ func (s *Service) Clarify(ctx context.Context, id int64, text string, newDeadlin
 	return deadline, err
 }
 
-// LotResult is the outcome of one lot.
+// LotResult is what the agency records of one lot at the result. Outcome
+// is chosen for engineering and procurement only: empty or OutcomeAwarded
+// (Winner and Price), OutcomeFailed (废标) or OutcomeTerminated (终止), both
+// with a Reason. For land Winner and Price are the highest bidder and price
+// (both empty: nobody bid); for property the buyer and the price.
 type LotResult struct {
-	LotID  int64
-	Winner string
-	Price  money.Fen
+	LotID   int64
+	Outcome string
+	Winner  string
+	Price   money.Fen
+	Reason  string
 }
 
 // PublishResult publishes the result notice (中标/成交结果公告) once every lot
-// is closed, and computes each deposit's refund due date from the refund
-// rule of the project's rule set.
+// is closed, each lot's outcome decided by the rules of its kind
+// (outcomes.go), reveals the land reserve prices, and computes each
+// deposit's refund due date from the refund rule of the project's rule set.
 func (s *Service) PublishResult(ctx context.Context, id int64, results []LotResult) error {
 	a, err := requireAgency(ctx)
 	if err != nil {
@@ -774,44 +781,17 @@ func (s *Service) PublishResult(ctx context.Context, id int64, results []LotResu
 		if err != nil {
 			return err
 		}
-		byID := map[int64]LotResult{}
-		for _, r := range results {
-			byID[r.LotID] = r
+		facts, outcomes, err := s.decideOutcomes(ctx, tx, p, results)
+		if err != nil {
+			return err
 		}
-		var f problem.Fields
-		var b strings.Builder
-		fmt.Fprintf(&b, "项目编号：%s\n", p.Code)
-		for i, l := range p.Lots {
-			if l.Status != LotClosed {
-				f.Add(lotField(i, "winner"), "lot_not_closed", fmt.Sprintf("第%d标段（包）尚未截止开标，不能公告结果", i+1))
-				continue
-			}
-			r, ok := byID[l.ID]
-			r.Winner = strings.TrimSpace(r.Winner)
-			if !ok || r.Winner == "" {
-				f.Add(lotField(i, "winner"), "required", fmt.Sprintf("请填写第%d标段（包）中标（成交）人", i+1))
-				continue
-			}
-			if utf8.RuneCountInString(r.Winner) > 200 {
-				f.Add(lotField(i, "winner"), "too_long", "名称不能超过200个字")
-				continue
-			}
-			if r.Price <= 0 {
-				f.Add(lotField(i, "award_price"), "required", fmt.Sprintf("请填写第%d标段（包）中标（成交）价", i+1))
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE trading_lots SET winner = ?, award_price = ? WHERE id = ?`, r.Winner, int64(r.Price), l.ID); err != nil {
-				return fmt.Errorf("lot result: %w", err)
-			}
-			fmt.Fprintf(&b, "%s：中标（成交）人 %s，中标（成交）价 %s 元（%s）\n", l.Name, r.Winner, r.Price.String(), r.Price.Upper())
-		}
-		if err := f.Err(); err != nil {
+		if err := writeOutcomes(ctx, tx, p, facts, outcomes); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE trading_projects SET status = ?, result_at = ?, updated_at = ? WHERE id = ?`, StatusResult, now, now, id); err != nil {
 			return fmt.Errorf("project result: %w", err)
 		}
-		if _, err := insertAnnouncement(ctx, tx, p, "result", p.Title+"结果公告", b.String(), now); err != nil {
+		if _, err := insertAnnouncement(ctx, tx, p, "result", p.Title+"结果公告", resultBody(p, facts, outcomes), now); err != nil {
 			return err
 		}
 		rs, err := loadRuleSet(ctx, tx, p.RuleSetID)
@@ -836,7 +816,7 @@ func (s *Service) PublishResult(ctx context.Context, id int64, results []LotResu
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "trading.project.result", ObjectType: "project", ObjectID: fmt.Sprint(id), ProjectID: id,
-			Summary: map[string]any{"lots": len(p.Lots), "refund_due": due.String()}})
+			Summary: map[string]any{"lots": len(p.Lots), "refund_due": due.String(), "outcomes": outcomeSummary(p, facts, outcomes)}})
 	})
 	if err == nil {
 		s.portalInvalidate()
@@ -899,6 +879,10 @@ type lotRow struct {
 	ClosedAt   sql.NullTime  `db:"closed_at"`
 	Winner     string        `db:"winner"`
 	AwardPrice sql.NullInt64 `db:"award_price"`
+	Outcome    string        `db:"outcome"`
+	Reason     string        `db:"outcome_reason"`
+	Bidders    sql.NullInt64 `db:"bidders"`
+	Reserve    sql.NullInt64 `db:"reserve_revealed"`
 }
 
 func loadProject(ctx context.Context, q sqlx.QueryerContext, id int64) (*Project, error) {
@@ -912,13 +896,24 @@ func loadProject(ctx context.Context, q sqlx.QueryerContext, id int64) (*Project
 	}
 	p := r.project()
 	var lots []lotRow
-	if err := sqlx.SelectContext(ctx, q, &lots, `SELECT id, lot_no, name, price, estimate, deposit, details, status, closed_at, winner, award_price
+	if err := sqlx.SelectContext(ctx, q, &lots, `SELECT id, lot_no, name, price, estimate, deposit, details, status, closed_at, winner, award_price,
+		outcome, outcome_reason, bidders, reserve_revealed
 		FROM trading_lots WHERE project_id = ? ORDER BY lot_no`, id); err != nil {
 		return nil, fmt.Errorf("lots of project %d: %w", id, err)
 	}
 	for _, l := range lots {
 		lot := Lot{ID: l.ID, No: l.No, Name: l.Name, Price: money.Fen(l.Price), Estimate: money.Fen(l.Estimate), Deposit: money.Fen(l.Deposit),
-			Status: l.Status, ClosedAt: l.ClosedAt.Time, Winner: l.Winner, AwardPrice: money.Fen(l.AwardPrice.Int64)}
+			Status: l.Status, ClosedAt: l.ClosedAt.Time, Winner: l.Winner, AwardPrice: money.Fen(l.AwardPrice.Int64),
+			Outcome: l.Outcome, OutcomeName: OutcomeName(p.Kind, p.Method, l.Outcome), OutcomeReason: l.Reason}
+		if l.Bidders.Valid {
+			n := int(l.Bidders.Int64)
+			lot.Bidders = &n
+		}
+		// The reserve is written in clear only by the result; the status
+		// check is a second guard.
+		if l.Reserve.Valid && p.Status == StatusResult {
+			lot.RevealedReserve, lot.ReserveRevealed = money.Fen(l.Reserve.Int64), true
+		}
 		_ = json.Unmarshal([]byte(l.Details), &lot.Details)
 		if lot.Details == nil {
 			lot.Details = map[string]string{}

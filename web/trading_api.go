@@ -257,9 +257,11 @@ func (s *Server) apiAsk(c echo.Context) error {
 
 type resultRequest struct {
 	Lots []struct {
-		LotID  int64  `json:"lot_id"`
-		Winner string `json:"winner"`
-		Price  string `json:"price"`
+		LotID   int64  `json:"lot_id"`
+		Outcome string `json:"outcome"` // engineering, procurement: awarded (default), failed (废标), terminated (终止)
+		Winner  string `json:"winner"`
+		Price   string `json:"price"`
+		Reason  string `json:"reason"`
 	} `json:"lots"`
 }
 
@@ -272,7 +274,8 @@ func (s *Server) apiProjectResult(c echo.Context) error {
 	var fs []problem.Field
 	var res []trading.LotResult
 	for i, l := range r.Lots {
-		res = append(res, trading.LotResult{LotID: l.LotID, Winner: l.Winner, Price: parseAmount("lot"+strconv.Itoa(i+1)+"_award_price", l.Price, &fs)})
+		res = append(res, trading.LotResult{LotID: l.LotID, Outcome: l.Outcome, Winner: l.Winner, Reason: l.Reason,
+			Price: parseAmount("lot"+strconv.Itoa(i+1)+"_award_price", l.Price, &fs)})
 	}
 	if err := fieldsErr(fs); err != nil {
 		return err

@@ -188,13 +188,20 @@ func (s *Server) projectPageWith(c echo.Context, p *Page, err error) error {
 			return perr
 		}
 	}
+	// What the agency may know of its closed lots for the result form.
+	var tallies map[int64]trading.LotTally
+	if isAgency && project.Status == trading.StatusPublished {
+		if tallies, perr = s.Trading.ResultTallies(ctx, id); perr != nil {
+			return perr
+		}
+	}
 	form, _ := formOf(project)
 	if p.Form == nil {
 		p.Form = form
 	}
 	p.Title = project.Title
 	p.Data = withNames(map[string]any{"Project": project, "IsAgency": isAgency, "IsStaff": anyRole(u, []string{staff}),
-		"Questions": questions, "Now": s.Clock.Now()})
+		"Questions": questions, "Now": s.Clock.Now(), "Tallies": tallies})
 	if err != nil {
 		return s.formError(c, err, "trading_project", p)
 	}
@@ -281,21 +288,25 @@ func (s *Server) agencyProjectResult(c echo.Context) error {
 	}
 	var fs []problem.Field
 	var res []trading.LotResult
+	entered := map[string]string{} // kept on the re-rendered form
 	for i, lid := range form["lot_id"] {
 		lotID, _ := strconv.ParseInt(lid, 10, 64)
 		get := func(name string) string {
-			if v := form[name]; i < len(v) {
-				return v[i]
+			v := ""
+			if vs := form[name]; i < len(vs) {
+				v = vs[i]
 			}
-			return ""
+			entered[fmt.Sprintf("lot%d_%s", i+1, name)] = v
+			return v
 		}
-		res = append(res, trading.LotResult{LotID: lotID, Winner: get("winner"), Price: parseAmount(fmt.Sprintf("lot%d_award_price", i+1), get("award_price"), &fs)})
+		res = append(res, trading.LotResult{LotID: lotID, Outcome: get("outcome"), Winner: get("winner"), Reason: get("reason"),
+			Price: parseAmount(fmt.Sprintf("lot%d_award_price", i+1), get("award_price"), &fs)})
 	}
 	if err := fieldsErr(fs); err != nil {
-		return s.projectPageWith(c, &Page{}, err)
+		return s.projectPageWith(c, &Page{Form: entered}, err)
 	}
 	if err := s.Trading.PublishResult(c.Request().Context(), id, res); err != nil {
-		return s.projectPageWith(c, &Page{}, err)
+		return s.projectPageWith(c, &Page{Form: entered}, err)
 	}
 	return s.redirectFlash(c, fmt.Sprintf("/projects/%d", id), "结果公告已发布")
 }

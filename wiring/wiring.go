@@ -62,7 +62,8 @@ func depositOf(v string) string {
 }
 
 // DeadlineHandler is the handler of trading.DeadlineEvent ("lot:<id>"): it
-// closes the lot's submissions, then opens the opening session (开标). Both
+// closes the lot's submissions, then, for kinds with a sealed-bid opening
+// (trading.OpensSealedBids), opens the opening session (开标). Both
 // steps are idempotent, so a retry after a failure of the second does no
 // harm to the first.
 func DeadlineHandler(t *trading.Service, ev *evaluation.Service) schedule.Handler {
@@ -73,6 +74,13 @@ func DeadlineHandler(t *trading.Service, ev *evaluation.Service) schedule.Handle
 		}
 		if err := t.CloseSubmissions(ctx, id); err != nil {
 			return err
+		}
+		li, err := t.LotInfo(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !trading.OpensSealedBids(li.Kind, li.Method) {
+			return nil // land auctions and listings, property: bidding, not an opening
 		}
 		return ev.StartOpening(ctx, id)
 	}
