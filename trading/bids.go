@@ -219,6 +219,9 @@ func (s *Service) SubmitBid(ctx context.Context, lotID int64, name string, r io.
 		rec.FileID = randomID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO trading_bid_files (id, lot_id, project_id, signup_id, owner_blind, object, stored_size, sealed, status, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, rec.FileID, lotID, st.ProjectID, signupID, s.ownerBlind(a.OrgID), key, stored, sealed, BidSubmitted, now); err != nil {
+			if db.IsForeignKey(err) { // the sign-up was withdrawn meanwhile (signup_withdraw.go)
+				return problem.InvalidField("lot_id", "not_signed_up", "本单位未报名该标段（包），不能递交")
+			}
 			return fmt.Errorf("insert bid file: %w", err)
 		}
 		return s.recordSealed(ctx, tx, now, "trading.sealed", ref, st.ProjectID, map[string]any{"what": "bid", "lot_id": lotID, "file_id": rec.FileID,

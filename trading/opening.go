@@ -78,8 +78,13 @@ func (s *Service) CloseSubmissions(ctx context.Context, lotID int64) error {
 				files++
 			}
 		}
+		wrefs, withdrawn, err := s.withdrawnRefs(ctx, tx, st.ProjectID, lotID)
+		if err != nil {
+			return err
+		}
+		refs = append(refs, wrefs...)
 		return audit.RecordAs(ctx, tx, audit.System, now, audit.Event{Action: "trading.lot.close", ObjectType: "lot", ObjectID: fmt.Sprint(lotID),
-			ProjectID: st.ProjectID, Summary: map[string]any{"deadline": st.Deadline.Time, "signups": signups, "bid_files": files, "sealed_refs": refs}})
+			ProjectID: st.ProjectID, Summary: map[string]any{"deadline": st.Deadline.Time, "signups": signups, "bid_files": files, "withdrawn": withdrawn, "sealed_refs": refs}})
 	})
 }
 
@@ -228,6 +233,7 @@ type Refund struct {
 	Due        string    `json:"due"`
 	Overdue    bool      `json:"overdue"`
 	RefundedAt time.Time `json:"refunded_at"`
+	Withdrawn  bool      `json:"withdrawn,omitempty"` // of a sign-up withdrawn before the deadline (signup_withdraw.go)
 }
 
 // RefundsDue lists deposits due back after the result, earliest first.
@@ -259,7 +265,7 @@ func (s *Service) RefundsDue(ctx context.Context) ([]Refund, error) {
 		out = append(out, Refund{SignupID: r.ID, ProjectID: r.ProjectID, Code: r.Code.String, Title: r.Title, LotName: r.LotName, OrgName: e.OrgName,
 			Amount: money.Fen(r.Deposit), Method: e.DepositMethod, Reference: e.DepositRef, Due: e.RefundDue, Overdue: e.RefundDue < today})
 	}
-	return out, nil
+	return s.withWithdrawalRefunds(ctx, today, out)
 }
 
 // MarkRefunded records that a deposit was paid back (or the guarantee
@@ -281,7 +287,10 @@ func (s *Service) MarkRefunded(ctx context.Context, signupID int64, note string)
 			RefundedAt sql.NullTime `db:"refunded_at"`
 		}
 		err := tx.GetContext(ctx, &r, `SELECT project_id, refund_due, refunded_at FROM trading_signups WHERE id = ? FOR UPDATE`, signupID)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !r.RefundDue.Valid) {
+		if errors.Is(err, sql.ErrNoRows) {
+			return s.markWithdrawalRefunded(ctx, tx, signupID, note, now)
+		}
+		if err == nil && !r.RefundDue.Valid {
 			return problem.New(problem.NotFound, "refund_not_found", "没有待退还的保证金")
 		}
 		if err != nil {

@@ -556,6 +556,11 @@ func (s *Service) Publish(ctx context.Context, id int64, tl *Timeline) ([]Findin
 			f.Add("docs_from", "time_past", "文件发售开始时间不能早于公告发布之日")
 		}
 		warns = findingsInto(checkRules(rs, cal, p, map[string]time.Time{"announce": now}), &f)
+		invited, err := invitationFindings(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		warns = append(warns, findingsInto(invited, &f)...)
 		if err := f.Err(); err != nil {
 			return err
 		}

@@ -56,6 +56,8 @@ type Service struct {
 	lotCache  sync.Map // lot id → *lotState, see signupLot
 	groupOnce sync.Once
 	group     *signupGroup
+
+	invitedCache sync.Map // project id → *invitedSet, see checkInvited
 }
 
 // uploadSlot waits for an upload slot; release it when done.

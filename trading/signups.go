@@ -191,6 +191,9 @@ func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (*My
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.checkInvited(ctx, st.ProjectID, a.OrgID); err != nil {
+		return nil, err
+	}
 	ref := newRef()
 	sealed, err := s.seal("signup", st.ProjectID, signupSealed{OrgID: a.OrgID, UserID: a.UserID, Username: a.Username, IP: a.IP, Declared: elig, At: now, AuditRef: ref})
 	if err != nil {

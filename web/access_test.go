@@ -65,7 +65,7 @@ var coreAccess = []access{
 
 func allAccess() []access {
 	var out []access
-	for _, t := range [][]access{coreAccess, tradingAccess, fixedpriceAccess, expertAccess, scheduleAccess, evaluationAccess} {
+	for _, t := range [][]access{coreAccess, tradingAccess, tradingInvitationsAccess, fixedpriceAccess, expertAccess, scheduleAccess, evaluationAccess} {
 		out = append(out, t...)
 	}
 	return out

@@ -9,6 +9,7 @@ var tradingNav = []NavItem{
 	{Label: "进场登记受理", Href: "/staff/projects", Roles: []string{staff}},
 	{Label: "保证金退还", Href: "/staff/refunds", Roles: []string{staff}},
 	{Label: "我的报名", Href: "/bidder/signups", Roles: []string{bidder}},
+	{Label: "投标邀请", Href: "/bidder/invitations", Roles: []string{bidder}},
 	{Label: "交易规则", Href: "/admin/rules", Roles: []string{admin}},
 }
 
@@ -19,6 +20,7 @@ var tradingTasks = []Task{
 	{Label: "保证金退还", Href: "/staff/refunds", Hint: "结果公告后按规则计算的退还期限", Roles: []string{staff}},
 	{Label: "浏览交易公告并报名", Href: "/announcements", Roles: []string{bidder}},
 	{Label: "我的报名、保证金和递交回执", Href: "/bidder/signups", Roles: []string{bidder}},
+	{Label: "收到的投标邀请书（邀请招标）", Href: "/bidder/invitations", Roles: []string{bidder}},
 	{Label: "维护交易规则（期限、保证金比例）", Href: "/admin/rules", Hint: "修改只对之后登记的项目生效", Roles: []string{admin}},
 }
 
@@ -52,6 +54,7 @@ func (s *Server) tradingRoutes() {
 	e.GET("/bidder/lots/:id", s.bidderLot, requireRoles(bidder))
 	e.POST("/bidder/lots/:id/signup", s.bidderSignUp, requireRoles(bidder))
 	e.POST("/bidder/signups/:id/deposit", s.bidderDeposit, requireRoles(bidder))
+	e.POST("/bidder/signups/:id/withdraw", s.bidderSignupWithdraw, requireRoles(bidder))
 	e.POST("/bidder/lots/:id/files", s.bidderUpload, requireRoles(bidder))
 	e.POST("/bidder/bids/:id/withdraw", s.bidderWithdraw, requireRoles(bidder))
 	e.POST("/bidder/lots/:id/form", s.bidderBidForm, requireRoles(bidder))
@@ -82,6 +85,7 @@ func (s *Server) tradingRoutes() {
 	api.POST("/signups", s.apiSignUp, requireRoles(bidder))
 	api.GET("/signups/:id", s.apiSignup, requireRoles(bidder))
 	api.PUT("/signups/:id/deposit", s.apiDeposit, requireRoles(bidder))
+	api.POST("/signups/:id/withdraw", s.apiSignupWithdraw, requireRoles(bidder))
 	api.POST("/signups/:id/deposit-check", s.apiDepositCheck, requireRoles(staff))
 	api.POST("/signups/:id/refund", s.apiRefund, requireRoles(staff))
 	api.GET("/refunds", s.apiRefunds, requireRoles(staff, supervisor))
@@ -94,4 +98,6 @@ func (s *Server) tradingRoutes() {
 	api.GET("/lots/:id/opening", s.apiLotOpening, requireRoles(staff, supervisor))
 	api.GET("/rules", s.apiRules, loggedIn)
 	api.PUT("/rules/:locality/:rule", s.apiRuleChange, requireRoles(admin))
+
+	s.tradingInvitationRoutes()
 }

@@ -406,7 +406,11 @@ func (s *Server) bidderSignups(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "trading_signups", "我的报名", withNames(map[string]any{"Signups": l}))
+	w, err := s.Trading.MyWithdrawals(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "trading_signups", "我的报名", withNames(map[string]any{"Signups": l, "Withdrawals": w}))
 }
 
 func (s *Server) bidderLotWith(c echo.Context, p *Page, err error) error {
