@@ -93,20 +93,16 @@ func (s *Service) EndSignup(ctx context.Context, projectID int64) error {
 		if p.ClosedAt.Valid || !p.SignupUntil.Valid || now.Before(p.SignupUntil.Time) || p.Status != StatusPublished {
 			return nil
 		}
-		var signups int
-		if err := tx.GetContext(ctx, &signups, `SELECT COUNT(*) FROM trading_signups WHERE project_id = ?`, projectID); err != nil {
-			return fmt.Errorf("sign-ups of project %d: %w", projectID, err)
-		}
 		if _, err := tx.ExecContext(ctx, `UPDATE trading_projects SET signup_closed_at = ?, updated_at = ? WHERE id = ? AND signup_closed_at IS NULL`,
 			now, now, projectID); err != nil {
 			return fmt.Errorf("end sign-up of project %d: %w", projectID, err)
 		}
 		changed = true
-		// The number of sign-ups is the total over the lots: who signed up,
-		// and on which lot, stays sealed until the opening.
+		// Not even the number of sign-ups: how many signed up stays sealed
+		// until the opening (the closing's event at the deadline counts them).
 		return audit.RecordAs(ctx, tx, audit.System, now, audit.Event{Action: "trading.project.signup_end", ObjectType: "project",
 			ObjectID: fmt.Sprint(projectID), ProjectID: projectID,
-			Summary: map[string]any{"signup_until": p.SignupUntil.Time, "lots": p.Lots, "signups": signups}})
+			Summary: map[string]any{"signup_until": p.SignupUntil.Time, "lots": p.Lots}})
 	})
 	if err == nil && changed {
 		s.portalInvalidate()

@@ -278,8 +278,13 @@ func (s *Service) RecordDeposit(ctx context.Context, signupID int64, method, ref
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE trading_signups SET deposit_sealed = ? WHERE id = ?`, sealed, signupID); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE trading_signups SET deposit_sealed = ? WHERE id = ?`, sealed, signupID)
+		if err != nil {
 			return fmt.Errorf("record deposit: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			// Withdrawn (moved out of trading_signups) since it was read.
+			return problem.New(problem.NotFound, "signup_not_found", "报名记录不存在")
 		}
 		return s.recordSealed(ctx, tx, now, "trading.sealed", newRef(), st.ProjectID, map[string]any{"what": "deposit", "signup_id": signupID, "method": method})
 	})

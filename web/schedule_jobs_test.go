@@ -250,6 +250,15 @@ func TestScheduleAnnouncementPeriodEnd(t *testing.T) {
 	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE project_id = ? AND action = 'trading.project.signup_end'`, p.ID); n != 1 {
 		t.Errorf("signup_end recorded %d times", n)
 	}
+	// The sign-up end comes before the opening: its event must not say how
+	// many signed up (DOMAIN §2, sealed bids).
+	var summary string
+	if err := e.db.Get(&summary, `SELECT summary FROM audit_events WHERE project_id = ? AND action = 'trading.project.signup_end'`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(summary, `"signups"`) {
+		t.Errorf("the sign-up end's event counts the sign-ups before the opening: %s", summary)
+	}
 	var closedAt time.Time
 	if err := e.db.Get(&closedAt, `SELECT signup_closed_at FROM trading_projects WHERE id = ?`, p.ID); err != nil || !closedAt.Equal(signupUntil) {
 		t.Errorf("closed at %v (%v)", closedAt, err)
