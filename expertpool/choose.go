@@ -143,33 +143,50 @@ func ascending(groups []PoolGroup) bool {
 // instead of hashing: the pools of a draw hold tens of thousands of ids.
 func shortfallsSorted(groups []PoolGroup) []Shortfall {
 	var out []Shortfall
-	var earlier, merged []int64 // the union of earlier pools, ascending
+	var earlier []int64 // the union of earlier pools, ascending; never written (it may be a group's pool)
+	var unions [2][]int64
 	earlierNeed := 0
 	for k, g := range groups {
 		shared := 0
-		merged = merged[:0]
-		i, j := 0, 0
-		for i < len(earlier) || j < len(g.Pool) {
-			switch {
-			case j == len(g.Pool) || (i < len(earlier) && earlier[i] < g.Pool[j]):
-				merged = append(merged, earlier[i])
-				i++
-			case i == len(earlier) || g.Pool[j] < earlier[i]:
-				merged = append(merged, g.Pool[j])
-				j++
-			default:
-				shared++
-				merged = append(merged, g.Pool[j])
-				i++
-				j++
+		switch {
+		case k == len(groups)-1: // no group after it: count, no union
+			for i, j := 0, 0; i < len(earlier) && j < len(g.Pool); {
+				switch {
+				case earlier[i] < g.Pool[j]:
+					i++
+				case g.Pool[j] < earlier[i]:
+					j++
+				default:
+					shared++
+					i++
+					j++
+				}
 			}
+		case len(earlier) == 0:
+			earlier = g.Pool
+		default:
+			u := slices.Grow(unions[k%2][:0], len(earlier)+len(g.Pool)) // not earlier's array
+			i, j := 0, 0
+			for i < len(earlier) || j < len(g.Pool) {
+				switch {
+				case j == len(g.Pool) || (i < len(earlier) && earlier[i] < g.Pool[j]):
+					u = append(u, earlier[i])
+					i++
+				case i == len(earlier) || g.Pool[j] < earlier[i]:
+					u = append(u, g.Pool[j])
+					j++
+				default:
+					shared++
+					u = append(u, g.Pool[j])
+					i++
+					j++
+				}
+			}
+			unions[k%2], earlier = u, u
 		}
 		avail := len(g.Pool) - min(shared, earlierNeed)
 		if avail < g.Need() {
 			out = append(out, Shortfall{Group: g.No, Specialty: g.Specialty, Need: g.Need(), Available: avail})
-		}
-		if k < len(groups)-1 {
-			earlier, merged = merged, earlier
 		}
 		earlierNeed += g.Need()
 	}
@@ -230,7 +247,10 @@ type Document struct {
 const docMagic = "GGZY-EXPERT-DRAW-POOL 1"
 
 // Bytes renders the canonical text.
-func (d *Document) Bytes() []byte {
+func (d *Document) Bytes() []byte { return d.appendBytes(nil) }
+
+// appendBytes appends the canonical text to b.
+func (d *Document) appendBytes(b []byte) []byte {
 	n := 1024
 	for _, g := range d.Groups {
 		n += len(g.Pool) * 8
@@ -242,7 +262,7 @@ func (d *Document) Bytes() []byte {
 		}
 	}
 	// Plain appends: a large pool is tens of thousands of numbers.
-	b := make([]byte, 0, n)
+	b = slices.Grow(b, n)
 	b = append(b, docMagic+"\n"...)
 	for _, h := range d.Header {
 		b = append(b, h...)

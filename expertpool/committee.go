@@ -95,6 +95,9 @@ func (s *Service) ReplaceOnSite(ctx context.Context, lotID, expertID int64, reas
 			now, now, b.ID); err != nil {
 			return fmt.Errorf("promote backup: %w", err)
 		}
+		if err := bookingsChanged(ctx, tx, m.DrawID); err != nil {
+			return err
+		}
 		var c CommitteeMember
 		if err := tx.GetContext(ctx, &c, `SELECT m.expert_id, COALESCE(e.user_id, 0) AS user_id, e.name, m.draw_id, m.group_no, m.rank_no
 			FROM expert_draw_members m JOIN experts e ON e.id = m.expert_id WHERE m.id = ?`, b.ID); err != nil {

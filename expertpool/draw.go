@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -90,8 +91,12 @@ type DrawRequest struct {
 
 	parent   int64 // the draw a supplementary draw replaces members of
 	autoRun  bool
-	sources  []string
 	checkOff bool // a supplementary draw does not re-check the composition
+	// chainFrom asks for the next chain secret of the root that this draw
+	// descends from (an automatic supplementary draw, chain.go); prepareTx
+	// sets derived, or clears autoRun when the root has none left.
+	chainFrom *Draw
+	derived   *derivation
 }
 
 var panelMethods = map[string]bool{"negotiation": true, "consultation": true, "inquiry": true}
@@ -257,10 +262,18 @@ type Draw struct {
 	CreatedAt        time.Time      `db:"created_at" json:"created_at"`
 	DrawnAt          sql.NullTime   `db:"drawn_at" json:"-"`
 	PublishedAt      sql.NullTime   `db:"published_at" json:"-"`
+	ChainSealed      []byte         `db:"secret_chain_sealed" json:"-"`
+	ChainLength      int            `db:"secret_chain_length" json:"-"`
+	SecretRoot       sql.NullInt64  `db:"secret_root_draw_id" json:"-"`
+	ChainIndex       sql.NullInt64  `db:"secret_chain_index" json:"-"`
 }
 
-// Witnesses returns the witness sources (all sources but the revealed
-// secret, which is the last).
+// Derived reports whether the draw's secret is s_k of its root's chain
+// (an automatic supplementary draw, chain.go).
+func (d *Draw) Derived() bool { return d.SecretRoot.Valid && d.ChainIndex.Valid }
+
+// Sources returns the sources of a draw that has been run: the witness
+// numbers, then the revealed secret.
 func (d *Draw) Sources() []string {
 	var s []string
 	if d.SourcesJSON.Valid {
@@ -269,10 +282,20 @@ func (d *Draw) Sources() []string {
 	return s
 }
 
+// Witnesses returns the witness sources: all sources but the revealed
+// secret, which is the last.
+func (d *Draw) Witnesses() []string {
+	s := d.Sources()
+	if len(s) == 0 {
+		return nil
+	}
+	return s[:len(s)-1]
+}
+
 const selectDraw = `SELECT id, project_id, lot_id, seq, parent_draw_id, tenderer_org_id, agency_org_id, supervising_org_id, trade_kind,
   method, budget_fen, session_starts_at, session_ends_at, place, committee_size, params, pool_hash, pool_size, excluded_count,
   secret_commitment, secret_sealed, secret_revealed, sources, key_text, result, status, auto_run, created_by, drawn_by,
-  created_at, drawn_at, published_at FROM expert_draws`
+  created_at, drawn_at, published_at, secret_chain_sealed, secret_chain_length, secret_root_draw_id, secret_chain_index FROM expert_draws`
 
 func loadDraw(ctx context.Context, q sqlx.QueryerContext, id int64, lock bool) (*Draw, error) {
 	var d Draw
@@ -302,8 +325,10 @@ type PrepareResult struct {
 // Prepare builds the eligible pool after every avoidance rule, records each
 // exclusion with its reason, archives the pool document and its SHA-256,
 // and commits to a fresh server secret — all before any witness enters a
-// number. A quota the eligible pool cannot fill is refused here, naming the
-// specialty and the shortfall, and nothing is written. Only one draw of a
+// number. The secret is the end of a hash chain whose earlier links are the
+// secrets of the lot's automatic supplementary draws (chain.go). A quota
+// the eligible pool cannot fill is refused here, naming the specialty and
+// the shortfall, and nothing is written. Only one draw of a
 // lot can be open: a second request for the same lot, even at the same
 // moment, gets draw_exists.
 func (s *Service) Prepare(ctx context.Context, req DrawRequest) (*PrepareResult, error) {
@@ -348,7 +373,34 @@ func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, 
 		}
 		seq = d.Seq + 1
 	}
-	doc, err := buildPool(ctx, tx, &s.rosters, req, specs, st, now)
+	if s.Vault == nil {
+		return nil, errors.New("expertpool: no vault configured")
+	}
+	// The secret: the end of a fresh chain for a first draw, the next link
+	// of its root's chain for an automatic supplementary draw, a fresh one
+	// for a supplementary draw that waits for witnesses (chain.go). Read
+	// under the lot's locks, so that the chain index is the next.
+	var secret, chainSeed string
+	req.derived = nil
+	switch {
+	case req.parent == 0:
+		secret, chainSeed, err = newRootSecret()
+	case req.chainFrom != nil:
+		if req.derived, err = s.nextChainSecret(ctx, tx, req.chainFrom); err == nil {
+			if req.derived != nil {
+				secret = req.derived.secret
+			} else {
+				req.autoRun = false // no chain secret left: the draw waits for witnesses
+				secret, err = newSecret()
+			}
+		}
+	default:
+		secret, err = newSecret()
+	}
+	if err != nil {
+		return nil, err
+	}
+	doc, err := buildPool(ctx, tx, &s.rosters, &s.bookings, req, specs, st, now)
 	if err != nil {
 		return nil, err
 	}
@@ -366,20 +418,31 @@ func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, 
 		}
 		return nil, p
 	}
-	secret, err := newSecret()
-	if err != nil {
-		return nil, err
-	}
 	doc.Commitment = Hash([]byte(secret))
-	if s.Vault == nil {
-		return nil, errors.New("expertpool: no vault configured")
-	}
 	sealed, err := s.Vault.Seal(purposeSecret, doc.Commitment, []byte(secret))
 	if err != nil {
 		return nil, fmt.Errorf("seal draw secret: %w", err)
 	}
-	body := doc.Bytes()
+	var chainSealed []byte
+	chainLen := 0
+	if chainSeed != "" {
+		if chainSealed, err = s.Vault.Seal(purposeChain, doc.Commitment, []byte(chainSeed)); err != nil {
+			return nil, fmt.Errorf("seal secret chain: %w", err)
+		}
+		chainLen = chainLength
+	}
+	var secretRoot, chainIndex any
+	derivedText := ""
+	if req.derived != nil {
+		secretRoot, chainIndex = req.derived.root, req.derived.index
+		derivedText = fmt.Sprintf("draw %d chain %d", req.derived.root, req.derived.index)
+	}
+	buf := docBuffers.Get().(*[]byte)
+	body := doc.appendBytes((*buf)[:0])
 	poolHash := Hash(body)
+	// The document is compressed while the database inserts the draw and
+	// its audit event.
+	packed := packPoolAsync(body)
 	poolSize := 0
 	for _, g := range doc.Groups {
 		poolSize += len(g.Pool)
@@ -393,11 +456,13 @@ func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, 
 	}
 	r, err := tx.ExecContext(ctx, `INSERT INTO expert_draws (project_id, lot_id, seq, parent_draw_id, tenderer_org_id, agency_org_id,
 		supervising_org_id, trade_kind, method, budget_fen, session_starts_at, session_ends_at, place, committee_size, params, pool_hash,
-		pool_size, excluded_count, secret_commitment, secret_sealed, status, auto_run, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'prepared', ?, ?, ?)`,
+		pool_size, excluded_count, secret_commitment, secret_sealed, status, auto_run, created_by, created_at,
+		secret_chain_sealed, secret_chain_length, secret_root_draw_id, secret_chain_index)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'prepared', ?, ?, ?, ?, ?, ?, ?)`,
 		req.ProjectID, req.LotID, seq, nullInt(req.parent), req.TendererOrgID, nullInt(req.AgencyOrgID), nullInt(req.SupervisingOrgID),
 		req.TradeKind, req.Method, req.BudgetFen, req.SessionStart.UTC(), req.SessionEnd.UTC(), strings.TrimSpace(req.Place), committee,
-		string(params), poolHash, poolSize, len(doc.Exclusions), doc.Commitment, sealed, req.autoRun, nullInt(actor.UserID), now)
+		string(params), poolHash, poolSize, len(doc.Exclusions), doc.Commitment, sealed, req.autoRun, nullInt(actor.UserID), now,
+		chainSealed, chainLen, secretRoot, chainIndex)
 	if db.IsDuplicate(err) {
 		return nil, drawExists(0)
 	}
@@ -408,34 +473,42 @@ func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, 
 	if err != nil {
 		return nil, err
 	}
-	if err := archivePool(ctx, tx, id, body); err != nil {
-		return nil, err
-	}
-	doc.hash = poolHash
-	s.cacheDocument(id, doc)
 	if err := audit.Record(ctx, tx, now, audit.Event{Action: "expertdraw.prepare", ObjectType: "expert_draw", ObjectID: fmt.Sprint(id),
 		ProjectID: req.ProjectID, Summary: map[string]any{"lot_id": req.LotID, "seq": seq, "pool_hash": poolHash,
-			"secret_commitment": doc.Commitment, "pool_size": poolSize, "excluded": len(doc.Exclusions), "supplementary_of": req.parent}}); err != nil {
+			"secret_commitment": doc.Commitment, "pool_size": poolSize, "excluded": len(doc.Exclusions), "supplementary_of": req.parent,
+			"secret_derived_from": derivedText, "auto_run": req.autoRun}}); err != nil {
 		return nil, err
 	}
+	if err := archivePool(ctx, tx, id, packed); err != nil {
+		return nil, err
+	}
+	*buf = body[:0] // compressed and archived: the buffer serves the next draw
+	docBuffers.Put(buf)
+	doc.hash = poolHash
+	s.cacheDocument(id, doc)
 	return &PrepareResult{DrawID: id, PoolHash: poolHash, Commitment: doc.Commitment, PoolSize: poolSize, Excluded: len(doc.Exclusions)}, nil
 }
 
-// archivePool stores the pool document of a draw. The document is a few
-// hundred kilobytes for a large registry: a server-side prepared statement
-// sends it as is, where an interpolated one would escape it into the SQL
-// text and make the server parse it (three times slower).
-func archivePool(ctx context.Context, tx *sqlx.Tx, id int64, body []byte) error {
+// docBuffers keep the rendered pool documents' buffers between draws (a few
+// hundred kilobytes each).
+var docBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// archivePool stores the pool document of a draw, compressed by packed
+// (packPoolAsync). The document is a few hundred kilobytes for a large
+// registry: a server-side prepared statement sends it as is, where an
+// interpolated one would escape it into the SQL text and make the server
+// parse it (three times slower).
+func archivePool(ctx context.Context, tx *sqlx.Tx, id int64, packed func() ([]byte, error)) error {
 	st, err := tx.PrepareContext(ctx, `INSERT INTO expert_draw_pools (draw_id, document) VALUES (?, ?)`)
 	if err != nil {
 		return fmt.Errorf("archive pool of draw %d: %w", id, err)
 	}
 	defer st.Close()
-	packed, err := packPool(body)
+	b, err := packed()
 	if err != nil {
 		return fmt.Errorf("compress pool of draw %d: %w", id, err)
 	}
-	if _, err := st.ExecContext(ctx, id, packed); err != nil {
+	if _, err := st.ExecContext(ctx, id, b); err != nil {
 		return fmt.Errorf("archive pool of draw %d: %w", id, err)
 	}
 	return nil
@@ -485,21 +558,26 @@ func drawHeader(r *DrawRequest, st Settings) []string {
 		}
 		return 0
 	}
-	return []string{
+	h := []string{
 		fmt.Sprintf("project %d", r.ProjectID),
 		fmt.Sprintf("lot %d", r.LotID),
 		fmt.Sprintf("supplementary_of %d", r.parent),
+	}
+	if r.derived != nil {
+		h = append(h, r.derived.headerLine())
+	}
+	return append(h,
 		fmt.Sprintf("tenderer %d", r.TendererOrgID),
 		fmt.Sprintf("agency %d", r.AgencyOrgID),
 		fmt.Sprintf("supervising %d", r.SupervisingOrgID),
-		"avoid " + ids(r.AvoidOrgIDs),
-		"kind " + r.TradeKind + " " + r.Method,
+		"avoid "+ids(r.AvoidOrgIDs),
+		"kind "+r.TradeKind+" "+r.Method,
 		fmt.Sprintf("budget_fen %d", r.BudgetFen),
-		"session " + r.SessionStart.UTC().Format(time.RFC3339) + " " + r.SessionEnd.UTC().Format(time.RFC3339),
-		"region " + r.RegionRule + " " + r.Region,
+		"session "+r.SessionStart.UTC().Format(time.RFC3339)+" "+r.SessionEnd.UTC().Format(time.RFC3339),
+		"region "+r.RegionRule+" "+r.Region,
 		fmt.Sprintf("tenderer_reps %d", r.TendererReps),
 		fmt.Sprintf("settings age_limit=%d min_years=%d require_senior=%d employment_years=%d freq_limit=%d freq_days=%d",
 			st.AgeLimit, st.MinYears, b(st.RequireSenior), st.EmploymentYears, st.FreqLimit, st.FreqDays),
 		"order members of each pool ascending by expert id; key = sources then the group's specialty code (RFC 3797)",
-	}
+	)
 }

@@ -87,6 +87,11 @@ func (s *Service) DrawRecord(ctx context.Context, id int64, names ProjectNames) 
 	if v.ParentDrawID.Valid {
 		rec.Subject = fmt.Sprintf("补充抽取评标专家 %d 名，候补 %d 名（原抽取编号 %d）", primaries, backups, v.ParentDrawID.Int64)
 	}
+	if v.Derived() {
+		rec.Parameters = append(rec.Parameters, [2]string{"随机数来源", fmt.Sprintf(
+			"自动补抽：沿用抽取 %d 的见证人随机数；服务器密钥为抽取 %d 在见证人输入随机数前已承诺的哈希链第 %d 项（%s）",
+			v.ParentDrawID.Int64, v.SecretRoot.Int64, v.ChainIndex.Int64, chainScheme)})
+	}
 	rec.Parameters = append(rec.Parameters,
 		[2]string{"评标时间", v.SessionStart.In(clock.Shanghai).Format("2006年1月2日 15:04") + " 至 " + v.SessionEnd.In(clock.Shanghai).Format("2006年1月2日 15:04")},
 		[2]string{"评标地点", v.Place},

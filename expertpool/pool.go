@@ -29,12 +29,14 @@ import (
 // transaction that reads the same version — the same committed registry.
 // A draw therefore asks the database, in one UNION ALL statement, only for
 // the registry version and the rules of other tables (over the few rows
-// they concern, from covering indexes: migration 0202), and applies the
-// column rules in Go over the compact rosters. The first draw after a
-// registry write reads the rosters of its codes again (~20 ms for 20,000
-// rows). TestBuildPoolMatchesReference checks the document against the
-// first, row-by-row implementation, byte for byte, before and after
-// registry writes.
+// they concern, from covering indexes: migrations 0202 and 0203; the booked
+// members of other draws come from a cache checked the same way, by each
+// draw's bookings_version: bookings.go), and applies the column rules in Go
+// over the compact rosters. The first draw after a registry write reads the
+// rosters of its codes again (~20 ms for 20,000 rows).
+// TestBuildPoolMatchesReference checks the document against the first,
+// row-by-row implementation, byte for byte, before and after registry
+// writes.
 
 // Column-rule bits.
 const (
@@ -220,25 +222,25 @@ var markNames = [...]string{
 // The parts of markQuery: each returns (rule, expert, organisation or 0).
 // Rows for experts who are not candidates are dropped in Go; repeats are
 // merged. The queries are those of the row-by-row implementation, less
-// their DISTINCT.
+// their DISTINCT, except booked and too_frequent: they return (rule, draw,
+// bookings_version) for each draw concerned, and the draws' booked members
+// come from the booking cache (bookings.go).
 const (
 	markEmployed = `SELECT 1, expert_id, org_id FROM expert_employments WHERE org_id IN (?) AND (ended_on IS NULL OR ended_on >= ?)`
 	markRelative = `SELECT 2, expert_id, org_id FROM expert_declarations WHERE kind = 'relative' AND org_id IN (?)`
 	markInterest = `SELECT 3, expert_id, org_id FROM expert_declarations WHERE kind = 'interest' AND org_id IN (?)`
 	markPenalty  = `SELECT 4, expert_id, 0 FROM expert_penalties WHERE decided_on <= ? AND (until_on IS NULL OR until_on >= ?)`
 	markLeave    = `SELECT 5, expert_id, 0 FROM expert_leaves WHERE ends_at > ? AND starts_at < ?`
-	markBooking  = `SELECT 6, m.expert_id, 0 FROM expert_draws d JOIN expert_draw_members m ON m.draw_id = d.id
-  WHERE d.session_starts_at < ? AND d.session_ends_at > ? AND d.status IN ('drawn', 'published') AND m.state IN ('notified', 'confirmed')
-  AND d.lot_id <> ?`
-	markFrequent = `SELECT 7, m.expert_id, 0 FROM expert_draws d JOIN expert_draw_members m ON m.draw_id = d.id
-  WHERE d.tenderer_org_id = ? AND d.drawn_at >= ? AND m.state IN ('notified', 'confirmed') AND d.lot_id <> ?
-  GROUP BY m.expert_id HAVING COUNT(*) >= ?`
-	markDrawn = `SELECT 8, m.expert_id, 0 FROM expert_draws d JOIN expert_draw_members m ON m.draw_id = d.id WHERE d.lot_id = ?`
+	markBooking  = `SELECT 6, id, bookings_version FROM expert_draws
+  WHERE session_starts_at < ? AND session_ends_at > ? AND status IN ('drawn', 'published') AND lot_id <> ?`
+	markFrequent = `SELECT 7, id, bookings_version FROM expert_draws WHERE tenderer_org_id = ? AND drawn_at >= ? AND lot_id <> ?`
+	markDrawn    = `SELECT 8, m.expert_id, 0 FROM expert_draws d JOIN expert_draw_members m ON m.draw_id = d.id WHERE d.lot_id = ?`
 )
 
 // markQuery is the UNION ALL of the registry version (rule 0) and the
 // rules of other tables (rules 1–8), each part returning (rule, expert,
-// organisation or 0).
+// organisation or 0), or for booked and too_frequent (rule, draw, its
+// bookings_version).
 func markQuery(req *DrawRequest, st Settings, day, empCut, now time.Time) (string, []any, error) {
 	var mq strings.Builder
 	var margs []any
@@ -264,7 +266,7 @@ func markQuery(req *DrawRequest, st Settings, day, empCut, now time.Time) (strin
 	part(markLeave, req.SessionStart.UTC(), req.SessionEnd.UTC())
 	part(markBooking, req.SessionEnd.UTC(), req.SessionStart.UTC(), req.LotID)
 	if st.FreqLimit > 0 && st.FreqDays > 0 {
-		part(markFrequent, req.TendererOrgID, now.AddDate(0, 0, -st.FreqDays), req.LotID, st.FreqLimit)
+		part(markFrequent, req.TendererOrgID, now.AddDate(0, 0, -st.FreqDays), req.LotID)
 	}
 	part(markDrawn, req.LotID)
 	return sqlx.In(mq.String(), margs...)
@@ -288,9 +290,21 @@ type mark struct {
 	org  int64
 }
 
+// scratch holds the working slices of buildPool between draws: with a large
+// registry they hold tens of thousands of entries, which would otherwise be
+// allocated, and collected, for every draw. Nothing of them ends up in the
+// document.
+type scratch struct {
+	marks        []mark
+	excl, merged []colExcl
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
 // buildPool applies the eligibility and avoidance rules and returns the
 // pool document (without the commitment).
-func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req *DrawRequest, specs Specialties, st Settings, now time.Time) (*Document, error) {
+func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, bc *bookingCache, req *DrawRequest, specs Specialties, st Settings,
+	now time.Time) (*Document, error) {
 	sd := req.SessionStart.In(clock.Shanghai)
 	day := time.Date(sd.Year(), sd.Month(), sd.Day(), 0, 0, 0, 0, time.UTC)
 	ageCut := day.AddDate(-(st.AgeLimit + 1), 0, 0) // born on or before: older than the limit
@@ -316,6 +330,11 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 	}
 	staffOf = append(staffOf, req.AvoidOrgIDs...)
 
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	marks, excl := sc.marks[:0], sc.excl[:0]
+	defer func() { sc.marks, sc.excl = marks[:0], excl[:0] }()
+
 	// 1. The rules of other tables, in one statement with the registry
 	// version (rule 0). Rows of experts who are not candidates are dropped
 	// once the candidates are known.
@@ -327,17 +346,22 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 	if err != nil {
 		return nil, fmt.Errorf("avoidance rules: %w", err)
 	}
-	var marks []mark
 	version := int64(-1) // no version row: nothing is cached
+	var booked, frequent []drawRef
 	var rawRule, rawID, rawOrg sql.RawBytes
 	for rows.Next() {
 		if err := rows.Scan(&rawRule, &rawID, &rawOrg); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if m := (mark{id: atoi(rawID), rule: atoi(rawRule), org: atoi(rawOrg)}); m.rule == 0 {
+		switch m := (mark{id: atoi(rawID), rule: atoi(rawRule), org: atoi(rawOrg)}); m.rule {
+		case 0:
 			version = m.id
-		} else {
+		case markBooked:
+			booked = append(booked, drawRef{id: m.id, version: m.org})
+		case markTooFrequent:
+			frequent = append(frequent, drawRef{id: m.id, version: m.org})
+		default:
 			marks = append(marks, m)
 		}
 	}
@@ -346,6 +370,12 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 		return nil, fmt.Errorf("avoidance rules: %w", err)
 	}
 	rows.Close()
+	if bc == nil {
+		bc = &bookingCache{}
+	}
+	if marks, err = bc.bookingMarks(ctx, q, booked, frequent, st.FreqLimit, marks); err != nil {
+		return nil, err
+	}
 
 	// 2. Candidates and the column rules.
 	rs, err := rc.rosters(ctx, q, version, codes)
@@ -358,7 +388,6 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 	}
 	cut := int32(ageCut.Year()*10000 + int(ageCut.Month())*100 + ageCut.Day())
 	clean := make(map[string][]int64, len(codes)) // passing the column rules, ascending
-	var excl []colExcl
 	// Codes in ascending order, so that an expert holding two of them is
 	// judged by the first, as a scan of the primary key would.
 	for _, c := range slices.Sorted(slices.Values(codes)) {
@@ -399,7 +428,8 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 		clean[c] = ids
 		if from > 0 {
 			// An expert holding two of the codes is listed twice.
-			excl = mergeExcl(excl[:from], excl[from:])
+			merged := mergeExcl(sc.merged[:0], excl[:from], excl[from:])
+			sc.merged, excl = excl[:0], merged
 		}
 	}
 	// The candidates as a bitmap when their ids are small (AUTO_INCREMENT
@@ -564,10 +594,10 @@ func buildPool(ctx context.Context, q sqlx.QueryerContext, rc *rosterCache, req 
 	return doc, nil
 }
 
-// mergeExcl merges two ascending runs into a new slice, keeping a's entry
-// of an expert in both.
-func mergeExcl(a, b []colExcl) []colExcl {
-	out := make([]colExcl, 0, len(a)+len(b))
+// mergeExcl appends to out (which must not overlap a or b) the merge of two
+// ascending runs, keeping a's entry of an expert in both.
+func mergeExcl(out, a, b []colExcl) []colExcl {
+	out = slices.Grow(out, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		switch {

@@ -340,7 +340,7 @@ func compareAll(t *testing.T, f *fixture, reg string, specs Specialties, sess ti
 			t.Fatal(err)
 		}
 		canonicalReasons(want)
-		got, err := buildPool(f.ctx, f.svc.DB, &f.svc.rosters, &req, specs, c.st, now)
+		got, err := buildPool(f.ctx, f.svc.DB, &f.svc.rosters, &f.svc.bookings, &req, specs, c.st, now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -18,17 +19,43 @@ import (
 // text, never starting with the gzip magic bytes) are read as they are.
 func packPool(doc []byte) ([]byte, error) {
 	var b bytes.Buffer
-	w, err := gzip.NewWriterLevel(&b, gzip.BestSpeed)
-	if err != nil {
-		return nil, err
-	}
+	b.Grow(len(doc)/4 + 64)
+	w := gzipWriters.Get().(*gzip.Writer)
+	w.Reset(&b)
 	if _, err := w.Write(doc); err != nil {
 		return nil, err
 	}
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
+	gzipWriters.Put(w)
 	return b.Bytes(), nil
+}
+
+// gzipWriters keeps compressors between draws: each holds about a megabyte
+// of tables that would otherwise be allocated, and collected, per draw.
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed) // a valid level: no error
+	return w
+}}
+
+// packPoolAsync compresses doc in a goroutine, so that the caller can run
+// its other statements meanwhile, and returns the function that waits for
+// the result. doc must not change until then.
+func packPoolAsync(doc []byte) func() ([]byte, error) {
+	type result struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan result, 1) // the goroutine never blocks, even if nobody waits
+	go func() {
+		b, err := packPool(doc)
+		ch <- result{b, err}
+	}()
+	return sync.OnceValues(func() ([]byte, error) {
+		r := <-ch
+		return r.b, r.err
+	})
 }
 
 func unpackPool(stored []byte) ([]byte, error) {

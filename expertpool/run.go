@@ -139,9 +139,10 @@ func (s *Service) runTx(ctx context.Context, tx *sqlx.Tx, d *Draw, witness []str
 	srcJSON, _ := json.Marshal(sources)
 	resJSON, _ := json.Marshal(picks)
 	actor := audit.ActorFrom(ctx)
+	// The members are booked from now on: bookings_version moves (bookings.go).
 	if _, err := tx.ExecContext(ctx, `UPDATE expert_draws SET status = 'drawn', secret_revealed = ?, sources = ?, key_text = ?, result = ?,
-		drawn_by = ?, drawn_at = ? WHERE id = ? AND status = 'prepared'`, string(secret), string(srcJSON), key, string(resJSON),
-		nullInt(actor.UserID), now, d.ID); err != nil {
+		drawn_by = ?, drawn_at = ?, bookings_version = bookings_version + 1 WHERE id = ? AND status = 'prepared'`,
+		string(secret), string(srcJSON), key, string(resJSON), nullInt(actor.UserID), now, d.ID); err != nil {
 		return nil, nil, fmt.Errorf("record draw %d: %w", d.ID, err)
 	}
 	deadline := replyDeadline(d, st, now)
@@ -481,6 +482,9 @@ func (s *Service) Reply(ctx context.Context, token string, accept bool, note str
 			state, now, note, now, m.ID); err != nil {
 			return fmt.Errorf("record reply: %w", err)
 		}
+		if err := bookingsChanged(ctx, tx, d.ID); err != nil { // also covers the backups replace calls
+			return err
+		}
 		if err := schedule.Cancel(ctx, tx, KindReplyDeadline, deadlineTarget(d.ID, m.ID), now); err != nil {
 			return err
 		}
@@ -543,6 +547,9 @@ func (s *Service) ExpireReplies(ctx context.Context, drawID int64) error {
 				return err
 			}
 			missing[m.Group]++
+		}
+		if err := bookingsChanged(ctx, tx, d.ID); err != nil { // also covers the backups replace calls
+			return err
 		}
 		if err := audit.RecordAs(ctx, tx, audit.System, now, audit.Event{Action: "expertdraw.expire", ObjectType: "expert_draw",
 			ObjectID: fmt.Sprint(d.ID), ProjectID: d.ProjectID, Summary: map[string]any{"expired": len(due)}}); err != nil {
@@ -617,12 +624,12 @@ func (s *Service) replace(ctx context.Context, tx *sqlx.Tx, d *Draw, missing map
 
 // supplement prepares a supplementary draw for the lot. With
 // auto_supplementary it runs at once, its sources being the parent draw's
-// witness numbers and a fresh secret committed to in the same step;
-// otherwise it waits, prepared, for witnesses at the terminal. When the pool
-// cannot fill it the failure is recorded for staff and the reply still
-// counts.
+// witness numbers and the next secret of the chain the lot's first draw
+// committed to before its witnesses entered their numbers (chain.go);
+// otherwise, or when there is no chain secret left, it waits, prepared, for
+// witnesses at the terminal. When the pool cannot fill it the failure is
+// recorded for staff and the reply still counts.
 func (s *Service) supplement(ctx context.Context, tx *sqlx.Tx, d *Draw, order []string, short map[string]int, st Settings, now time.Time) ([]memberToken, error) {
-	root := d
 	var params struct {
 		Avoid      []int64 `json:"avoid_org_ids"`
 		Region     string  `json:"region"`
@@ -632,7 +639,10 @@ func (s *Service) supplement(ctx context.Context, tx *sqlx.Tx, d *Draw, order []
 	req := DrawRequest{ProjectID: d.ProjectID, LotID: d.LotID, TendererOrgID: d.TendererOrgID, AgencyOrgID: d.AgencyOrgID.Int64,
 		SupervisingOrgID: d.SupervisingOrgID.Int64, AvoidOrgIDs: params.Avoid, TradeKind: d.TradeKind, Method: d.Method, BudgetFen: d.BudgetFen,
 		SessionStart: d.SessionStart, SessionEnd: d.SessionEnd, Place: d.Place, Region: params.Region, RegionRule: params.RegionRule,
-		parent: root.ID, autoRun: st.AutoSupplement, checkOff: true}
+		parent: d.ID, autoRun: st.AutoSupplement, checkOff: true}
+	if st.AutoSupplement {
+		req.chainFrom = d
+	}
 	for _, code := range order {
 		req.Quotas = append(req.Quotas, Quota{Specialty: code, Count: short[code], Backups: st.SupplementBackups})
 	}
@@ -664,20 +674,13 @@ func (s *Service) supplement(ctx context.Context, tx *sqlx.Tx, d *Draw, order []
 	if err != nil {
 		return fail(err)
 	}
-	if !st.AutoSupplement {
+	if !req.autoRun {
 		return nil, nil
 	}
 	nd, err := loadDraw(ctx, tx, prep.DrawID, true)
 	if err != nil {
 		return nil, err
 	}
-	witness := d.Sources()
-	if len(witness) > 0 {
-		witness = witness[:len(witness)-1] // the parent's revealed secret is not reused
-	}
-	if len(witness) == 0 {
-		witness = []string{strconv.FormatInt(d.ID, 10)}
-	}
-	_, tokens, err := s.runTx(ctx, tx, nd, witness, st, now)
+	_, tokens, err := s.runTx(ctx, tx, nd, SupplementWitnesses(d.Witnesses(), d.ID), st, now)
 	return tokens, err
 }

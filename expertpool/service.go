@@ -42,7 +42,8 @@ type Service struct {
 	docMu sync.Mutex
 	docs  map[int64]*Document // parsed pool documents (immutable once written), by draw id
 
-	rosters rosterCache // candidates per specialty code, by registry version (pool.go)
+	rosters  rosterCache  // candidates per specialty code, by registry version (pool.go)
+	bookings bookingCache // booked members per draw, by bookings version (bookings.go)
 }
 
 func (s *Service) log() *slog.Logger {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +48,9 @@ type DrawView struct {
 	Secret       string         `json:"revealed_secret,omitempty"`
 	Key          string         `json:"key,omitempty"`
 	Children     []int64        `json:"supplementary_draws,omitempty"`
+	// SecretDerivation says, for an automatic supplementary draw, which link
+	// of which draw's secret chain its secret is (chain.go).
+	SecretDerivation string `json:"secret_derivation,omitempty"`
 }
 
 // mayView decides what the actor in ctx sees of a draw: staff who run it
@@ -87,6 +91,9 @@ func (s *Service) DrawView(ctx context.Context, id int64) (*DrawView, error) {
 		return nil, err
 	}
 	v := &DrawView{Draw: *d, Excluded: map[string]int{}, NamesVisible: names}
+	if d.Derived() {
+		v.SecretDerivation = fmt.Sprintf("%s root %d index %d", chainScheme, d.SecretRoot.Int64, d.ChainIndex.Int64)
+	}
 	for _, g := range doc.Groups {
 		g.Pool = nil
 		v.Groups = append(v.Groups, g)
@@ -280,6 +287,23 @@ type Archive struct {
 	Sources    []string `json:"sources"` // witness sources, then the revealed secret
 	Result     []Pick   `json:"result"`
 	Document   string   `json:"pool_document"`
+	// Derivation is set for an automatic supplementary draw (chain.go).
+	Derivation *Derivation `json:"secret_derivation,omitempty"`
+}
+
+// Derivation is what re-checks the secret and witness numbers of an
+// automatic supplementary draw: the root draw whose commitment fixed the
+// secret chain, with its revealed secret, and the parent draw whose witness
+// numbers were reused. The root's own archive shows that its commitment is
+// the one in its pool document; check it too.
+type Derivation struct {
+	Scheme          string   `json:"scheme"`
+	RootDrawID      int64    `json:"root_draw_id"`
+	Index           int      `json:"index"`
+	RootCommitment  string   `json:"root_secret_commitment"`
+	RootSecret      string   `json:"root_revealed_secret"`
+	ParentDrawID    int64    `json:"parent_draw_id"`
+	ParentWitnesses []string `json:"parent_witness_sources"`
 }
 
 // Check is one step of a verification.
@@ -296,11 +320,17 @@ type Verification struct {
 	Checks []Check `json:"checks"`
 	Key    string  `json:"key,omitempty"`
 	Picks  []Pick  `json:"recomputed,omitempty"`
+	// Supplementary are the re-checks of a first draw's supplementary draws
+	// (Verify); each is also one check of the first draw.
+	Supplementary []Verification `json:"supplementary,omitempty"`
 }
 
 // VerifyArchive recomputes a draw from its archive alone: the pool
 // document's SHA-256 against the recorded hash, the revealed secret against
-// its commitment, and the selection from the sources.
+// its commitment, and the selection from the sources. For an automatic
+// supplementary draw it also recomputes the secret's chain back to the
+// root's revealed secret and commitment, and checks that the witness
+// numbers are the parent's.
 func VerifyArchive(a Archive) Verification {
 	v := Verification{DrawID: a.DrawID}
 	add := func(name string, ok bool, detail string) {
@@ -320,6 +350,7 @@ func VerifyArchive(a Archive) Verification {
 	}
 	secret := a.Sources[len(a.Sources)-1]
 	add("secret_commitment", Hash([]byte(secret)) == a.Commitment, "SHA-256(revealed secret) = "+Hash([]byte(secret)))
+	verifyDerivation(add, doc, a, secret)
 	key, err := lottery.KeyFromStrings(a.Sources)
 	if err != nil {
 		add("key", false, err.Error())
@@ -338,6 +369,42 @@ func VerifyArchive(a Archive) Verification {
 		v.OK = v.OK && c.OK
 	}
 	return v
+}
+
+// verifyDerivation checks the secret chain and the witness numbers of an
+// automatic supplementary draw, when its document or archive says it is one.
+func verifyDerivation(add func(string, bool, string), doc *Document, a Archive, secret string) {
+	root, index, inDoc, err := parseDerivation(doc.Header)
+	if err != nil {
+		add("secret_derivation", false, err.Error())
+		return
+	}
+	dv := a.Derivation
+	switch {
+	case !inDoc && dv == nil:
+		return // a first draw, or a supplementary draw with its own witnesses
+	case !inDoc:
+		add("secret_derivation", false, "the archive claims a derived secret that the pool document does not record")
+		return
+	case dv == nil:
+		add("secret_derivation", false, fmt.Sprintf("the pool document records a secret derived from draw %d (link %d) but the archive has no derivation", root, index))
+		return
+	}
+	parent := ""
+	for _, h := range doc.Header {
+		if p, ok := strings.CutPrefix(h, "supplementary_of "); ok {
+			parent = p
+		}
+	}
+	add("secret_derivation", dv.Scheme == chainScheme && dv.RootDrawID == root && dv.Index == index && parent == strconv.FormatInt(dv.ParentDrawID, 10),
+		fmt.Sprintf("pool document: secret is link %d of the %s of draw %d; supplementary of draw %s", index, chainScheme, root, parent))
+	add("root_commitment", Hash([]byte(dv.RootSecret)) == dv.RootCommitment,
+		fmt.Sprintf("SHA-256(revealed secret of draw %d) = %s", dv.RootDrawID, Hash([]byte(dv.RootSecret))))
+	add("secret_chain", ChainReaches(secret, dv.Index, dv.RootSecret),
+		fmt.Sprintf("ChainStep applied %d times to the revealed secret gives the revealed secret of draw %d", dv.Index, dv.RootDrawID))
+	want := SupplementWitnesses(dv.ParentWitnesses, dv.ParentDrawID)
+	add("witness_sources", slices.Equal(a.Sources[:len(a.Sources)-1], want),
+		fmt.Sprintf("witness numbers are those of draw %d: %s", dv.ParentDrawID, strings.Join(want, " / ")))
 }
 
 // ArchiveOf loads the archive of a draw that has been run, for anyone who
@@ -366,41 +433,162 @@ func archiveOf(ctx context.Context, q sqlx.QueryerContext, d *Draw) (*Archive, e
 			return nil, fmt.Errorf("draw %d result: %w", d.ID, err)
 		}
 	}
+	if d.Derived() {
+		root, err := loadDraw(ctx, q, d.SecretRoot.Int64, false)
+		if err != nil {
+			return nil, fmt.Errorf("root of draw %d: %w", d.ID, err)
+		}
+		parent, err := loadDraw(ctx, q, d.ParentDrawID.Int64, false)
+		if err != nil {
+			return nil, fmt.Errorf("parent of draw %d: %w", d.ID, err)
+		}
+		rootSecret := ""
+		if src := root.Sources(); len(src) > 0 {
+			rootSecret = src[len(src)-1] // what the root's own verification checks against its commitment
+		}
+		a.Derivation = &Derivation{Scheme: chainScheme, RootDrawID: root.ID, Index: int(d.ChainIndex.Int64), RootCommitment: root.Commitment,
+			RootSecret: rootSecret, ParentDrawID: parent.ID, ParentWitnesses: parent.Witnesses()}
+	}
 	return a, nil
 }
 
 // Verify re-checks a draw from what the database archived, and also that
-// the members recorded are the ones the recomputation selects. It is for
+// the members recorded are the ones the recomputation selects. For an
+// automatic supplementary draw it also checks the secret chain against the
+// root draw and that the chain's links are used in order; a first draw's
+// verification includes each of its supplementary draws. It is for
 // supervisors and the command line (audit.System).
 func (s *Service) Verify(ctx context.Context, id int64) (*Verification, error) {
 	d, err := loadDraw(ctx, s.DB, id, false)
 	if err != nil {
 		return nil, err
 	}
-	if actor := audit.ActorFrom(ctx); actor.Role != "system" {
+	actor := audit.ActorFrom(ctx)
+	if actor.Role != "system" {
 		if _, names, err := mayView(actor, d); err != nil || !names {
 			return nil, problem.New(problem.Forbidden, "draw_confidential", "仅本次抽取的经办人员和监督人员可以复核抽取")
 		}
 	}
+	v, err := s.verifyDraw(ctx, d, nil)
+	if err != nil {
+		return nil, err
+	}
+	if d.ParentDrawID.Valid {
+		return v, nil
+	}
+	rootResult := *v
+	// The supplementary draws of the lot that descend from this one, in
+	// the order they were made.
+	var lot []*Draw
+	if err := s.DB.SelectContext(ctx, &lot, selectDraw+` WHERE lot_id = ? AND seq > ? AND parent_draw_id IS NOT NULL ORDER BY seq`, d.LotID, d.Seq); err != nil {
+		return nil, fmt.Errorf("supplementary draws of draw %d: %w", d.ID, err)
+	}
+	ours := map[int64]bool{d.ID: true}
+	for _, c := range lot {
+		if !ours[c.ParentDrawID.Int64] {
+			continue
+		}
+		ours[c.ID] = true
+		known := &rootResult
+		if c.SecretRoot.Int64 != d.ID {
+			known = nil
+		}
+		cv, err := s.verifyDraw(ctx, c, known)
+		if err != nil {
+			return nil, err
+		}
+		if actor.Role != "system" {
+			if _, names, _ := mayView(actor, c); !names {
+				cv.Key, cv.Picks = "", nil // who was drawn stays with those who may see it
+			}
+		}
+		// A supplementary draw waiting for its witnesses has fixed only its
+		// pool and commitment so far.
+		var waiting map[string]bool
+		if c.Status == DrawPrepared {
+			waiting = map[string]bool{"sources": true, "status": true}
+		}
+		ok, detail := summary(cv.Checks, waiting)
+		if ok && c.Status == DrawPrepared {
+			detail = "prepared, waiting for witnesses: pool hash and commitment match"
+		}
+		v.Checks = append(v.Checks, Check{Name: fmt.Sprintf("supplementary_draw %d", c.ID), OK: ok, Detail: detail})
+		v.OK = v.OK && ok
+		v.Supplementary = append(v.Supplementary, *cv)
+	}
+	return v, nil
+}
+
+// summary says whether all checks but those named in skip passed, and
+// which failed.
+func summary(checks []Check, skip map[string]bool) (ok bool, detail string) {
+	var failed []string
+	for _, c := range checks {
+		if !c.OK && !skip[c.Name] {
+			failed = append(failed, c.Name)
+		}
+	}
+	if len(failed) > 0 {
+		return false, "failed: " + strings.Join(failed, ", ")
+	}
+	return true, "all checks pass"
+}
+
+// verifyDraw re-checks one draw against the database; root is the re-check
+// of the root draw of an automatic supplementary draw when already made.
+func (s *Service) verifyDraw(ctx context.Context, d *Draw, rootResult *Verification) (*Verification, error) {
 	a, err := archiveOf(ctx, s.DB, d)
 	if err != nil {
 		return nil, err
 	}
 	v := VerifyArchive(*a)
+	add := func(name string, ok bool, detail string) {
+		v.Checks = append(v.Checks, Check{Name: name, OK: ok, Detail: detail})
+		v.OK = v.OK && ok
+	}
 	if d.Status == DrawPrepared {
-		v.Checks = append(v.Checks, Check{Name: "status", OK: false, Detail: "not run yet: only the pool hash and commitment are fixed"})
+		add("status", false, "not run yet: only the pool hash and commitment are fixed")
 		v.OK = false
 		return &v, nil
 	}
 	var recorded []Pick
-	if err := s.DB.SelectContext(ctx, &recorded, `SELECT group_no, rank_no, 0 AS position, expert_id FROM expert_draw_members WHERE draw_id = ? ORDER BY group_no, rank_no`, id); err != nil {
-		return nil, fmt.Errorf("read members of draw %d: %w", id, err)
+	if err := s.DB.SelectContext(ctx, &recorded, `SELECT group_no, rank_no, 0 AS position, expert_id FROM expert_draw_members WHERE draw_id = ? ORDER BY group_no, rank_no`, d.ID); err != nil {
+		return nil, fmt.Errorf("read members of draw %d: %w", d.ID, err)
 	}
 	ok := len(recorded) == len(v.Picks)
 	for i := 0; ok && i < len(recorded); i++ {
 		ok = recorded[i].Group == v.Picks[i].Group && recorded[i].Rank == v.Picks[i].Rank && recorded[i].ExpertID == v.Picks[i].ExpertID
 	}
-	v.Checks = append(v.Checks, Check{Name: "members", OK: ok, Detail: fmt.Sprintf("%d members recorded", len(recorded))})
-	v.OK = v.OK && ok
+	add("members", ok, fmt.Sprintf("%d members recorded", len(recorded)))
+	switch {
+	case d.Derived():
+		// The links of the root's chain are used in order, without gaps.
+		var idx []int
+		if err := s.DB.SelectContext(ctx, &idx, `SELECT secret_chain_index FROM expert_draws WHERE secret_root_draw_id = ? ORDER BY seq`, d.SecretRoot.Int64); err != nil {
+			return nil, fmt.Errorf("chain of draw %d: %w", d.SecretRoot.Int64, err)
+		}
+		pos := slices.Index(idx, int(d.ChainIndex.Int64))
+		inOrder := pos >= 0
+		for i, k := range idx {
+			inOrder = inOrder && k == i+1
+		}
+		add("chain_order", inOrder, fmt.Sprintf("links of draw %d's chain used by its supplementary draws, in order: %v", d.SecretRoot.Int64, idx))
+		// The chain ends at the root's commitment only if the root's own
+		// record holds.
+		if rootResult == nil {
+			root, err := loadDraw(ctx, s.DB, d.SecretRoot.Int64, false)
+			if err != nil {
+				return nil, err
+			}
+			if rootResult, err = s.verifyDraw(ctx, root, nil); err != nil {
+				return nil, err
+			}
+		}
+		_, detail := summary(rootResult.Checks, nil)
+		add("root_draw", rootResult.OK, fmt.Sprintf("draw %d re-checked: %s", d.SecretRoot.Int64, detail))
+	case d.ParentDrawID.Valid && d.AutoRun:
+		add("secret_fixed_in_advance", false, "automatic supplementary draw made before secret chains (migration 0204): "+
+			"its secret was drawn after the reused witness numbers were known")
+	}
 	return &v, nil
 }

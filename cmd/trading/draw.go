@@ -59,8 +59,10 @@ func lotteryCommand(args []string, stdout io.Writer) error {
 }
 
 // drawCommand: `trading draw verify <id>` recomputes a draw from the
-// database's archive; `trading draw verify -archive FILE` from an exported
-// archive (GET /api/v1/expert-draws/{id}/archive) without any database.
+// database's archive — a first draw with each of its supplementary draws, an
+// automatic supplementary draw with its secret chain back to the first
+// draw; `trading draw verify -archive FILE` from an exported archive (GET
+// /api/v1/expert-draws/{id}/archive) without any database.
 func drawCommand(ctx context.Context, args []string, stdout io.Writer, getenv env, log *slog.Logger) error {
 	const use = "usage: trading draw verify <id> | trading draw verify -archive FILE"
 	if len(args) < 1 || args[0] != "verify" {
@@ -105,24 +107,34 @@ func drawCommand(ctx context.Context, args []string, stdout io.Writer, getenv en
 }
 
 func printVerification(w io.Writer, v *expertpool.Verification) error {
-	for _, c := range v.Checks {
-		mark := "ok  "
-		if !c.OK {
-			mark = "FAIL"
-		}
-		fmt.Fprintf(w, "%s %-24s %s\n", mark, c.Name, c.Detail)
-	}
-	if v.Key != "" {
-		fmt.Fprintf(w, "key: %s\n", v.Key)
-	}
-	for _, p := range v.Picks {
-		fmt.Fprintf(w, "group %d rank %d: pool member %d = expert %d\n", p.Group, p.Rank, p.Position, p.ExpertID)
-	}
+	printChecks(w, v, "")
 	if !v.OK {
 		return exitError{code: 3, msg: fmt.Sprintf("draw %d does not match its archive", v.DrawID)}
 	}
 	fmt.Fprintf(w, "draw %d matches its archive\n", v.DrawID)
 	return nil
+}
+
+// printChecks prints a draw's checks, key and recomputed members, then
+// those of its supplementary draws, indented.
+func printChecks(w io.Writer, v *expertpool.Verification, indent string) {
+	for _, c := range v.Checks {
+		mark := "ok  "
+		if !c.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "%s%s %-24s %s\n", indent, mark, c.Name, c.Detail)
+	}
+	if v.Key != "" {
+		fmt.Fprintf(w, "%skey: %s\n", indent, v.Key)
+	}
+	for _, p := range v.Picks {
+		fmt.Fprintf(w, "%sgroup %d rank %d: pool member %d = expert %d\n", indent, p.Group, p.Rank, p.Position, p.ExpertID)
+	}
+	for i := range v.Supplementary {
+		fmt.Fprintf(w, "%ssupplementary draw %d:\n", indent, v.Supplementary[i].DrawID)
+		printChecks(w, &v.Supplementary[i], indent+"  ")
+	}
 }
 
 // expertNotifier sends expert invitations to the webhook in

@@ -5,13 +5,21 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"ggzy/audit"
+	"ggzy/clock"
+	"ggzy/db/dbtest"
 	"ggzy/expertpool"
+	"ggzy/notify"
+	"ggzy/vault"
 )
 
 // TestLotteryCommandRFC3797Example checks `trading lottery` against the
@@ -103,5 +111,80 @@ func TestDrawVerifyArchive(t *testing.T) {
 	var ee exitError
 	if !errors.As(err, &ee) || ee.code != 3 {
 		t.Fatalf("tampered archive: %v\n%s", err, out.String())
+	}
+}
+
+// links keeps the reply links of the expert notices.
+type links struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (l *links) Notify(_ context.Context, m notify.Message) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.list = append(l.list, strings.TrimPrefix(m.Link, "https://x/r/"))
+	return nil
+}
+
+// TestDrawVerifyChecksSupplementaryDraws: `trading draw verify <id>` of a
+// first draw also re-checks its automatic supplementary draw, with the
+// secret chain, and fails with exit code 3 once the supplementary draw's
+// recorded derivation is altered.
+func TestDrawVerifyChecksSupplementaryDraws(t *testing.T) {
+	x := dbtest.DB(t)
+	v, err := vault.New(bytes.Repeat([]byte{5}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC))
+	notes := &links{}
+	svc := &expertpool.Service{DB: x, Clock: clk, Vault: v, Notifier: notes, ReplyURL: "https://x/r/"}
+	ctx := audit.WithActor(context.Background(), audit.Actor{Username: "staff-test", Role: "staff", Roles: []string{"staff"}})
+	const region = "469001"
+	for i := range 12 {
+		if _, err := svc.CreateExpert(ctx, expertpool.ExpertInput{Name: fmt.Sprintf("复核专家%d", i), IDNumber: expertpool.DemoIDNumber(region, "19750101", i),
+			Phone: fmt.Sprintf("137%08d", 46900000+i), EmployerName: "某设计院", Category: expertpool.CategoryTechnical, Title: "高级工程师",
+			TitleLevel: "副高级", YearsInField: 12, Region: region, Specialties: []string{"GC03"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prep, err := svc.Prepare(ctx, expertpool.DrawRequest{ProjectID: 1, LotID: 46901, TendererOrgID: 1, TradeKind: expertpool.KindEngineering,
+		SessionStart: clk.Now().Add(24 * time.Hour), SessionEnd: clk.Now().Add(30 * time.Hour), Region: region, RegionRule: expertpool.RegionLocal,
+		Quotas: []expertpool.Quota{{Specialty: "GC03", Count: 5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Run(ctx, prep.DrawID, []string{"27 18", "2 8"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Reply(ctx, notes.list[0], false, "出差"); err != nil { // no backup: an automatic supplementary draw
+		t.Fatal(err)
+	}
+	var sup int64
+	if err := x.Get(&sup, `SELECT id FROM expert_draws WHERE parent_draw_id = ? AND secret_chain_index = 1 AND status = 'drawn'`, prep.DrawID); err != nil {
+		t.Fatalf("supplementary draw: %v", err)
+	}
+	getenv := testEnv(t, nil)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"draw", "verify", strconv.FormatInt(prep.DrawID, 10)}, &out, getenv); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{fmt.Sprintf("supplementary draw %d:", sup), "secret_chain", "witness_sources", "chain_order", "matches its archive"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if _, err := x.Exec(`UPDATE expert_draws SET secret_chain_index = 2 WHERE id = ?`, sup); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = x.Exec(`UPDATE expert_draws SET secret_chain_index = 1 WHERE id = ?`, sup) })
+	for _, id := range []int64{prep.DrawID, sup} {
+		out.Reset()
+		err := run(context.Background(), []string{"draw", "verify", strconv.FormatInt(id, 10)}, &out, getenv)
+		var ee exitError
+		if !errors.As(err, &ee) || ee.code != 3 {
+			t.Fatalf("draw %d with an altered derivation: %v\n%s", id, err, out.String())
+		}
 	}
 }
