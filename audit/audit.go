@@ -70,7 +70,25 @@ type Event struct {
 	ObjectType string // e.g. "organisation"
 	ObjectID   string
 	ProjectID  int64 // 0 when the event belongs to no project
-	Summary    any   // marshalled to JSON; keep it small and free of secrets
+	Summary    any   // marshalled to JSON (RawSummary: written as is); keep it small and free of secrets
+}
+
+// RawSummary is a summary that is already JSON (an object), written as is:
+// for hot paths that build it once. The caller answers for its validity.
+type RawSummary string
+
+func summaryJSON(ev Event) (string, error) {
+	switch v := ev.Summary.(type) {
+	case nil:
+		return "{}", nil
+	case RawSummary:
+		return string(v), nil
+	}
+	b, err := json.Marshal(ev.Summary)
+	if err != nil {
+		return "", fmt.Errorf("audit %s: marshal summary: %w", ev.Action, err)
+	}
+	return string(b), nil
 }
 
 const insertEvent = `INSERT INTO audit_events
@@ -84,15 +102,11 @@ func Record(ctx context.Context, ext sqlx.ExecerContext, at time.Time, ev Event)
 
 // RecordAs writes ev by actor a.
 func RecordAs(ctx context.Context, ext sqlx.ExecerContext, a Actor, at time.Time, ev Event) error {
-	summary := "{}"
-	if ev.Summary != nil {
-		b, err := json.Marshal(ev.Summary)
-		if err != nil {
-			return fmt.Errorf("audit %s: marshal summary: %w", ev.Action, err)
-		}
-		summary = string(b)
+	summary, err := summaryJSON(ev)
+	if err != nil {
+		return err
 	}
-	_, err := ext.ExecContext(ctx, insertEvent,
+	_, err = ext.ExecContext(ctx, insertEvent,
 		at.UTC().Truncate(time.Microsecond), nullID(a.UserID), a.Username, a.Role, nullID(a.OrgID), a.IP,
 		ev.Action, ev.ObjectType, ev.ObjectID, nullID(ev.ProjectID), summary)
 	if err != nil {
@@ -119,13 +133,9 @@ func RecordBatchAs(ctx context.Context, ext sqlx.ExecerContext, a Actor, evs []T
 	q.WriteString(insertEvent)
 	args := make([]any, 0, 11*len(evs))
 	for i, ev := range evs {
-		summary := "{}"
-		if ev.Summary != nil {
-			b, err := json.Marshal(ev.Summary)
-			if err != nil {
-				return fmt.Errorf("audit %s: marshal summary: %w", ev.Action, err)
-			}
-			summary = string(b)
+		summary, err := summaryJSON(ev.Event)
+		if err != nil {
+			return err
 		}
 		if i > 0 {
 			q.WriteString(", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")

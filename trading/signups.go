@@ -100,8 +100,9 @@ func (s *Service) sealedEvent(ctx context.Context, action, ref string, projectID
 	if err != nil {
 		return audit.Event{}, err
 	}
+	// {"sealed": "<base64>"}: base64 needs no JSON escaping.
 	return audit.Event{Action: action, ObjectType: "sealed", ObjectID: ref,
-		Summary: map[string]any{"sealed": base64.StdEncoding.EncodeToString(sealed)}}, nil
+		Summary: audit.RawSummary(`{"sealed":"` + base64.StdEncoding.EncodeToString(sealed) + `"}`)}, nil
 }
 
 func requireBidder(ctx context.Context) (audit.Actor, error) {

@@ -17,11 +17,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Vault holds the master key.
 type Vault struct {
-	master []byte
+	master    []byte
+	blindKeys sync.Map // purpose → derived key of Blind (a handful of purposes)
 }
 
 // New returns a vault for a 32-byte master key.
@@ -115,7 +117,11 @@ func (v *Vault) Open(purpose, object string, sealed []byte) ([]byte, error) {
 // Blind returns a keyed hash of value for equality look-ups (finding a
 // duplicate ID number without decrypting every row).
 func (v *Vault) Blind(purpose, value string) string {
-	m := hmac.New(sha256.New, v.Key("blind", purpose))
+	k, ok := v.blindKeys.Load(purpose)
+	if !ok {
+		k, _ = v.blindKeys.LoadOrStore(purpose, v.Key("blind", purpose))
+	}
+	m := hmac.New(sha256.New, k.([]byte))
 	m.Write([]byte(value))
 	return hex.EncodeToString(m.Sum(nil))
 }
