@@ -33,6 +33,7 @@ type Centre struct {
 	Land        int64            // draft of agency2
 	Property    int64            // published
 	Selection   int64            // fixed-price selection, published
+	Invited     int64            // invited procurement (邀请招标), invitees drawn, published
 	Bookings    []int64
 }
 
@@ -224,6 +225,43 @@ func seedProjects(staff, agency, agency2 context.Context, s Services, d dates, c
 	}
 	if _, err := ts.Submit(agency2, c.Procurement); err != nil {
 		return fmt.Errorf("demo procurement project: submit: %w", err)
+	}
+
+	// Procurement, invited tender (邀请招标) by agency2: five candidate
+	// suppliers, three drawn at random (witness numbers entered at the
+	// draw), published; only the three invitees may sign up.
+	iDocs := d.working(d.today, 0)
+	iDeadline := d.working(iDocs.AddDays(21), 0)
+	c.Invited, err = ts.CreateProject(agency2, trading.ProjectInput{
+		Kind: trading.Procurement, Method: trading.MethodInvited, Title: "示范市政务服务中心办公家具采购", OwnerName: "示范市机关事务管理局",
+		Place:       "示范市公共资源交易中心第二开标室",
+		Details:     map[string]string{"purchaser": "示范市机关事务管理局", "category": "货物"},
+		Eligibility: []string{"具有独立承担民事责任的能力", "参加政府采购活动前三年内在经营活动中没有重大违法记录"},
+		Timeline: trading.Timeline{DocsFrom: at(iDocs, 9, 0), DocsUntil: at(d.working(iDocs, 7), 17, 0),
+			SignupUntil: at(d.working(iDeadline, -3), 17, 0), Deadline: at(iDeadline, 9, 30)},
+		Lots: []trading.Lot{{Name: "办公桌椅及文件柜", Price: yuan("860,000"), Deposit: yuan("15,000")}},
+	})
+	if err != nil {
+		return fmt.Errorf("demo invited project: %w", err)
+	}
+	if _, err := ts.Submit(agency2, c.Invited); err != nil {
+		return fmt.Errorf("demo invited project: submit: %w", err)
+	}
+	if err := ts.Review(staff, c.Invited, true, nil); err != nil {
+		return fmt.Errorf("demo invited project: accept: %w", err)
+	}
+	var candidates []string
+	for _, k := range []string{"bidder1", "bidder2", "bidder3", "bidder4", "bidder5"} {
+		candidates = append(candidates, orgUSCC(k))
+	}
+	if _, err := ts.SetInvitations(agency2, c.Invited, trading.InvitationInput{Candidates: candidates, Count: 3}); err != nil {
+		return fmt.Errorf("demo invited project: candidates: %w", err)
+	}
+	if _, err := ts.DrawInvitees(agency2, c.Invited, []string{"7 19 23", "4 11 30 35"}); err != nil {
+		return fmt.Errorf("demo invited project: draw: %w", err)
+	}
+	if _, err := ts.Publish(agency2, c.Invited, nil); err != nil {
+		return fmt.Errorf("demo invited project: publish: %w", err)
 	}
 
 	// Land, listing, a complete draft of agency2 (the reserve price is

@@ -68,6 +68,16 @@ func users() []user {
 	return us
 }
 
+// orgUSCC is the USCC of a demo organisation by key ("bidder1", …).
+func orgUSCC(key string) string {
+	for _, o := range orgs {
+		if o.key == key {
+			return USCC(o.prefix)
+		}
+	}
+	panic("demo: no organisation " + key)
+}
+
 // USCC completes a 17-character prefix with its check character.
 func USCC(prefix string) string {
 	c, err := idcode.USCCCheckChar(prefix)

@@ -70,13 +70,38 @@ func TestSeedFillsTheDemoCentre(t *testing.T) {
 	for _, an := range page.Items {
 		seen[an.Kind+"/"+an.Method] = true
 	}
-	for _, want := range []string{"engineering/open", "property/listing", "engineering/" + trading.MethodFixedPrice} {
+	for _, want := range []string{"engineering/open", "property/listing", "engineering/" + trading.MethodFixedPrice, "procurement/" + trading.MethodInvited} {
 		if !seen[want] {
 			t.Errorf("portal lacks a %s announcement: %+v", want, page.Items)
 		}
 	}
-	if len(page.Items) != 3 {
-		t.Errorf("portal lists %d announcements, want 3", len(page.Items))
+	if len(page.Items) != 4 {
+		t.Errorf("portal lists %d announcements, want 4", len(page.Items))
+	}
+	// The invited procurement: three of the five demo bidders were drawn,
+	// each sees its 投标邀请书, and the draw verifies.
+	invited := 0
+	for _, b := range []string{"bidder1", "bidder2", "bidder3", "bidder4", "bidder5"} {
+		inv, err := a.trading.MyInvitations(actor(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		invited += len(inv)
+	}
+	if invited != 3 {
+		t.Errorf("%d invitations among the demo bidders, want 3", invited)
+	}
+	for _, an := range page.Items {
+		if an.Method != trading.MethodInvited {
+			continue
+		}
+		iv, err := a.trading.Invitations(actor("agency2"), an.ProjectID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if iv.Verification == nil || !iv.Verification.OK {
+			t.Errorf("the demo invitation draw does not verify: %+v", iv.Verification)
+		}
 	}
 
 	staff := actor("staff")
