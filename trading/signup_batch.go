@@ -167,16 +167,18 @@ func (s *Service) flushSignups(batch []*signupReq) {
 	switch {
 	case err == nil:
 	case errors.Is(err, errBatchDuplicate):
+		// The refusals made before the INSERT stand; the rest one by one.
 		for _, r := range live {
 			if r.err == nil {
-				r.err = s.writeSignup(ctx, r)
+				r.err = s.writeSignup(ctx, now, r)
 			}
 		}
 	default:
+		// Whatever failed the batch, one request's failure must stay its
+		// own: every request again, alone, from its lot check on.
+		slog.Warn("sign-up batch failed; writing its sign-ups one by one", "size", len(live), "err", err)
 		for _, r := range live {
-			if r.err == nil {
-				r.err = err
-			}
+			r.err = s.writeSignup(ctx, now, r)
 		}
 	}
 }
@@ -265,18 +267,15 @@ func (s *Service) writeSignups(ctx context.Context, tx *sqlx.Tx, now time.Time, 
 	return audit.RecordBatchAs(ctx, tx, sealedActor, evs)
 }
 
-// writeSignup writes one sign-up of a batch that met a duplicate, in its
-// own transaction (the batch already checked its lot).
-func (s *Service) writeSignup(ctx context.Context, r *signupReq) error {
-	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO trading_signups (id, lot_id, project_id, org_blind, owner_blind, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			r.id, r.lotID, r.projectID, r.orgBlind, r.ownerBlind, r.sealed, r.at)
-		if db.IsDuplicate(err) {
-			return errSignupDuplicate()
-		}
-		if err != nil {
-			return fmt.Errorf("insert sign-up: %w", err)
-		}
-		return audit.RecordAs(ctx, tx, sealedActor, r.at, r.event)
-	})
+// writeSignup writes one sign-up of a failed batch in its own transaction:
+// a batch of one, checked and written as a batch is.
+func (s *Service) writeSignup(ctx context.Context, now time.Time, r *signupReq) error {
+	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error { return s.writeSignups(ctx, tx, now, []*signupReq{r}) })
+	if errors.Is(err, errBatchDuplicate) {
+		return errSignupDuplicate()
+	}
+	if err != nil {
+		return err
+	}
+	return r.err
 }

@@ -113,6 +113,24 @@ func TestSignupGroupCommitAnswersEachRequest(t *testing.T) {
 		t.Errorf("%d events for 4 sign-ups", n)
 	}
 
+	// A failure of one request (here a row the database refuses: more than a
+	// BLOB holds) fails that request alone; the batch is written one by one.
+	// The largest sign-up the rules allow (20 conditions of 300 characters,
+	// ~19 KB sealed) is written.
+	b4, _ := fp.bidder()
+	b5, _ := fp.bidder()
+	tooBig := batchReq(s, b4, pid, lots[2], now)
+	tooBig.sealed = bytes.Repeat([]byte{1}, 70_000)
+	large := batchReq(s, b5, pid, lots[2], now)
+	large.sealed = bytes.Repeat([]byte{2}, 19_500)
+	s.flushSignups([]*signupReq{tooBig, large})
+	if tooBig.err == nil || large.err != nil {
+		t.Errorf("a failing request took its batch with it or passed: %v / %v", tooBig.err, large.err)
+	}
+	if n := fp.count(`SELECT COUNT(*) FROM trading_signups WHERE id IN (?, ?)`, tooBig.id, large.id); n != 1 {
+		t.Errorf("%d rows of the two", n)
+	}
+
 	// A request whose client gave up before its batch is written is not written.
 	ctx, cancel := context.WithCancel(b3)
 	cancel()
