@@ -191,6 +191,15 @@ func (s *Service) SubmitBid(ctx context.Context, lotID int64, name string, r io.
 		if st.LotStatus != LotOpen || !now.Before(st.Deadline.Time) {
 			return errDeadline()
 		}
+		// Again under the lot's lock: the bidder may have withdrawn and
+		// signed up again while the file streamed (a new sign-up id).
+		err = tx.GetContext(ctx, &signupID, `SELECT id FROM trading_signups WHERE lot_id = ? AND org_blind = ?`, lotID, s.orgBlind(lotID, a.OrgID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return problem.InvalidField("lot_id", "not_signed_up", "本单位未报名该标段（包），不能递交")
+		}
+		if err != nil {
+			return fmt.Errorf("sign-up for lot %d: %w", lotID, err)
+		}
 		if replaceID != 0 {
 			var old struct {
 				SignupID int64  `db:"signup_id"`

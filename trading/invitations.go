@@ -338,7 +338,9 @@ func (s *Service) SetInvitations(ctx context.Context, projectID int64, in Invita
 	}
 	now := s.Clock.Now()
 	var p *Project
+	checked := f // the checks made before the transaction: each attempt starts from them
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		f := checked // a copy: what one attempt adds is gone in the next
 		pp, err := lockInvitedProject(ctx, tx, projectID, a)
 		if err != nil {
 			return err
