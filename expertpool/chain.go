@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -61,12 +62,15 @@ const purposeChain = "expert-draw-chain"
 // chainDomain separates the chain's hashes from every other use of SHA-256.
 const chainDomain = "GGZY-EXPERT-DRAW-CHAIN 1\n"
 
-// ChainStep is one link of the secret chain: "S" followed by the first 16
-// bytes of SHA-256("GGZY-EXPERT-DRAW-CHAIN 1\n" + secret) in upper-case
-// hex, the form of every draw secret (a text source of the RFC 3797 key).
+// ChainStep is one link of the secret chain: "S" followed by
+// SHA-256("GGZY-EXPERT-DRAW-CHAIN 1\n" + secret) in upper-case hex (a text
+// source of the RFC 3797 key, like every draw secret). The whole 32 bytes:
+// with fewer, a server could afford to build a chain with two secrets for
+// one link (a birthday collision costs 2^(bits/2)) and pick either after
+// seeing the witnesses' numbers.
 func ChainStep(secret string) string {
 	h := sha256.Sum256([]byte(chainDomain + secret))
-	return "S" + strings.ToUpper(hex.EncodeToString(h[:16]))
+	return "S" + strings.ToUpper(hex.EncodeToString(h[:]))
 }
 
 // chainSecret returns s_k of the chain of length n grown from seed s_n.
@@ -164,8 +168,11 @@ func (s *Service) nextChainSecret(ctx context.Context, tx *sqlx.Tx, parent *Draw
 	if root.ChainLength <= 0 || len(root.ChainSealed) == 0 {
 		return nil, nil
 	}
+	// A locking read: the latest committed link, whatever the snapshot.
 	var last sql.NullInt64
-	if err := tx.GetContext(ctx, &last, `SELECT MAX(secret_chain_index) FROM expert_draws WHERE secret_root_draw_id = ?`, root.ID); err != nil {
+	err = tx.GetContext(ctx, &last, `SELECT secret_chain_index FROM expert_draws WHERE secret_root_draw_id = ?
+		ORDER BY secret_chain_index DESC LIMIT 1 FOR UPDATE`, root.ID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("chain of draw %d: %w", root.ID, err)
 	}
 	k := int(last.Int64) + 1

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -445,7 +446,11 @@ func (s *Service) Reply(ctx context.Context, token string, accept bool, note str
 	}
 	now := s.Clock.Now()
 	var tokens []memberToken
-	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+	// READ COMMITTED: this transaction waits for the draw's locks after its
+	// first read; what it reads after them (the next link of the secret
+	// chain, the members a concurrent supplementary draw just booked) must
+	// be the committed state, not the snapshot of its first read.
+	err := db.Transact(ctx, s.DB, readCommitted, func(tx *sqlx.Tx) error {
 		tokens = nil
 		st, err := LoadSettings(ctx, tx)
 		if err != nil {
@@ -518,10 +523,18 @@ func (s *Service) HandleReplyDeadline(ctx context.Context, target string) error 
 // ExpireReplies marks every invited member of the draw whose deadline has
 // passed without an answer as expired and calls backups in their place (or
 // runs a supplementary draw). Running it again changes nothing.
+// readCommitted is the isolation of the transactions that react to replies
+// and expiries (see Reply).
+var readCommitted = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+
 func (s *Service) ExpireReplies(ctx context.Context, drawID int64) error {
 	now := s.Clock.Now()
 	var tokens []memberToken
-	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+	// READ COMMITTED: this transaction waits for the draw's locks after its
+	// first read; what it reads after them (the next link of the secret
+	// chain, the members a concurrent supplementary draw just booked) must
+	// be the committed state, not the snapshot of its first read.
+	err := db.Transact(ctx, s.DB, readCommitted, func(tx *sqlx.Tx) error {
 		tokens = nil
 		st, err := LoadSettings(ctx, tx)
 		if err != nil {
