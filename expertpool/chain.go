@@ -31,15 +31,17 @@ import (
 // SHA-256(s_0), in its pool document and shown before its witnesses enter
 // their numbers, fixes every s_k: ChainStep applied k times to s_k must give
 // the revealed s_0. A second value doing so would have had to be built into
-// the chain before the commitment, as a collision of the 128-bit ChainStep
-// (some 2^64 hash computations for one alternative). Revealing s_0 at the
+// the chain before the commitment, as a collision of ChainStep (SHA-256:
+// some 2^128 hash computations for one alternative). Revealing s_0 at the
 // root's draw, or s_k at a supplementary one, tells nothing of the secrets
 // after it (that would take a preimage), which stay unknown until their draws
 // run. The indexes are used in order, 1, 2, 3…, without gaps (Verify checks
 // it), so the server cannot skip a secret it dislikes either.
 //
 // What a supplementary draw records: its pool document (hashed at its own
-// time) carries the header line "secret sha256-chain root <id> index <k>",
+// time) carries the header line "secret sha256-chain root <id> index <k>
+// commitment <root's commitment>" (so that its own pool hash, recorded
+// before it runs, binds the commitment it is checked against),
 // expert_draws.secret_root_draw_id and secret_chain_index say the same, and
 // its sources are the parent's witness numbers followed by s_k. Verify and
 // VerifyArchive recompute the chain, the witnesses and the selection.
@@ -109,30 +111,32 @@ func SupplementWitnesses(parentWitnesses []string, parentID int64) []string {
 
 // derivation is the chain secret of an automatic supplementary draw.
 type derivation struct {
-	root   int64
-	index  int
-	secret string
+	root       int64
+	index      int
+	secret     string
+	commitment string // the root's secret commitment
 }
 
 // headerLine is the pool document's record of the derivation.
 func (dv *derivation) headerLine() string {
-	return fmt.Sprintf("secret %s root %d index %d", chainScheme, dv.root, dv.index)
+	return fmt.Sprintf("secret %s root %d index %d commitment %s", chainScheme, dv.root, dv.index, dv.commitment)
 }
 
-// parseDerivation reads the derivation line of a pool document header, if any.
-func parseDerivation(header []string) (root int64, index int, ok bool, err error) {
+// parseDerivation reads the derivation line of a pool document header, if
+// any: the root draw, the link and the root's commitment.
+func parseDerivation(header []string) (root int64, index int, commitment string, ok bool, err error) {
 	for _, h := range header {
 		rest, found := strings.CutPrefix(h, "secret ")
 		if !found {
 			continue
 		}
 		var scheme string
-		if _, err := fmt.Sscanf(rest, "%s root %d index %d", &scheme, &root, &index); err != nil || scheme != chainScheme {
-			return 0, 0, false, fmt.Errorf("pool document: unreadable secret derivation %q", h)
+		if _, err := fmt.Sscanf(rest, "%s root %d index %d commitment %s", &scheme, &root, &index, &commitment); err != nil || scheme != chainScheme || len(commitment) != 64 {
+			return 0, 0, "", false, fmt.Errorf("pool document: unreadable secret derivation %q", h)
 		}
-		return root, index, true, nil
+		return root, index, commitment, true, nil
 	}
-	return 0, 0, false, nil
+	return 0, 0, "", false, nil
 }
 
 // chainRoot finds the lot's first draw that d descends from.
@@ -187,7 +191,7 @@ func (s *Service) nextChainSecret(ctx context.Context, tx *sqlx.Tx, parent *Draw
 	if Hash([]byte(chainSecret(string(seed), root.ChainLength, 0))) != root.Commitment {
 		return nil, fmt.Errorf("draw %d: secret chain does not end at its commitment", root.ID)
 	}
-	return &derivation{root: root.ID, index: k, secret: secret}, nil
+	return &derivation{root: root.ID, index: k, secret: secret, commitment: root.Commitment}, nil
 }
 
 // newRootSecret draws the seed of a new chain and returns the root secret

@@ -156,7 +156,7 @@ func TestAutomaticSupplementaryDrawsUseTheCommittedChain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := fmt.Sprintf("\nsecret sha256-chain root %d index %d\n", root.ID, i+1); !strings.Contains(string(body), want) {
+		if want := fmt.Sprintf("\nsecret sha256-chain root %d index %d commitment %s\n", root.ID, i+1, root.Commitment); !strings.Contains(string(body), want) {
 			t.Errorf("supplementary draw %d: pool document does not record the derivation %q", i+1, want)
 		}
 	}
@@ -218,6 +218,20 @@ func TestAutomaticSupplementaryDrawsUseTheCommittedChain(t *testing.T) {
 		{"another link claimed", func(a *Archive) { a.Derivation.Index++ }, "secret_derivation"},
 		{"derivation dropped", func(a *Archive) { a.Derivation = nil }, "secret_derivation"},
 		{"root secret replaced", func(a *Archive) { a.Derivation.RootSecret = ChainStep(a.Derivation.RootSecret) }, "root_commitment"},
+		{"a whole new chain, root commitment and secret consistent with it", func(a *Archive) {
+			// Only the commitment recorded in the draw's own pool document
+			// (hashed before it ran) gives this away offline.
+			seed, _ := newSecret()
+			a.Derivation.RootSecret = chainSecret(seed, chainLength, 0)
+			a.Derivation.RootCommitment = Hash([]byte(a.Derivation.RootSecret))
+			s := chainSecret(seed, chainLength, a.Derivation.Index)
+			doc, _ := ParseDocument([]byte(a.Document))
+			doc.Commitment = Hash([]byte(s))
+			a.Document = string(doc.Bytes())
+			a.PoolHash, a.Commitment = Hash([]byte(a.Document)), doc.Commitment
+			a.Sources[len(a.Sources)-1] = s
+			a.Result, _ = Choose(doc.Groups, a.Sources)
+		}, "root_commitment"},
 		{"pool changed", func(a *Archive) { a.Document = strings.Replace(a.Document, "\npool ", "\npool 1 ", 1) }, "pool_hash"},
 		{"order changed", func(a *Archive) { a.Result[0], a.Result[1] = a.Result[1], a.Result[0] }, "selection"},
 	} {

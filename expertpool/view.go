@@ -374,7 +374,7 @@ func VerifyArchive(a Archive) Verification {
 // verifyDerivation checks the secret chain and the witness numbers of an
 // automatic supplementary draw, when its document or archive says it is one.
 func verifyDerivation(add func(string, bool, string), doc *Document, a Archive, secret string) {
-	root, index, inDoc, err := parseDerivation(doc.Header)
+	root, index, commitment, inDoc, err := parseDerivation(doc.Header)
 	if err != nil {
 		add("secret_derivation", false, err.Error())
 		return
@@ -398,8 +398,8 @@ func verifyDerivation(add func(string, bool, string), doc *Document, a Archive, 
 	}
 	add("secret_derivation", dv.Scheme == chainScheme && dv.RootDrawID == root && dv.Index == index && parent == strconv.FormatInt(dv.ParentDrawID, 10),
 		fmt.Sprintf("pool document: secret is link %d of the %s of draw %d; supplementary of draw %s", index, chainScheme, root, parent))
-	add("root_commitment", Hash([]byte(dv.RootSecret)) == dv.RootCommitment,
-		fmt.Sprintf("SHA-256(revealed secret of draw %d) = %s", dv.RootDrawID, Hash([]byte(dv.RootSecret))))
+	add("root_commitment", Hash([]byte(dv.RootSecret)) == dv.RootCommitment && dv.RootCommitment == commitment,
+		fmt.Sprintf("SHA-256(revealed secret of draw %d) = %s, the commitment its pool document records", dv.RootDrawID, Hash([]byte(dv.RootSecret))))
 	add("secret_chain", ChainReaches(secret, dv.Index, dv.RootSecret),
 		fmt.Sprintf("ChainStep applied %d times to the revealed secret gives the revealed secret of draw %d", dv.Index, dv.RootDrawID))
 	want := SupplementWitnesses(dv.ParentWitnesses, dv.ParentDrawID)
