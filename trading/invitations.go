@@ -699,6 +699,18 @@ type invitedSet struct {
 
 var notInvitedSet = &invitedSet{}
 
+// MayInvitedSignUp reports whether the actor's organisation may sign up
+// for the project as far as invitations go: always for a project that is
+// not an invited tender, for an invited one only when it was invited (the
+// bidder's lot page shows the refusal instead of a form it cannot use).
+func (s *Service) MayInvitedSignUp(ctx context.Context, projectID int64) (bool, error) {
+	err := s.checkInvited(ctx, projectID, audit.ActorFrom(ctx).OrgID)
+	if problem.Is(err, "not_invited") {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // checkInvited refuses the sign-up of an organisation that was not invited
 // to an invited project. It is on the sign-up path: a published project's
 // answer (invited or not, and its invitees) is read once and kept in memory

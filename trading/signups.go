@@ -181,6 +181,10 @@ func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (*My
 	if !now.Before(st.SignupUntil.Time) || !now.Before(st.Deadline.Time) || st.LotStatus != LotOpen || st.Status != StatusPublished {
 		return nil, problem.New(problem.Gone, "signup_closed", "报名已截止")
 	}
+	// Not invited comes first: it is the reason, whatever was declared.
+	if err := s.checkInvited(ctx, st.ProjectID, a.OrgID); err != nil {
+		return nil, err
+	}
 	var elig []string
 	_ = json.Unmarshal([]byte(st.Eligibility), &elig)
 	var f problem.Fields
@@ -190,9 +194,6 @@ func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (*My
 		}
 	}
 	if err := f.Err(); err != nil {
-		return nil, err
-	}
-	if err := s.checkInvited(ctx, st.ProjectID, a.OrgID); err != nil {
 		return nil, err
 	}
 	ref := newRef()

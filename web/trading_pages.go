@@ -445,13 +445,19 @@ func (s *Server) bidderLotWith(c echo.Context, p *Page, err error) error {
 	if perr != nil {
 		return perr
 	}
+	mayInvited := true
+	if mine == nil && pub.Project.Method == trading.MethodInvited {
+		if mayInvited, perr = s.Trading.MayInvitedSignUp(ctx, pub.Project.ID); perr != nil {
+			return perr
+		}
+	}
 	p.Title = pub.Project.Title + " · " + lot.Name
 	type decl struct{ Name, Text string }
 	var decls []decl
 	for i, e := range pub.Project.Eligibility {
 		decls = append(decls, decl{fmt.Sprintf("declare%d", i+1), e})
 	}
-	p.Data = withNames(map[string]any{"P": pub, "Lot": lot, "Mine": mine, "BidForm": form, "LimitMB": limit >> 20, "Decls": decls})
+	p.Data = withNames(map[string]any{"P": pub, "Lot": lot, "Mine": mine, "BidForm": form, "LimitMB": limit >> 20, "Decls": decls, "Invited": mayInvited})
 	if err != nil {
 		return s.formError(c, err, "trading_lot", p)
 	}
@@ -474,7 +480,13 @@ func (s *Server) bidderSignUp(c echo.Context) error {
 		declared = append(declared, form.Get(fmt.Sprintf("declare%d", i)) == "yes")
 	}
 	if _, err := s.Trading.SignUp(c.Request().Context(), id, declared); err != nil {
-		return s.bidderLotWith(c, &Page{}, err)
+		entered := map[string]string{}
+		for i, d := range declared {
+			if d {
+				entered[fmt.Sprintf("declare%d", i+1)] = "yes"
+			}
+		}
+		return s.bidderLotWith(c, &Page{Form: entered}, err)
 	}
 	return s.redirectFlash(c, fmt.Sprintf("/bidder/lots/%d", id), "报名成功。请缴纳保证金并在截止时间前递交投标文件。")
 }
