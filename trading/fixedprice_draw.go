@@ -691,35 +691,20 @@ func VerifyArchive(ar *DrawArchive) *Verification {
 		v.Checks = append(v.Checks, Check{Name: name, OK: ok, Detail: detail})
 		v.OK = v.OK && ok
 	}
-	h := SHA256Hex([]byte(d.PoolDoc))
-	add("入围名单SHA-256", h == d.PoolHash, fmt.Sprintf("重算 %s，记录 %s", h, d.PoolHash))
-	doc, err := ParsePoolDocument([]byte(d.PoolDoc))
-	if err != nil {
-		add("入围名单文本", false, err.Error())
-		return v
-	}
-	add("入围名单人数", len(doc.Members) == d.PoolSize && doc.Count == d.Count,
-		fmt.Sprintf("名单%d人、抽取%d个；记录%d人、%d个", len(doc.Members), doc.Count, d.PoolSize, d.Count))
-	add("承诺值与名单一致", doc.Commitment == d.Commitment, fmt.Sprintf("名单内 %s，记录 %s", doc.Commitment, d.Commitment))
-	if d.Status != DrawStatusDrawn {
-		add("抽取状态", false, "尚未抽取")
-		return v
-	}
-	c := SHA256Hex([]byte(d.Secret))
-	add("服务器密钥与承诺值", c == d.Commitment, fmt.Sprintf("SHA-256(%s) = %s", d.Secret, c))
-	key, err := lottery.KeyFromStrings(d.Sources())
-	if err != nil {
-		add("随机数密钥", false, err.Error())
-		return v
-	}
-	add("随机数密钥", key == d.Key, fmt.Sprintf("重算 %q，记录 %q", key, d.Key))
-	order, err := lottery.Select(key, len(doc.Members), doc.Count)
-	if err != nil {
-		add("RFC 3797 抽取", false, err.Error())
+	var doc *PoolDocument
+	order := committedDraw{Noun: "入围名单", Unit: "人", Picked: "抽取", PoolDoc: d.PoolDoc, PoolHash: d.PoolHash, PoolSize: d.PoolSize, Count: d.Count,
+		Commitment: d.Commitment, Drawn: d.Status == DrawStatusDrawn, Secret: d.Secret, Sources: d.Sources(), Key: d.Key, Result: d.Result,
+	}.check(add, func(text string) (poolFacts, error) {
+		var err error
+		if doc, err = ParsePoolDocument([]byte(text)); err != nil {
+			return poolFacts{}, err
+		}
+		return poolFacts{Members: len(doc.Members), Count: doc.Count, Commitment: doc.Commitment}, nil
+	})
+	if order == nil {
 		return v
 	}
 	v.Recomputed = order
-	add("RFC 3797 抽取顺序", fmt.Sprint(order) == fmt.Sprint(d.Result), fmt.Sprintf("重算 %v，记录 %v", order, d.Result))
 	ranksOK := len(ar.Awards) == len(order)
 	for i, aw := range ar.Awards {
 		if i >= len(order) || aw.Rank != i+1 || aw.ApplicationID != doc.Members[order[i]-1].ApplicationID {

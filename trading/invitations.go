@@ -621,35 +621,21 @@ func VerifyInvitationDraw(d *InvitationDraw, invitees []Invitee) *Verification {
 		v.Checks = append(v.Checks, Check{Name: name, OK: ok, Detail: detail})
 		v.OK = v.OK && ok
 	}
-	h := SHA256Hex([]byte(d.PoolDoc))
-	add("候选名单SHA-256", h == d.PoolHash, fmt.Sprintf("重算 %s，记录 %s", h, d.PoolHash))
-	doc, err := parseInvitationPool(d.PoolDoc)
-	if err != nil {
-		add("候选名单文本", false, err.Error())
-		return v
-	}
-	add("候选名单人数", len(doc.Members) == d.PoolSize && doc.Count == d.Count,
-		fmt.Sprintf("名单%d家、邀请%d家；记录%d家、%d家", len(doc.Members), doc.Count, d.PoolSize, d.Count))
-	add("承诺值与名单一致", doc.Commitment == d.Commitment, fmt.Sprintf("名单内 %s，记录 %s", doc.Commitment, d.Commitment))
-	if d.Secret == "" {
-		add("抽取状态", false, "尚未抽取")
-		return v
-	}
-	c := SHA256Hex([]byte(d.Secret))
-	add("服务器密钥与承诺值", c == d.Commitment, fmt.Sprintf("SHA-256(%s) = %s", d.Secret, c))
-	key, err := lottery.KeyFromStrings(append(append([]string(nil), d.Sources...), d.Secret))
-	if err != nil {
-		add("随机数密钥", false, err.Error())
-		return v
-	}
-	add("随机数密钥", key == d.Key, fmt.Sprintf("重算 %q，记录 %q", key, d.Key))
-	order, err := lottery.Select(key, len(doc.Members), doc.Count)
-	if err != nil {
-		add("RFC 3797 抽取", false, err.Error())
+	var doc *invitationPool
+	order := committedDraw{Noun: "候选名单", Unit: "家", Picked: "邀请", PoolDoc: d.PoolDoc, PoolHash: d.PoolHash, PoolSize: d.PoolSize, Count: d.Count,
+		Commitment: d.Commitment, Drawn: d.Secret != "", Secret: d.Secret, Sources: append(append([]string(nil), d.Sources...), d.Secret),
+		Key: d.Key, Result: d.Result,
+	}.check(add, func(text string) (poolFacts, error) {
+		var err error
+		if doc, err = parseInvitationPool(text); err != nil {
+			return poolFacts{}, err
+		}
+		return poolFacts{Members: len(doc.Members), Count: doc.Count, Commitment: doc.Commitment}, nil
+	})
+	if order == nil {
 		return v
 	}
 	v.Recomputed = order
-	add("RFC 3797 抽取顺序", fmt.Sprint(order) == fmt.Sprint(d.Result), fmt.Sprintf("重算 %v，记录 %v", order, d.Result))
 	ok := len(invitees) == len(order)
 	for i, iv := range invitees {
 		if i >= len(order) || iv.Position != i+1 || iv.OrgID != doc.Members[order[i]-1].OrgID {
