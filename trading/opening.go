@@ -167,24 +167,13 @@ func (s *Service) entry(ctx context.Context, r *signupRow, due money.Fen) (*Entr
 		return nil, err
 	}
 	e := &Entry{SignupID: r.ID, OrgID: ss.OrgID, SignedUpAt: r.CreatedAt, DepositDue: due, DepositCheck: r.DepositCheck, RefundedAt: r.RefundedAt.Time}
-	if r.RefundDue.Valid {
-		e.RefundDue = r.RefundDue.Time.Format("2006-01-02")
-	}
 	if err := s.DB.GetContext(ctx, &e.OrgName, `SELECT name FROM organisations WHERE id = ?`, ss.OrgID); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("organisation %d: %w", ss.OrgID, err)
 	}
-	if len(r.Deposit) > 0 {
-		var d depositSealed
-		if err := s.unseal("deposit", r.ProjectID, r.Deposit, &d); err != nil {
-			return nil, err
-		}
-		e.DepositMethod, e.DepositRef = d.Method, d.Reference
-	}
-	rec, err := s.receipts(ctx, r.ID, r.ProjectID)
-	if err != nil {
+	var err error
+	if e.RefundDue, e.DepositMethod, e.DepositRef, e.Receipts, err = s.signupDetail(ctx, r); err != nil {
 		return nil, err
 	}
-	e.Receipts = rec
 	return e, nil
 }
 

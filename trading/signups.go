@@ -425,22 +425,28 @@ func (s *Service) mySignup(ctx context.Context, r *signupRow) (*MySignup, error)
 	m := &MySignup{ID: r.ID, LotID: r.LotID, ProjectID: r.ProjectID, Code: info.Code.String, Title: info.Title, LotName: info.LotName,
 		LotStatus: info.Status, Deadline: info.Deadline.Time, DepositDue: money.Fen(info.Deposit), DepositCheck: r.DepositCheck,
 		RefundedAt: r.RefundedAt.Time, SignedUpAt: r.CreatedAt, Receipts: []Receipt{}}
+	var err error
+	if m.RefundDue, m.DepositMethod, m.DepositRef, m.Receipts, err = s.signupDetail(ctx, r); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// signupDetail is what a sign-up's bidder and, at the opening, staff read
+// of it: the refund due date, the deposit (unsealed) and the receipts.
+func (s *Service) signupDetail(ctx context.Context, r *signupRow) (refundDue, depositMethod, depositRef string, receipts []Receipt, err error) {
 	if r.RefundDue.Valid {
-		m.RefundDue = r.RefundDue.Time.Format("2006-01-02")
+		refundDue = r.RefundDue.Time.Format("2006-01-02")
 	}
 	if len(r.Deposit) > 0 {
 		var d depositSealed
 		if err := s.unseal("deposit", r.ProjectID, r.Deposit, &d); err != nil {
-			return nil, err
+			return "", "", "", nil, err
 		}
-		m.DepositMethod, m.DepositRef = d.Method, d.Reference
+		depositMethod, depositRef = d.Method, d.Reference
 	}
-	rec, err := s.receipts(ctx, r.ID, r.ProjectID)
-	if err != nil {
-		return nil, err
-	}
-	m.Receipts = rec
-	return m, nil
+	receipts, err = s.receipts(ctx, r.ID, r.ProjectID)
+	return refundDue, depositMethod, depositRef, receipts, err
 }
 
 // Question is a bidder's question; the asker is not recorded in clear.
