@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,7 +96,10 @@ func (s *Service) sealedEvent(ctx context.Context, action, ref string, projectID
 	detail["username"] = a.Username
 	detail["org_id"] = a.OrgID
 	detail["ip"] = a.IP
-	b, _ := json.Marshal(detail)
+	b, err := appendDetail(make([]byte, 0, 256), detail)
+	if err != nil {
+		return audit.Event{}, err
+	}
 	sealed, err := s.Vault.Seal("audit", "sealed:"+ref, b)
 	if err != nil {
 		return audit.Event{}, err
@@ -103,6 +107,56 @@ func (s *Service) sealedEvent(ctx context.Context, action, ref string, projectID
 	// {"sealed": "<base64>"}: base64 needs no JSON escaping.
 	return audit.Event{Action: action, ObjectType: "sealed", ObjectID: ref,
 		Summary: audit.RawSummary(`{"sealed":"` + base64.StdEncoding.EncodeToString(sealed) + `"}`)}, nil
+}
+
+// appendDetail appends detail as json.Marshal writes it (keys in order,
+// the same escaping), without reflection for the integers and plain
+// strings that sealed events hold: it runs on every sign-up.
+func appendDetail(b []byte, detail map[string]any) ([]byte, error) {
+	keys := make([]string, 0, len(detail))
+	for k := range detail {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		switch v := detail[k].(type) {
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case string:
+			b = appendJSONString(b, v)
+		case bool:
+			b = strconv.AppendBool(b, v)
+		default:
+			j, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, j...)
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString quotes s as encoding/json does; strings with anything
+// it would escape go through encoding/json itself.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			j, _ := json.Marshal(s)
+			return append(b, j...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 func requireBidder(ctx context.Context) (audit.Actor, error) {
@@ -126,6 +180,8 @@ type lotState struct {
 	Eligibility string         `db:"eligibility"`
 	Code        sql.NullString `db:"code"`
 	Title       string         `db:"title"`
+
+	elig []string // Eligibility parsed (signupLot)
 }
 
 func lotNotFound() error {
@@ -185,8 +241,7 @@ func (s *Service) SignUp(ctx context.Context, lotID int64, declared []bool) (*My
 	if err := s.checkInvited(ctx, st.ProjectID, a.OrgID); err != nil {
 		return nil, err
 	}
-	var elig []string
-	_ = json.Unmarshal([]byte(st.Eligibility), &elig)
+	elig := st.elig
 	var f problem.Fields
 	for i := range elig {
 		if i >= len(declared) || !declared[i] {
@@ -228,6 +283,7 @@ func (s *Service) signupLot(ctx context.Context, lotID int64) (*lotState, error)
 	if err != nil {
 		return nil, err
 	}
+	_ = json.Unmarshal([]byte(st.Eligibility), &st.elig)
 	if st.Status == StatusPublished && st.LotStatus == LotOpen {
 		s.lotCache.Store(lotID, st)
 	}

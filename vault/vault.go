@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,9 +22,15 @@ import (
 )
 
 // Vault holds the master key.
+//
+// Keying an HMAC costs as much as hashing a short value, and every sign-up
+// derives a key and computes two blind indexes; so keyed HMAC states are
+// kept in pools (Reset returns one to its keyed state) instead of being
+// keyed anew on every call.
 type Vault struct {
-	master    []byte
-	blindKeys sync.Map // purpose → derived key of Blind (a handful of purposes)
+	master     []byte
+	derive     sync.Pool // *keyed with master
+	blindPools sync.Map  // purpose → *sync.Pool of *keyed with Blind's key of purpose (a handful of purposes)
 }
 
 // New returns a vault for a 32-byte master key.
@@ -31,7 +38,9 @@ func New(master []byte) (*Vault, error) {
 	if len(master) != 32 {
 		return nil, fmt.Errorf("vault: master key must be 32 bytes, got %d", len(master))
 	}
-	return &Vault{master: append([]byte(nil), master...)}, nil
+	v := &Vault{master: append([]byte(nil), master...)}
+	v.derive.New = func() any { return newKeyed(v.master) }
+	return v, nil
 }
 
 // Load reads the master key from hexKey (64 hex digits) when set, otherwise
@@ -73,16 +82,41 @@ func Load(hexKey, file string) (*Vault, error) {
 // Key derives the 32-byte key for a purpose ("bid", "idnumber", …) and an
 // object (a project id, say).
 func (v *Vault) Key(purpose, object string) []byte {
-	m := hmac.New(sha256.New, v.master)
-	m.Write([]byte(purpose))
-	m.Write([]byte{0})
-	m.Write([]byte(object))
-	return m.Sum(nil)
+	k := v.key(purpose, object)
+	return k[:]
+}
+
+// key is Key into an array: HMAC-SHA256(master, purpose ‖ 0 ‖ object).
+func (v *Vault) key(purpose, object string) [sha256.Size]byte {
+	m := v.derive.Get().(*keyed)
+	m.buf = append(append(append(m.buf[:0], purpose...), 0), object...)
+	k := m.sum(m.buf)
+	v.derive.Put(m)
+	return k
+}
+
+// keyed is a keyed HMAC-SHA256 with a scratch buffer for its input.
+type keyed struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func newKeyed(key []byte) *keyed {
+	return &keyed{h: hmac.New(sha256.New, key), buf: make([]byte, 0, 128)}
+}
+
+func (m *keyed) sum(b []byte) [sha256.Size]byte {
+	m.h.Reset()
+	m.h.Write(b)
+	var out [sha256.Size]byte
+	m.h.Sum(out[:0])
+	return out
 }
 
 // AEAD returns AES-256-GCM under the derived key.
 func (v *Vault) AEAD(purpose, object string) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(v.Key(purpose, object))
+	k := v.key(purpose, object)
+	block, err := aes.NewCipher(k[:])
 	if err != nil {
 		return nil, err
 	}
@@ -117,11 +151,15 @@ func (v *Vault) Open(purpose, object string, sealed []byte) ([]byte, error) {
 // Blind returns a keyed hash of value for equality look-ups (finding a
 // duplicate ID number without decrypting every row).
 func (v *Vault) Blind(purpose, value string) string {
-	k, ok := v.blindKeys.Load(purpose)
+	p, ok := v.blindPools.Load(purpose)
 	if !ok {
-		k, _ = v.blindKeys.LoadOrStore(purpose, v.Key("blind", purpose))
+		k := v.Key("blind", purpose)
+		p, _ = v.blindPools.LoadOrStore(purpose, &sync.Pool{New: func() any { return newKeyed(k) }})
 	}
-	m := hmac.New(sha256.New, k.([]byte))
-	m.Write([]byte(value))
-	return hex.EncodeToString(m.Sum(nil))
+	pool := p.(*sync.Pool)
+	m := pool.Get().(*keyed)
+	m.buf = append(m.buf[:0], value...)
+	sum := m.sum(m.buf)
+	pool.Put(m)
+	return hex.EncodeToString(sum[:])
 }

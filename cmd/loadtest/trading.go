@@ -286,7 +286,8 @@ func tradingSignups(ctx context.Context, args []string) error {
 	clients := fs.Int("clients", 64, "concurrent clients (one bidder organisation each)")
 	lots := fs.Int("lots", 100, "lots each client signs up for per round (50 per project)")
 	rounds := fs.Int("rounds", 3, "interleaved rounds (raw INSERTs, sign-ups, the sign-up transaction alone)")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the first round's HTTP sign-ups (only them) to this file")
+	memprofile := fs.String("memprofile", "", "write the allocations of the first round's HTTP sign-ups (only them) to this file")
 	batch := fs.Int("batch", 0, "sign-ups per group commit at most (0: the service's default)")
 	flushers := fs.Int("flushers", 0, "group commits in flight at once (0: the service's default)")
 	clientKind := fs.String("client", "lean", "HTTP client of the load: lean (one keep-alive connection per client, no goroutines, see leanclient.go) or std (Go's net/http client)")
@@ -312,16 +313,15 @@ func tradingSignups(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	// The profile covers the first round's sign-ups only: the raw INSERTs
+	// and the transaction alone would hide what a sign-up costs.
+	var profile *os.File
 	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
+		profile, err = os.Create(*cpuprofile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer profile.Close()
 	}
 	if *clientKind != "lean" && *clientKind != "std" {
 		return fmt.Errorf("-client: lean or std, not %q", *clientKind)
@@ -341,9 +341,16 @@ func tradingSignups(ctx context.Context, args []string) error {
 		dur          time.Duration
 		lat          []time.Duration
 		goCPU, dbCPU time.Duration // per operation
+		statements   float64       // statements the database ran per operation
+		allocs       float64       // Go heap allocations per operation (server and load client together)
+		busy         float64       // share of the machine's CPU time that was not idle
 	}
 	phase := func(lotIDs []int64, op func(c int, lot int64) error) (result, error) {
+		st0 := dbStatus(ctx, r.x)
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
 		goCPU0, dbCPU0 := processCPU(0), processCPU(dbPid)
+		busy0, all0 := machineCPU()
 		lat := make([][]time.Duration, *clients)
 		var wg sync.WaitGroup
 		var firstErr atomic.Value
@@ -367,6 +374,14 @@ func tradingSignups(ctx context.Context, args []string) error {
 		res := result{dur: time.Since(start)}
 		n := time.Duration(*clients * len(lotIDs))
 		res.goCPU, res.dbCPU = (processCPU(0)-goCPU0)/n, (processCPU(dbPid)-dbCPU0)/n
+		if busy1, all1 := machineCPU(); all1 > all0 {
+			res.busy = float64(busy1-busy0) / float64(all1-all0)
+		}
+		runtime.ReadMemStats(&ms1)
+		res.allocs = float64(ms1.Mallocs-ms0.Mallocs) / float64(n)
+		st1 := dbStatus(ctx, r.x)
+		// Less the two SHOW STATUS of the measurement.
+		res.statements = float64(st1["Questions"]-st0["Questions"]-1) / float64(n)
 		for _, l := range lat {
 			res.lat = append(res.lat, l...)
 		}
@@ -403,6 +418,19 @@ func tradingSignups(ctx context.Context, args []string) error {
 		}
 
 		// Sign-ups through HTTP.
+		if profile != nil && round == 0 {
+			if err := pprof.StartCPUProfile(profile); err != nil {
+				return err
+			}
+		}
+		var allocs0 bytes.Buffer
+		if *memprofile != "" && round == 0 {
+			runtime.MemProfileRate = 512
+			runtime.GC()
+			if err := pprof.Lookup("allocs").WriteTo(&allocs0, 0); err != nil {
+				return err
+			}
+		}
 		su, err := phase(lotIDs, func(c int, l int64) error {
 			if *clientKind == "std" {
 				code, err := r.do(ctx, r.tokens[c], "POST", "/api/v1/signups", map[string]any{"lot_id": l, "declared": []bool{}}, nil)
@@ -417,6 +445,26 @@ func tradingSignups(ctx context.Context, args []string) error {
 			}
 			return nil
 		})
+		if profile != nil && round == 0 {
+			pprof.StopCPUProfile()
+		}
+		if *memprofile != "" && round == 0 {
+			// Both snapshots: `go tool pprof -base <file>.before <file>`.
+			runtime.GC()
+			if err := os.WriteFile(*memprofile+".before", allocs0.Bytes(), 0o644); err != nil {
+				return err
+			}
+			f, err := os.Create(*memprofile)
+			if err != nil {
+				return err
+			}
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			runtime.MemProfileRate = 512 * 1024
+		}
 		if err != nil {
 			return err
 		}
@@ -458,6 +506,10 @@ func tradingSignups(ctx context.Context, args []string) error {
 		us := func(d time.Duration) string { return fmt.Sprintf("%4d µs", d.Microseconds()) }
 		fmt.Printf("         CPU per operation (Go + MariaDB): raw INSERT %s + %s; sign-up %s + %s; transaction alone %s + %s\n",
 			us(raw.goCPU), us(raw.dbCPU), us(su.goCPU), us(su.dbCPU), us(tx.goCPU), us(tx.dbCPU))
+		fmt.Printf("         statements per operation: raw INSERT %.2f; sign-up %.2f; transaction alone %.2f\n",
+			raw.statements, su.statements, tx.statements)
+		fmt.Printf("         Go allocations per operation: raw INSERT %.0f; sign-up %.0f; transaction alone %.0f\n", raw.allocs, su.allocs, tx.allocs)
+		fmt.Printf("         machine busy (all processes): raw INSERT %.0f%%; sign-ups %.0f%%; transaction alone %.0f%%\n", 100*raw.busy, 100*su.busy, 100*tx.busy)
 	}
 	var rows int
 	if err := r.x.GetContext(ctx, &rows, `SELECT COUNT(*) FROM trading_signups`); err != nil {
@@ -864,6 +916,51 @@ func processCPU(pid int) time.Duration {
 
 // serverPid is the database server's process id when it runs on this
 // machine (its pid file is readable), else 0.
+// machineCPU returns the machine's busy and total CPU time so far, in clock
+// ticks, from the first line of /proc/stat (idle and iowait count as idle).
+func machineCPU() (busy, total int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, 0
+	}
+	for i, v := range f[1:] {
+		var n int64
+		fmt.Sscan(v, &n)
+		// user nice system idle iowait irq softirq steal (guest time is in user)
+		if i >= 8 {
+			break
+		}
+		total += n
+		if i != 3 && i != 4 {
+			busy += n
+		}
+	}
+	return busy, total
+}
+
+// dbStatus reads the server's global status counters.
+func dbStatus(ctx context.Context, x *sqlx.DB) map[string]int64 {
+	rows, err := x.QueryContext(ctx, `SHOW GLOBAL STATUS WHERE Variable_name = 'Questions'`)
+	if err != nil {
+		return map[string]int64{}
+	}
+	defer rows.Close()
+	m := map[string]int64{}
+	for rows.Next() {
+		var k string
+		var v int64
+		if rows.Scan(&k, &v) == nil {
+			m[k] = v
+		}
+	}
+	return m
+}
+
 func serverPid(ctx context.Context, x *sqlx.DB) int {
 	var file string
 	if err := x.GetContext(ctx, &file, `SELECT @@pid_file`); err != nil {
