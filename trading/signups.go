@@ -43,7 +43,13 @@ func (s *Service) ownerBlind(orgID int64) string {
 }
 
 func (s *Service) seal(purpose string, projectID int64, v any) ([]byte, error) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if a, ok := v.(interface{ AppendJSON([]byte) ([]byte, error) }); ok {
+		b, err = a.AppendJSON(make([]byte, 0, 256))
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -143,20 +149,6 @@ func appendDetail(b []byte, detail map[string]any) ([]byte, error) {
 		}
 	}
 	return append(b, '}'), nil
-}
-
-// appendJSONString quotes s as encoding/json does; strings with anything
-// it would escape go through encoding/json itself.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			j, _ := json.Marshal(s)
-			return append(b, j...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 func requireBidder(ctx context.Context) (audit.Actor, error) {

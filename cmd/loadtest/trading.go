@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -36,6 +37,7 @@ import (
 	"ggzy/demo"
 	"ggzy/expertpool"
 	"ggzy/filestore"
+	"ggzy/gctune"
 	"ggzy/migrations"
 	"ggzy/schedule"
 	"ggzy/trading"
@@ -55,6 +57,7 @@ const ltPassword = "loadtest-password-1"
 // tradingRig is an in-process server on 127.0.0.1 over a fresh database.
 type tradingRig struct {
 	x       *sqlx.DB
+	ws      *web.Server
 	base    string
 	svc     *trading.Service
 	acc     *accounts.Service
@@ -74,6 +77,7 @@ func (r *tradingRig) close() {
 // newTradingRig starts the server with the real clock (or clk) and
 // `bidders` extra bidder organisations, each with a logged-in API token.
 func newTradingRig(ctx context.Context, bidders int, clk clock.Clock) (*tradingRig, error) {
+	gctune.Apply() // the collector as `trading serve` sets it
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	varDir := os.Getenv("TRADING_VAR")
 	if varDir == "" {
@@ -135,6 +139,7 @@ func newTradingRig(ctx context.Context, bidders int, clk clock.Clock) (*tradingR
 		r.close()
 		return nil, err
 	}
+	r.ws = ws
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		r.close()
@@ -290,7 +295,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 	memprofile := fs.String("memprofile", "", "write the allocations of the first round's HTTP sign-ups (only them) to this file")
 	batch := fs.Int("batch", 0, "sign-ups per group commit at most (0: the service's default)")
 	flushers := fs.Int("flushers", 0, "group commits in flight at once (0: the service's default)")
-	clientKind := fs.String("client", "lean", "HTTP client of the load: lean (one keep-alive connection per client, no goroutines, see leanclient.go) or std (Go's net/http client)")
+	clientKind := fs.String("client", "lean", "HTTP client of the load: lean (one keep-alive connection per client, no goroutines, see leanclient.go), std (Go's net/http client) or wrk (Debian's wrk in its own process, see wrkclient.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -323,8 +328,16 @@ func tradingSignups(ctx context.Context, args []string) error {
 		}
 		defer profile.Close()
 	}
-	if *clientKind != "lean" && *clientKind != "std" {
-		return fmt.Errorf("-client: lean or std, not %q", *clientKind)
+	if *clientKind != "lean" && *clientKind != "std" && *clientKind != "wrk" {
+		return fmt.Errorf("-client: lean, std or wrk, not %q", *clientKind)
+	}
+	arr := &arrivals{}
+	if *clientKind == "wrk" {
+		if _, err := exec.LookPath("wrk"); err != nil {
+			return fmt.Errorf("-client wrk needs wrk: apt-get install wrk")
+		}
+		r.ws.Echo.Use(arr.middleware)
+
 	}
 	lean := make([]*leanConn, *clients)
 	for c := range lean {
@@ -344,36 +357,23 @@ func tradingSignups(ctx context.Context, args []string) error {
 		statements   float64       // statements the database ran per operation
 		allocs       float64       // Go heap allocations per operation (server and load client together)
 		busy         float64       // share of the machine's CPU time that was not idle
+		clientCPU    time.Duration // per operation, of a load client in its own process (wrk)
+		p50, p99     time.Duration
+		max          time.Duration
 	}
-	phase := func(lotIDs []int64, op func(c int, lot int64) error) (result, error) {
+	// measure runs drive (which returns the phase's duration, and its
+	// latencies or, from wrk, its percentiles and own CPU) and adds what
+	// the phase cost per operation.
+	measure := func(n int, drive func() (result, error)) (result, error) {
 		st0 := dbStatus(ctx, r.x)
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
 		goCPU0, dbCPU0 := processCPU(0), processCPU(dbPid)
 		busy0, all0 := machineCPU()
-		lat := make([][]time.Duration, *clients)
-		var wg sync.WaitGroup
-		var firstErr atomic.Value
-		start := time.Now()
-		for c := 0; c < *clients; c++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for _, l := range lotIDs {
-					t0 := time.Now()
-					err := op(c, l)
-					lat[c] = append(lat[c], time.Since(t0))
-					if err != nil {
-						firstErr.CompareAndSwap(nil, err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		res := result{dur: time.Since(start)}
-		n := time.Duration(*clients * len(lotIDs))
-		res.goCPU, res.dbCPU = (processCPU(0)-goCPU0)/n, (processCPU(dbPid)-dbCPU0)/n
+		res, err := drive()
+		nd := time.Duration(n)
+		res.goCPU, res.dbCPU = (processCPU(0)-goCPU0)/nd, (processCPU(dbPid)-dbCPU0)/nd
+		res.clientCPU /= nd
 		if busy1, all1 := machineCPU(); all1 > all0 {
 			res.busy = float64(busy1-busy0) / float64(all1-all0)
 		}
@@ -382,17 +382,75 @@ func tradingSignups(ctx context.Context, args []string) error {
 		st1 := dbStatus(ctx, r.x)
 		// Less the two SHOW STATUS of the measurement.
 		res.statements = float64(st1["Questions"]-st0["Questions"]-1) / float64(n)
-		for _, l := range lat {
-			res.lat = append(res.lat, l...)
+		if res.lat != nil {
+			res.p50, res.p99, res.max = percentile(res.lat, 0.5), percentile(res.lat, 0.99), percentile(res.lat, 1)
 		}
-		if e, ok := firstErr.Load().(error); ok {
-			return res, e
-		}
-		return res, nil
+		return res, err
+	}
+	// phase runs op for every client and lot, clients concurrently.
+	phase := func(lotIDs []int64, op func(c int, lot int64) error) (result, error) {
+		return measure(*clients*len(lotIDs), func() (result, error) {
+			lat := make([][]time.Duration, *clients)
+			var wg sync.WaitGroup
+			var firstErr atomic.Value
+			start := time.Now()
+			for c := 0; c < *clients; c++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for _, l := range lotIDs {
+						t0 := time.Now()
+						err := op(c, l)
+						lat[c] = append(lat[c], time.Since(t0))
+						if err != nil {
+							firstErr.CompareAndSwap(nil, err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			res := result{dur: time.Since(start), lat: []time.Duration{}}
+			for _, l := range lat {
+				res.lat = append(res.lat, l...)
+			}
+			if e, ok := firstErr.Load().(error); ok {
+				return res, e
+			}
+			return res, nil
+		})
 	}
 
+	// Warm-up, not measured: the first round would otherwise pay for
+	// opening the database pool's connections in its raw INSERTs (63
+	// handshakes in well under a second) and for the server's first
+	// reads (lots, sessions) in its sign-ups.
+	{
+		now := clk.Now()
+		lotIDs, err := r.publish(ctx, "报名压测预热项目", 5, farTimeline(now, now.Add(40*24*time.Hour)))
+		if err != nil {
+			return err
+		}
+		if _, err := phase(lotIDs, func(c int, l int64) error {
+			_, err := r.x.ExecContext(ctx, `INSERT INTO lt_raw (lot_id, org_id, created_at) VALUES (?, ?, ?)`, -l, c, time.Now().UTC())
+			return err
+		}); err != nil {
+			return err
+		}
+		if _, err := phase(lotIDs, func(c int, l int64) error {
+			code, body, err := lean[c].do("POST", "/api/v1/signups", r.tokens[c], fmt.Appendf(nil, `{"lot_id":%d,"declared":[]}`, l))
+			if code != http.StatusCreated {
+				return fmt.Errorf("warm-up sign-up: %d %v %s", code, err, body)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	warm := *clients * 5
+
 	var rawRates, rates, txRates []float64
-	var all []time.Duration
+	var all, suP99 []time.Duration
 	total := 0
 	for round := 0; round < *rounds; round++ {
 		now := clk.Now()
@@ -431,20 +489,28 @@ func tradingSignups(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		su, err := phase(lotIDs, func(c int, l int64) error {
-			if *clientKind == "std" {
-				code, err := r.do(ctx, r.tokens[c], "POST", "/api/v1/signups", map[string]any{"lot_id": l, "declared": []bool{}}, nil)
+		var su result
+		if *clientKind == "wrk" {
+			su, err = measure(n, func() (result, error) {
+				w, err := runWrk(ctx, r.base, *clients, r.tokens, lotIDs, arr)
+				return result{dur: w.dur, p50: w.p50, p99: w.p99, max: w.max, clientCPU: w.cpu}, err
+			})
+		} else {
+			su, err = phase(lotIDs, func(c int, l int64) error {
+				if *clientKind == "std" {
+					code, err := r.do(ctx, r.tokens[c], "POST", "/api/v1/signups", map[string]any{"lot_id": l, "declared": []bool{}}, nil)
+					if code != http.StatusCreated {
+						return fmt.Errorf("sign-up: %d %v", code, err)
+					}
+					return nil
+				}
+				code, body, err := lean[c].do("POST", "/api/v1/signups", r.tokens[c], fmt.Appendf(nil, `{"lot_id":%d,"declared":[]}`, l))
 				if code != http.StatusCreated {
-					return fmt.Errorf("sign-up: %d %v", code, err)
+					return fmt.Errorf("sign-up: %d %v %s", code, err, body)
 				}
 				return nil
-			}
-			code, body, err := lean[c].do("POST", "/api/v1/signups", r.tokens[c], fmt.Appendf(nil, `{"lot_id":%d,"declared":[]}`, l))
-			if code != http.StatusCreated {
-				return fmt.Errorf("sign-up: %d %v %s", code, err, body)
-			}
-			return nil
-		})
+			})
+		}
 		if profile != nil && round == 0 {
 			pprof.StopCPUProfile()
 		}
@@ -498,14 +564,18 @@ func tradingSignups(ctx context.Context, args []string) error {
 		}
 
 		all = append(all, su.lat...)
+		suP99 = append(suP99, su.p99)
 		rate := func(res result) float64 { return float64(n) / res.dur.Seconds() }
 		rawRates, rates, txRates = append(rawRates, rate(raw)), append(rates, rate(su)), append(txRates, rate(tx))
 		fmt.Printf("round %d: raw INSERT %6.0f rows/s; sign-ups %5.0f /s (%.0f%% of raw), p50 %s p99 %s; sign-up transaction alone %5.0f /s\n",
-			round+1, rate(raw), rate(su), 100*rate(su)/rate(raw), percentile(su.lat, 0.5).Round(100*time.Microsecond),
-			percentile(su.lat, 0.99).Round(100*time.Microsecond), rate(tx))
+			round+1, rate(raw), rate(su), 100*rate(su)/rate(raw), su.p50.Round(100*time.Microsecond), su.p99.Round(100*time.Microsecond), rate(tx))
 		us := func(d time.Duration) string { return fmt.Sprintf("%4d µs", d.Microseconds()) }
-		fmt.Printf("         CPU per operation (Go + MariaDB): raw INSERT %s + %s; sign-up %s + %s; transaction alone %s + %s\n",
-			us(raw.goCPU), us(raw.dbCPU), us(su.goCPU), us(su.dbCPU), us(tx.goCPU), us(tx.dbCPU))
+		wrkCPU := ""
+		if *clientKind == "wrk" {
+			wrkCPU = " + wrk " + us(su.clientCPU)
+		}
+		fmt.Printf("         CPU per operation (Go + MariaDB): raw INSERT %s + %s; sign-up %s + %s%s; transaction alone %s + %s\n",
+			us(raw.goCPU), us(raw.dbCPU), us(su.goCPU), us(su.dbCPU), wrkCPU, us(tx.goCPU), us(tx.dbCPU))
 		fmt.Printf("         statements per operation: raw INSERT %.2f; sign-up %.2f; transaction alone %.2f\n",
 			raw.statements, su.statements, tx.statements)
 		fmt.Printf("         Go allocations per operation: raw INSERT %.0f; sign-up %.0f; transaction alone %.0f\n", raw.allocs, su.allocs, tx.allocs)
@@ -516,17 +586,21 @@ func tradingSignups(ctx context.Context, args []string) error {
 		return err
 	}
 	median := func(v []float64) float64 { c := slices.Clone(v); slices.Sort(c); return c[len(c)/2] }
-	fmt.Printf("clients %d, lots %d per round, %d rounds: sign-ups %d (rows %d)\n", *clients, *lots, *rounds, total, rows)
-	fmt.Printf("median: raw INSERT %.0f rows/s; sign-ups %.0f /s = %.0f%% of raw; all sign-ups p50 %s p99 %s max %s; transaction alone %.0f /s = %.0f%% of raw\n",
-		median(rawRates), median(rates), 100*median(rates)/median(rawRates),
-		percentile(all, 0.5).Round(100*time.Microsecond), percentile(all, 0.99).Round(100*time.Microsecond), percentile(all, 1).Round(100*time.Microsecond),
+	fmt.Printf("clients %d, lots %d per round, %d rounds: sign-ups %d (rows %d, %d of them from the warm-up)\n", *clients, *lots, *rounds, total, rows, warm)
+	latencies := fmt.Sprintf("all sign-ups p50 %s p99 %s max %s", percentile(all, 0.5).Round(100*time.Microsecond),
+		percentile(all, 0.99).Round(100*time.Microsecond), percentile(all, 1).Round(100*time.Microsecond))
+	if *clientKind == "wrk" { // wrk gives each round's percentiles, not the latencies
+		latencies = fmt.Sprintf("highest round p99 %s", slices.Max(suP99).Round(100*time.Microsecond))
+	}
+	fmt.Printf("median: raw INSERT %.0f rows/s; sign-ups %.0f /s = %.0f%% of raw; %s; transaction alone %.0f /s = %.0f%% of raw\n",
+		median(rawRates), median(rates), 100*median(rates)/median(rawRates), latencies,
 		median(txRates), 100*median(txRates)/median(rawRates))
 	st := r.x.Stats()
 	fmt.Printf("database pool (server and load share it): max open %d, connections opened %d, closed as surplus idle %d, waits %d (%s)\n",
 		st.MaxOpenConnections, st.OpenConnections-stats0.OpenConnections+int(st.MaxIdleClosed-stats0.MaxIdleClosed+st.MaxIdleTimeClosed-stats0.MaxIdleTimeClosed+st.MaxLifetimeClosed-stats0.MaxLifetimeClosed),
 		st.MaxIdleClosed-stats0.MaxIdleClosed, st.WaitCount-stats0.WaitCount, (st.WaitDuration - stats0.WaitDuration).Round(time.Millisecond))
-	if rows != total {
-		return fmt.Errorf("expected %d sign-ups, have %d rows", total, rows)
+	if rows != total+warm {
+		return fmt.Errorf("expected %d sign-ups (%d of them in the warm-up), have %d rows", total+warm, warm, rows)
 	}
 	return nil
 }

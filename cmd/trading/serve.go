@@ -24,6 +24,7 @@ import (
 	"ggzy/evaluation"
 	"ggzy/expertpool"
 	"ggzy/filestore"
+	"ggzy/gctune"
 	"ggzy/schedule"
 	"ggzy/trading"
 	"ggzy/vault"
@@ -83,6 +84,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 		return exitError{code: 2}
 	}
 	started := time.Now()
+	gogc := gctune.Apply()
 	x, closeDB, err := openDB(ctx, getenv, log)
 	if err != nil {
 		return err
@@ -140,7 +142,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 		return err
 	}
 
-	log.Info("ready", "addr", addr, "startup", time.Since(started).String(), "version", version)
+	log.Info("ready", "addr", addr, "startup", time.Since(started).String(), "version", version, "gogc", gogc)
 	if logins != nil {
 		printLogins(stdout, logins, password, addr)
 	}
