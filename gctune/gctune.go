@@ -6,8 +6,9 @@
 // second it took about a tenth of the server's CPU (docs/PERFORMANCE.md,
 // "Garbage collector"). Letting the heap grow to five times the live heap
 // between collections costs memory that a server has and gives that CPU
-// back to requests. GOGC and GOMEMLIMIT in the environment still decide
-// when they are set (Go reads them itself), so operators can trade back.
+// back to requests. GOGC in the environment still decides when it is set
+// (Go reads it itself), so operators can trade back; GOMEMLIMIT, which Go
+// also reads, caps the heap whatever the GOGC.
 package gctune
 
 import (

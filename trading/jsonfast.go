@@ -18,23 +18,17 @@ import (
 // encoding/json itself.
 func appendJSONString(b []byte, s string) []byte {
 	plain := true
+	ascii := true
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			plain = false
 			break
 		} else if c >= utf8.RuneSelf {
-			plain = utf8.ValidString(s[i:]) && !strings.ContainsRune(s[i:], '\u2028') && !strings.ContainsRune(s[i:], '\u2029')
-			if !plain {
-				break
-			}
-			for j := i; j < len(s); j++ {
-				if c := s[j]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-					plain = false
-					break
-				}
-			}
-			break
+			ascii = false
 		}
+	}
+	if plain && !ascii {
+		plain = utf8.ValidString(s) && !strings.ContainsRune(s, '\u2028') && !strings.ContainsRune(s, '\u2029')
 	}
 	if !plain {
 		j, _ := json.Marshal(s)
@@ -47,7 +41,9 @@ func appendJSONString(b []byte, s string) []byte {
 
 // appendJSONTime writes t as time.Time's MarshalJSON does.
 func appendJSONTime(b []byte, t time.Time) ([]byte, error) {
-	if y := t.Year(); y < 0 || y > 9999 {
+	// What MarshalJSON refuses (a year outside 0–9999, an offset of a
+	// day or more) it also reports, so it answers for those.
+	if _, off := t.Zone(); t.Year() < 0 || t.Year() > 9999 || off <= -24*3600 || off >= 24*3600 {
 		j, err := t.MarshalJSON()
 		if err != nil {
 			return nil, err

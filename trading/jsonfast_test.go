@@ -75,8 +75,11 @@ func TestAppendJSONIsJSONMarshal(t *testing.T) {
 			t.Fatalf("signupSealed.AppendJSON:\n got %s %v\nwant %s", got, err, want)
 		}
 	}
-	// A year json refuses is refused here too.
-	if _, err := (MySignup{Deadline: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}).AppendJSON(nil); err == nil {
-		t.Fatal("year 10000 accepted")
+	// Times json refuses are refused here too.
+	for _, bad := range []time.Time{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("X", 24*3600)),
+		time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("Y", -25*3600))} {
+		if _, err := (MySignup{Deadline: bad}).AppendJSON(nil); err == nil {
+			t.Fatalf("%v accepted", bad)
+		}
 	}
 }

@@ -74,7 +74,7 @@ func TestPooledHMACMatchesFreshHMAC(t *testing.T) {
 		}
 		return m.Sum(nil)
 	}
-	long := strings.Repeat("长", 100) // over writeString's buffer
+	long := strings.Repeat("长", 100) // over the pooled scratch buffer's first capacity
 	for i := 0; i < 3; i++ {
 		for _, c := range [][2]string{{"signup", "project:1"}, {"audit", "sealed:" + long}, {"", ""}} {
 			if got, want := v.Key(c[0], c[1]), fresh(master, c[0], c[1]); !bytes.Equal(got, want) {

@@ -312,7 +312,8 @@ func (s *Server) apiSignUp(c echo.Context) error {
 		return err
 	}
 	// The busiest write of a deadline day: encoded without reflection
-	// (trading/jsonfast.go), the same bytes as c.JSON less its newline.
+	// (trading/jsonfast.go), the same bytes as c.JSON less its newline
+	// (and never indented for ?pretty).
 	b, err := m.AppendJSON(make([]byte, 0, 512))
 	if err != nil {
 		return err
