@@ -254,10 +254,10 @@ func seedProjects(staff, agency, agency2 context.Context, s Services, d dates, c
 	for _, k := range []string{"bidder1", "bidder2", "bidder3", "bidder4", "bidder5"} {
 		candidates = append(candidates, orgUSCC(k))
 	}
-	if _, err := ts.SetInvitations(agency2, c.Invited, trading.InvitationInput{Candidates: candidates, Count: 3}); err != nil {
+	if _, err := ts.SetInvitations(agency2, c.Invited, trading.InvitationInput{Candidates: candidates, Count: 3, Source: trading.SourcePrequal}); err != nil {
 		return fmt.Errorf("demo invited project: candidates: %w", err)
 	}
-	if _, err := ts.DrawInvitees(agency2, c.Invited, []string{"7 19 23", "4 11 30 35"}); err != nil {
+	if _, err := ts.DrawInvitees(agency2, c.Invited, []string{"7 19 23", "4 11 30 35"}, []string{"王芳（采购人监督）", "李强（采购人监督）"}); err != nil {
 		return fmt.Errorf("demo invited project: draw: %w", err)
 	}
 	if _, err := ts.Publish(agency2, c.Invited, nil); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -32,7 +33,13 @@ import (
 // RFC 3797 (lottery), so that anyone can recompute it from the record (as
 // fixed-price selection does, fixedprice_draw.go). A draw is done once; the
 // list of either kind is fixed once the project is published, and Publish
-// refuses an invited project with fewer than three invitees. Only invitees
+// refuses an invited project with fewer than three invitees. A procurement
+// pool names where its candidates came from (政府采购货物和服务招标投标管理办法
+// 第十四条): a prequalification announcement, the finance department's
+// supplier database or the purchaser's written recommendation — from the
+// last two the pool must hold at least twice as many as are drawn — and the
+// draw records the two or more of the purchaser's staff who supervised it.
+// Only invitees
 // may sign up (checkInvited, on the sign-up path); they find their
 // invitations (投标邀请书) in their workspace. Nothing here touches the
 // sealed sign-ups: the agency knows whom it invited, never who signed up.
@@ -52,6 +59,38 @@ const (
 
 // MinInvitees is the least number of invitees the law allows.
 const MinInvitees = 3
+
+// Where a procurement pool's candidates came from (87号令第十四条).
+const (
+	SourcePrequal   = "prequal"   // 发布资格预审公告征集
+	SourceLibrary   = "library"   // 从省级以上财政部门建立的供应商库中选取
+	SourceRecommend = "recommend" // 采购人书面推荐
+)
+
+// InviteSources names the sources of a procurement pool, in form order.
+var InviteSources = []struct{ Code, Name string }{
+	{SourcePrequal, "发布资格预审公告征集"},
+	{SourceLibrary, "从省级以上人民政府财政部门建立的供应商库中选取"},
+	{SourceRecommend, "采购人书面推荐"},
+}
+
+// InviteSourceName is the Chinese name of a pool source ("" when unknown).
+func InviteSourceName(code string) string {
+	for _, s := range InviteSources {
+		if s.Code == code {
+			return s.Name
+		}
+	}
+	return ""
+}
+
+// The basis of the pool-size and supervision rules of an invited
+// procurement draw.
+const (
+	basis87Art14   = "《政府采购货物和服务招标投标管理办法》（财政部令第87号）第十四条"
+	MinSupervisors = 2
+	maxSupervisors = 10
+)
 
 const (
 	maxCandidates     = 200
@@ -102,6 +141,7 @@ type invitationPool struct {
 	Code       string
 	Mode       string
 	Count      int
+	Source     string // draw only; absent from pools frozen before it was asked
 	Commitment string // draw only
 	Members    []InvitationCandidate
 }
@@ -116,6 +156,9 @@ func (d *invitationPool) Bytes() []byte {
 		code = "-"
 	}
 	fmt.Fprintf(&b, "%s\nproject %d %s\nmode %s\ncount %d\n", invitationPoolMagic, d.ProjectID, code, d.Mode, d.Count)
+	if d.Source != "" {
+		fmt.Fprintf(&b, "source %s\n", d.Source)
+	}
 	if d.Mode == InviteDraw {
 		fmt.Fprintf(&b, "%s\ncommitment %s\n", fpSourcesLine, d.Commitment)
 	}
@@ -148,6 +191,10 @@ func parseInvitationPool(text string) (*invitationPool, error) {
 			d.Mode = rest
 		case "count":
 			d.Count, err = strconv.Atoi(rest)
+		case "source":
+			if d.Source = rest; InviteSourceName(rest) == "" {
+				err = errors.New("unknown source")
+			}
 		case "sources":
 			if ln != fpSourcesLine {
 				err = errors.New("unknown sources rule")
@@ -192,17 +239,21 @@ type Invitee struct {
 // everything needed to recompute it (VerifyInvitationDraw). The secret, the
 // witnesses' numbers, the key and the result are empty until the draw.
 type InvitationDraw struct {
-	PoolDoc    string    `json:"pool_document"`
-	PoolHash   string    `json:"pool_hash"`
-	PoolSize   int       `json:"pool_size"`
-	Count      int       `json:"count"`
-	Commitment string    `json:"commitment"`
-	Sources    []string  `json:"sources"` // the witnesses' numbers, in entry order
-	Secret     string    `json:"secret,omitempty"`
-	Key        string    `json:"key,omitempty"`
-	Result     []int     `json:"result"` // candidate numbers in draw order
-	PreparedAt time.Time `json:"prepared_at"`
-	DrawnAt    time.Time `json:"drawn_at,omitzero"`
+	PoolDoc  string `json:"pool_document"`
+	PoolHash string `json:"pool_hash"`
+	PoolSize int    `json:"pool_size"`
+	Count    int    `json:"count"`
+	Source   string `json:"source,omitempty"` // where the candidates came from (SourcePrequal, …), from the pool document
+	// Supervisors are the purchaser's staff who supervised the draw on
+	// site, as the agency entered them with the witnesses' numbers.
+	Supervisors []string  `json:"supervisors"`
+	Commitment  string    `json:"commitment"`
+	Sources     []string  `json:"sources"` // the witnesses' numbers, in entry order
+	Secret      string    `json:"secret,omitempty"`
+	Key         string    `json:"key,omitempty"`
+	Result      []int     `json:"result"` // candidate numbers in draw order
+	PreparedAt  time.Time `json:"prepared_at"`
+	DrawnAt     time.Time `json:"drawn_at,omitzero"`
 }
 
 // Invitations is an invited project's candidate list, invitees and draw
@@ -232,32 +283,39 @@ func (iv *Invitations) ModeName() string {
 }
 
 // InvitationInput is what the agency enters: the candidates' 统一社会信用代码
-// (for engineering, the invitees) and, for procurement, how many to draw.
-// Blank entries are skipped; field names count every entry from 1.
+// (for engineering, the invitees) and, for procurement, how many to draw and
+// where the candidates came from (SourcePrequal, SourceLibrary,
+// SourceRecommend). Blank entries are skipped; field names count every
+// entry from 1.
 type InvitationInput struct {
 	Candidates []string
 	Count      int
+	Source     string
 }
 
+// SourceName is the Chinese name of the draw's pool source.
+func (d *InvitationDraw) SourceName() string { return InviteSourceName(d.Source) }
+
 type invitationRow struct {
-	Mode       string       `db:"mode"`
-	Count      int          `db:"invite_count"`
-	PoolDoc    string       `db:"pool_doc"`
-	PoolHash   string       `db:"pool_hash"`
-	PoolSize   int          `db:"pool_size"`
-	Commitment string       `db:"commitment"`
-	Sealed     []byte       `db:"secret_sealed"`
-	Secret     string       `db:"secret_revealed"`
-	Sources    string       `db:"sources"`
-	Key        string       `db:"key_text"`
-	Result     string       `db:"result"`
-	Status     string       `db:"status"`
-	PreparedAt time.Time    `db:"prepared_at"`
-	DrawnAt    sql.NullTime `db:"drawn_at"`
+	Mode        string       `db:"mode"`
+	Count       int          `db:"invite_count"`
+	PoolDoc     string       `db:"pool_doc"`
+	PoolHash    string       `db:"pool_hash"`
+	PoolSize    int          `db:"pool_size"`
+	Commitment  string       `db:"commitment"`
+	Sealed      []byte       `db:"secret_sealed"`
+	Secret      string       `db:"secret_revealed"`
+	Sources     string       `db:"sources"`
+	Key         string       `db:"key_text"`
+	Result      string       `db:"result"`
+	Status      string       `db:"status"`
+	PreparedAt  time.Time    `db:"prepared_at"`
+	DrawnAt     sql.NullTime `db:"drawn_at"`
+	Supervisors string       `db:"supervisors"`
 }
 
 const invitationColumns = `mode, invite_count, pool_doc, pool_hash, pool_size, commitment, secret_sealed, secret_revealed, sources, key_text,
-	result, status, prepared_at, drawn_at`
+	result, status, prepared_at, drawn_at, supervisors`
 
 func loadInvitationRow(ctx context.Context, q sqlx.QueryerContext, projectID int64, lock bool) (*invitationRow, error) {
 	query := `SELECT ` + invitationColumns + ` FROM trading_invitations WHERE project_id = ?`
@@ -397,6 +455,7 @@ func (s *Service) SetInvitations(ctx context.Context, projectID int64, in Invita
 			}
 		}
 		count := len(members)
+		source := ""
 		if mode == InviteDraw {
 			count = in.Count
 			switch {
@@ -405,13 +464,23 @@ func (s *Service) SetInvitations(ctx context.Context, projectID int64, in Invita
 			case in.Count > len(entries) && len(entries) > 0:
 				f.Add("count", "invite_count_over", fmt.Sprintf("邀请数量不能超过候选单位数（%d家）", len(entries)))
 			}
+			source = strings.TrimSpace(in.Source)
+			switch {
+			case source == "":
+				f.Add("source", "required", "请选择候选供应商名单的产生方式")
+			case InviteSourceName(source) == "":
+				f.Add("source", "invite_source_unknown", "候选供应商名单的产生方式只能是资格预审公告征集、供应商库选取或采购人书面推荐")
+			case source != SourcePrequal && in.Count >= MinInvitees && len(entries) < 2*in.Count:
+				f.Add("candidates", "invite_pool_too_small", fmt.Sprintf("从供应商库选取或由采购人书面推荐产生名单的，备选的符合资格条件供应商总数不得少于拟随机抽取供应商总数的两倍：抽取%d家至少应有%d家候选，现有%d家（%s）",
+					in.Count, 2*in.Count, len(entries), basis87Art14))
+			}
 		} else if len(entries) > 0 && len(entries) < MinInvitees {
 			f.Add("candidates", "invitees_too_few", fmt.Sprintf("%s：至少应邀请%d家，现有%d家", invitedRules[Engineering].describe(), MinInvitees, len(entries)))
 		}
 		if err := f.Err(); err != nil {
 			return err
 		}
-		doc := &invitationPool{ProjectID: projectID, Code: p.Code, Mode: mode, Count: count, Members: members}
+		doc := &invitationPool{ProjectID: projectID, Code: p.Code, Mode: mode, Count: count, Source: source, Members: members}
 		status2, sealed := InvitationNamed, []byte(nil)
 		if mode == InviteDraw {
 			secret, err := newDrawSecret()
@@ -446,7 +515,7 @@ func (s *Service) SetInvitations(ctx context.Context, projectID int64, in Invita
 		}
 		summary := map[string]any{"mode": mode, "candidates": len(members), "count": count, "pool_hash": hash}
 		if mode == InviteDraw {
-			summary["commitment"] = doc.Commitment
+			summary["commitment"], summary["source"] = doc.Commitment, source
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "trading.invitation.set", ObjectType: "project", ObjectID: fmt.Sprint(projectID),
 			ProjectID: projectID, Summary: summary})
@@ -460,14 +529,41 @@ func (s *Service) SetInvitations(ctx context.Context, projectID int64, in Invita
 // DrawInvitees draws the invitees of the actor's procurement project from
 // its frozen pool: the key is built from the witnesses' numbers (one entry
 // per witness, entered after the commitment was recorded) and the revealed
-// server secret (RFC 3797). It runs once; the result is fixed.
-func (s *Service) DrawInvitees(ctx context.Context, projectID int64, sources []string) (*Invitations, error) {
+// server secret (RFC 3797). supervisors names the purchaser's staff who
+// supervised the draw on site (at least two, 87号令第十四条). It runs once;
+// the result is fixed.
+func (s *Service) DrawInvitees(ctx context.Context, projectID int64, sources, supervisors []string) (*Invitations, error) {
 	a, err := requireAgency(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var f problem.Fields
+	var names []string
+	seenName := map[string]int{}
+	for i, raw := range supervisors {
+		name := strings.Join(strings.Fields(raw), " ")
+		if name == "" {
+			continue
+		}
+		field := fmt.Sprintf("supervisor%d", i+1)
+		switch n := utf8.RuneCountInString(name); {
+		case n > 32:
+			f.Add(field, "too_long", "姓名不能超过32个字")
+		case seenName[name] > 0:
+			f.Add(field, "supervisor_duplicate", fmt.Sprintf("与第%d位重复", seenName[name]))
+		default:
+			seenName[name] = i + 1
+			names = append(names, name)
+		}
+	}
+	switch {
+	case len(names) > maxSupervisors:
+		f.Add("supervisors", "too_many", fmt.Sprintf("监督人员最多录入%d位", maxSupervisors))
+	case len(names) < MinSupervisors && f.Empty():
+		f.Add("supervisors", "supervisors_too_few", fmt.Sprintf("随机抽取供应商时应当有不少于两名采购人工作人员在场监督（%s），请录入在场监督人员的姓名，现有%d位", basis87Art14, len(names)))
+	}
 	var nums []string
+	badNumbers := false
 	for i, src := range sources {
 		if strings.TrimSpace(src) == "" {
 			continue
@@ -475,11 +571,12 @@ func (s *Service) DrawInvitees(ctx context.Context, projectID int64, sources []s
 		canon, err := CheckWitnessNumbers(src)
 		if err != nil {
 			f.AddErr(fmt.Sprintf("numbers%d", i+1), err)
+			badNumbers = true
 			continue
 		}
 		nums = append(nums, canon)
 	}
-	if len(nums) == 0 && f.Empty() {
+	if len(nums) == 0 && !badNumbers {
 		f.Add("numbers", "required", "请录入至少一位见证人的随机数")
 	}
 	if len(nums) > maxWitnessSources {
@@ -535,13 +632,13 @@ func (s *Service) DrawInvitees(ctx context.Context, projectID int64, sources []s
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE trading_invitations SET secret_revealed = ?, sources = ?, key_text = ?, result = ?, status = ?,
-			drawn_at = ?, drawn_by = ? WHERE project_id = ?`, secret, strings.Join(nums, "\n"), key, strings.Join(parts, " "), InvitationDrawn,
-			now, nullID(a.UserID), projectID); err != nil {
+			drawn_at = ?, drawn_by = ?, supervisors = ? WHERE project_id = ?`, secret, strings.Join(nums, "\n"), key, strings.Join(parts, " "), InvitationDrawn,
+			now, nullID(a.UserID), strings.Join(names, "\n"), projectID); err != nil {
 			return fmt.Errorf("store draw: %w", err)
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "trading.invitation.draw", ObjectType: "project", ObjectID: fmt.Sprint(projectID),
 			ProjectID: projectID, Summary: map[string]any{"pool_hash": r.PoolHash, "commitment": r.Commitment, "sources": nums, "secret": secret,
-				"key": key, "result": order}})
+				"key": key, "result": order, "supervisors": names}})
 	})
 	if err != nil {
 		return nil, err
@@ -590,12 +687,15 @@ func (s *Service) loadInvitations(ctx context.Context, q sqlx.QueryerContext, p 
 	if r.Mode != InviteDraw {
 		return iv, nil
 	}
-	d := &InvitationDraw{PoolDoc: r.PoolDoc, PoolHash: r.PoolHash, PoolSize: r.PoolSize, Count: r.Count, Commitment: r.Commitment,
-		Sources: []string{}, Result: []int{}, PreparedAt: r.PreparedAt}
+	d := &InvitationDraw{PoolDoc: r.PoolDoc, PoolHash: r.PoolHash, PoolSize: r.PoolSize, Count: r.Count, Source: doc.Source, Commitment: r.Commitment,
+		Sources: []string{}, Supervisors: []string{}, Result: []int{}, PreparedAt: r.PreparedAt}
 	if r.Status == InvitationDrawn {
 		d.Secret, d.Key, d.DrawnAt = r.Secret, r.Key, r.DrawnAt.Time
 		if r.Sources != "" {
 			d.Sources = strings.Split(r.Sources, "\n")
+		}
+		if r.Supervisors != "" {
+			d.Supervisors = strings.Split(r.Supervisors, "\n")
 		}
 		for _, f := range strings.Fields(r.Result) {
 			n, err := strconv.Atoi(f)

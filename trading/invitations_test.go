@@ -17,7 +17,7 @@ import (
 
 func TestInvitationPoolRoundTrip(t *testing.T) {
 	for _, d := range []*invitationPool{
-		{ProjectID: 7, Code: "CG-2026-0001", Mode: InviteDraw, Count: 3, Commitment: strings.Repeat("ab", 32), Members: []InvitationCandidate{
+		{ProjectID: 7, Code: "CG-2026-0001", Mode: InviteDraw, Count: 3, Source: SourceLibrary, Commitment: strings.Repeat("ab", 32), Members: []InvitationCandidate{
 			{No: 1, OrgID: 11, USCC: "91330100MA00002010", Name: "示范第一 建设\t集团"}, {No: 2, OrgID: 12, USCC: "91330100MA00002029", Name: "宏达路桥"}}},
 		{ProjectID: 8, Mode: InviteDirect, Count: 1, Members: []InvitationCandidate{{No: 1, OrgID: 3, USCC: "X", Name: ""}}},
 	} {
@@ -34,10 +34,24 @@ func TestInvitationPoolRoundTrip(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "GGZY-INVITATION-POOL 1\nend\n", invitationPoolMagic + "\nmember 2 1 X a\nend\n", invitationPoolMagic + "\nwhat\nend\n",
-		invitationPoolMagic + "\nsources by lot\nend\n"} {
+		invitationPoolMagic + "\nsources by lot\nend\n", invitationPoolMagic + "\nsource friends\nend\n"} {
 		if _, err := parseInvitationPool(bad); err == nil {
 			t.Errorf("parsed %q", bad)
 		}
+	}
+}
+
+// A pool frozen before its source was asked (no source line) still reads
+// and hashes as it was written.
+func TestInvitationPoolWithoutSource(t *testing.T) {
+	old := invitationPoolMagic + "\nproject 7 CG-2026-0001\nmode draw\ncount 3\n" + fpSourcesLine + "\ncommitment " + strings.Repeat("ab", 32) +
+		"\nmember 1 11 91330100MA00002010 甲\nmember 2 12 91330100MA00002029 乙\nend\n"
+	d, err := parseInvitationPool(old)
+	if err != nil || d.Source != "" || len(d.Members) != 2 {
+		t.Fatalf("old pool: %+v %v", d, err)
+	}
+	if string(d.Bytes()) != old {
+		t.Errorf("old pool re-rendered differently:\n%s", d.Bytes())
 	}
 }
 

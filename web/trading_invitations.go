@@ -37,10 +37,12 @@ func (s *Server) tradingInvitationRoutes() {
 type invitationsRequest struct {
 	Candidates []string `json:"candidates"` // 统一社会信用代码
 	Count      int      `json:"count"`      // procurement: how many to draw
+	Source     string   `json:"source"`     // procurement: prequal, library or recommend
 }
 
 type inviteDrawRequest struct {
-	Numbers []string `json:"numbers"` // one entry per witness
+	Numbers     []string `json:"numbers"`     // one entry per witness
+	Supervisors []string `json:"supervisors"` // the purchaser's staff supervising on site, at least two
 }
 
 func (s *Server) apiInvitations(c echo.Context) error {
@@ -61,7 +63,7 @@ func (s *Server) apiInvitationsSet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	iv, err := s.Trading.SetInvitations(c.Request().Context(), id, trading.InvitationInput{Candidates: r.Candidates, Count: r.Count})
+	iv, err := s.Trading.SetInvitations(c.Request().Context(), id, trading.InvitationInput{Candidates: r.Candidates, Count: r.Count, Source: r.Source})
 	if err != nil {
 		return err
 	}
@@ -74,7 +76,7 @@ func (s *Server) apiInvitationsDraw(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	iv, err := s.Trading.DrawInvitees(c.Request().Context(), id, r.Numbers)
+	iv, err := s.Trading.DrawInvitees(c.Request().Context(), id, r.Numbers, r.Supervisors)
 	if err != nil {
 		return err
 	}
@@ -144,10 +146,14 @@ func (s *Server) invitationsPageWith(c echo.Context, p *Page, err error) error {
 		if iv.Mode == trading.InviteDraw && iv.Count > 0 {
 			p.Form["count"] = strconv.Itoa(iv.Count)
 		}
+		if iv.Draw != nil {
+			p.Form["source"] = iv.Draw.Source
+		}
 	}
 	p.Title = "投标邀请 · " + iv.Title
 	p.Data = withNames(map[string]any{"IV": iv, "IsAgency": anyRole(currentUser(c), []string{agency}),
-		"CandidateErrors": lineErrors(err, "candidate"), "NumberErrors": lineErrors(err, "numbers")})
+		"CandidateErrors": lineErrors(err, "candidate"), "NumberErrors": lineErrors(err, "numbers"), "SupervisorErrors": lineErrors(err, "supervisor"),
+		"Sources": trading.InviteSources})
 	if err != nil {
 		return s.formError(c, err, "trading_invitations", p)
 	}
@@ -164,8 +170,8 @@ func (s *Server) agencyInvitationsSet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := trading.InvitationInput{Candidates: lines(c.FormValue("candidates"))}
-	form := map[string]string{"candidates": c.FormValue("candidates"), "count": c.FormValue("count")}
+	in := trading.InvitationInput{Candidates: lines(c.FormValue("candidates")), Source: c.FormValue("source")}
+	form := map[string]string{"candidates": c.FormValue("candidates"), "count": c.FormValue("count"), "source": c.FormValue("source")}
 	if v := strings.TrimSpace(c.FormValue("count")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -189,9 +195,9 @@ func (s *Server) agencyInvitationsDraw(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	iv, err := s.Trading.DrawInvitees(c.Request().Context(), id, lines(c.FormValue("numbers")))
+	iv, err := s.Trading.DrawInvitees(c.Request().Context(), id, lines(c.FormValue("numbers")), lines(c.FormValue("supervisors")))
 	if err != nil {
-		return s.invitationsPageWith(c, &Page{Form: map[string]string{"numbers": c.FormValue("numbers")}}, err)
+		return s.invitationsPageWith(c, &Page{Form: map[string]string{"numbers": c.FormValue("numbers"), "supervisors": c.FormValue("supervisors")}}, err)
 	}
 	return s.redirectFlash(c, fmt.Sprintf("/projects/%d/invitations", id), fmt.Sprintf("已随机抽取受邀供应商%d家，抽取记录可供复核", len(iv.Invitees)))
 }

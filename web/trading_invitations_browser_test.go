@@ -83,6 +83,7 @@ func TestBrowserInvitedTenderAndWithdrawal(t *testing.T) {
 		chromedp.Text(`main h1`, &heading, chromedp.ByQuery),
 		chromedp.Text(`[data-testid=invitees]`, &before, chromedp.ByQuery),
 		set(`#candidates`, strings.Join(codes, "\n")),
+		chromedp.SetValue(`#source`, trading.SourcePrequal, chromedp.ByQuery),
 		set(`#count`, "3"),
 		chromedp.Click(`[data-testid=invitations-form] button[type=submit]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid=draw-form]`, chromedp.ByQuery),
@@ -110,10 +111,11 @@ func TestBrowserInvitedTenderAndWithdrawal(t *testing.T) {
 
 	// Witnesses' numbers, then the draw.
 	var invitees, verification [][]string
-	var secret, result string
+	var secret, result, supervisors string
 	var sources []string
 	b.run(t, "draw",
 		set(`#numbers`, "31 7 2026\n88"),
+		set(`#supervisors`, "王芳\n李强"),
 		chromedp.Click(`[data-testid=draw-submit]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid=invitations-fixed]`, chromedp.ByQuery),
 		chromedp.Text(`.flash`, &flash, chromedp.ByQuery),
@@ -121,9 +123,13 @@ func TestBrowserInvitedTenderAndWithdrawal(t *testing.T) {
 		rows("verification", &verification),
 		chromedp.Text(`[data-testid=secret]`, &secret, chromedp.ByQuery),
 		chromedp.Text(`[data-testid=draw-result]`, &result, chromedp.ByQuery),
+		chromedp.Text(`[data-testid=supervisors]`, &supervisors, chromedp.ByQuery),
 		chromedp.Evaluate(`Array.from(document.querySelectorAll('[data-testid=draw-record] p')).filter(p => p.innerText.startsWith('见证人随机数')).flatMap(p => Array.from(p.querySelectorAll('.mono')).map(s => s.innerText))`, &sources),
 	)
 	b.screenshot(t, "invited-2-drawn")
+	if supervisors != "王芳、李强" {
+		t.Errorf("supervisors on the draw record: %q", supervisors)
+	}
 	if !strings.Contains(flash, "已随机抽取受邀供应商3家") {
 		t.Errorf("flash after the draw %q", flash)
 	}

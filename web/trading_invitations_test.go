@@ -134,12 +134,26 @@ func TestInvitedProcurementDrawIsVerifiableAndFixed(t *testing.T) {
 		t.Fatalf("bad candidates: %d %s", r.Code, r.Body.String())
 	}
 	want := map[string]string{"candidate6": "uscc_checksum", "candidate7": "candidate_unknown", "candidate8": "candidate_unknown",
-		"candidate9": "candidate_duplicate", "count": "invite_count_min"}
+		"candidate9": "candidate_duplicate", "count": "invite_count_min", "source": "required"}
 	if got := fieldCodes(t, r); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("field errors %v, want %v", got, want)
 	}
 	if r = ag.json("PUT", path, map[string]any{"candidates": codes[:3], "count": 4}); r.Code != http.StatusBadRequest || fieldCodes(t, r)["count"] != "invite_count_over" {
 		t.Errorf("count over the candidates: %d %s", r.Code, r.Body.String())
+	}
+	// Where the candidates came from (财政部令第87号第十四条): from the supplier
+	// database or a written recommendation the pool must hold twice the
+	// count — 5 candidates do not make a draw of 3.
+	for _, src := range []string{trading.SourceLibrary, trading.SourceRecommend} {
+		r = ag.json("PUT", path, map[string]any{"candidates": codes, "count": 3, "source": src})
+		if r.Code != http.StatusBadRequest || fieldCodes(t, r)["candidates"] != "invite_pool_too_small" ||
+			!strings.Contains(r.Body.String(), "至少应有6家候选，现有5家") || !strings.Contains(r.Body.String(), "第十四条") {
+			t.Errorf("%s pool of 5 for 3: %d %s", src, r.Code, r.Body.String())
+		}
+	}
+	if r = ag.json("PUT", path, map[string]any{"candidates": codes, "count": 3, "source": "friends"}); r.Code != http.StatusBadRequest ||
+		fieldCodes(t, r)["source"] != "invite_source_unknown" {
+		t.Errorf("unknown source: %d %s", r.Code, r.Body.String())
 	}
 	if n := e.count(`SELECT COUNT(*) FROM trading_invitations WHERE project_id = ?`, id); n != 0 {
 		t.Fatalf("a refused entry wrote %d rows", n)
@@ -152,14 +166,15 @@ func TestInvitedProcurementDrawIsVerifiableAndFixed(t *testing.T) {
 	}
 
 	// The pool is frozen with its hash and the commitment, before any number.
-	r = ag.json("PUT", path, map[string]any{"candidates": codes, "count": 3})
+	r = ag.json("PUT", path, map[string]any{"candidates": codes, "count": 3, "source": trading.SourcePrequal})
 	if r.Code != http.StatusOK {
 		t.Fatalf("candidates: %d %s", r.Code, r.Body.String())
 	}
 	var iv trading.Invitations
 	r.decode(t, &iv)
 	if iv.Mode != trading.InviteDraw || iv.Status != trading.InvitationPrepared || iv.Draw == nil || iv.Draw.Secret != "" || len(iv.Invitees) != 0 ||
-		len(iv.Candidates) != 5 || iv.Draw.PoolSize != 5 || iv.Draw.Count != 3 {
+		len(iv.Candidates) != 5 || iv.Draw.PoolSize != 5 || iv.Draw.Count != 3 || iv.Draw.Source != trading.SourcePrequal ||
+		!strings.Contains(iv.Draw.PoolDoc, "\nsource prequal\n") || len(iv.Draw.Supervisors) != 0 {
 		t.Fatalf("prepared: %+v", iv)
 	}
 	prepared := *iv.Draw
@@ -168,25 +183,56 @@ func TestInvitedProcurementDrawIsVerifiableAndFixed(t *testing.T) {
 		t.Errorf("%d audit events record the pool hash and the commitment", n)
 	}
 
-	if r = br.get(page); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), prepared.Commitment) || !strings.Contains(r.Body.String(), `data-testid="draw-form"`) {
+	if r = br.get(page); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), prepared.Commitment) || !strings.Contains(r.Body.String(), `data-testid="draw-form"`) ||
+		!strings.Contains(r.Body.String(), "发布资格预审公告征集") {
 		t.Errorf("prepared invitations page: %d", r.Code)
 	}
-	if r = br.postForm(fmt.Sprintf("/agency/projects/%d/invitations/draw", id), url.Values{"numbers": {"12 abc"}}); r.Code != http.StatusBadRequest ||
-		!strings.Contains(r.Body.String(), "第1位见证人") {
-		t.Errorf("page draw with bad numbers: %d", r.Code)
+	// On the page, every error at once: a bad number line and one supervisor.
+	if r = br.postForm(fmt.Sprintf("/agency/projects/%d/invitations/draw", id), url.Values{"numbers": {"12 abc"}, "supervisors": {"王芳"}}); r.Code != http.StatusBadRequest ||
+		!strings.Contains(r.Body.String(), "第1位见证人") || !strings.Contains(r.Body.String(), "不少于两名采购人工作人员在场监督") ||
+		!strings.Contains(r.Body.String(), "王芳") {
+		t.Errorf("page draw with bad numbers and one supervisor: %d", r.Code)
 	}
-	// Witness numbers are checked; then the draw.
+	// Witness numbers and supervisors are checked; then the draw.
 	draw := path + "/draw"
-	if r = ag.json("POST", draw, map[string]any{"numbers": []string{"12 x"}}); r.Code != http.StatusBadRequest || fieldCodes(t, r)["numbers1"] == "" {
+	if r = ag.json("POST", draw, map[string]any{"numbers": []string{"12 x"}, "supervisors": []string{"王芳", "李强"}}); r.Code != http.StatusBadRequest || fieldCodes(t, r)["numbers1"] == "" {
 		t.Errorf("bad witness numbers: %d %s", r.Code, r.Body.String())
 	}
-	if r = ag.json("POST", draw, map[string]any{"numbers": []string{"31 7 2026", "88"}}); r.Code != http.StatusOK {
+	for _, c := range []struct {
+		supervisors []string
+		field, code string
+	}{
+		{nil, "supervisors", "supervisors_too_few"},
+		{[]string{"王芳", "  "}, "supervisors", "supervisors_too_few"},
+		{[]string{"王芳", " 王芳 "}, "supervisor2", "supervisor_duplicate"},
+	} {
+		r = ag.json("POST", draw, map[string]any{"numbers": []string{"31 7 2026", "88"}, "supervisors": c.supervisors})
+		if r.Code != http.StatusBadRequest || fieldCodes(t, r)[c.field] != c.code {
+			t.Errorf("supervisors %q: %d %s", c.supervisors, r.Code, r.Body.String())
+		}
+		if c.code == "supervisors_too_few" && !strings.Contains(r.Body.String(), "财政部令第87号") {
+			t.Errorf("supervisors %q: the refusal does not name its basis: %s", c.supervisors, r.Body.String())
+		}
+	}
+	if n := e.count(`SELECT COUNT(*) FROM trading_invitees WHERE project_id = ?`, id); n != 0 {
+		t.Fatalf("a refused draw wrote %d invitees", n)
+	}
+	if r = ag.json("POST", draw, map[string]any{"numbers": []string{"31 7 2026", "88"}, "supervisors": []string{"王芳", " 李  强 "}}); r.Code != http.StatusOK {
 		t.Fatalf("draw: %d %s", r.Code, r.Body.String())
 	}
 	r.decode(t, &iv)
 	d := iv.Draw
 	if iv.Status != trading.InvitationDrawn || !iv.Fixed || len(iv.Invitees) != 3 || iv.Verification == nil || !iv.Verification.OK {
 		t.Fatalf("drawn: %+v", iv)
+	}
+	if fmt.Sprint(d.Supervisors) != "[王芳 李 强]" || d.Source != trading.SourcePrequal {
+		t.Errorf("draw record: supervisors %q, source %q", d.Supervisors, d.Source)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'trading.invitation.draw' AND project_id = ? AND summary LIKE ?`, id, "%王芳%李 强%"); n != 1 {
+		t.Errorf("%d draw events record the supervisors", n)
+	}
+	if r = br.get(page); !strings.Contains(r.Body.String(), `data-testid="supervisors">王芳、李 强<`) {
+		t.Errorf("the page does not show the supervisors")
 	}
 	if d.PoolHash != prepared.PoolHash || d.Commitment != prepared.Commitment {
 		t.Errorf("the draw changed the recorded pool or commitment")
@@ -217,10 +263,10 @@ func TestInvitedProcurementDrawIsVerifiableAndFixed(t *testing.T) {
 	}
 
 	// Fixed: no new candidates, no second draw.
-	if r = ag.json("PUT", path, map[string]any{"candidates": codes, "count": 4}); r.Code != http.StatusConflict || r.errorCode(t) != "invitations_fixed" {
+	if r = ag.json("PUT", path, map[string]any{"candidates": codes, "count": 4, "source": trading.SourcePrequal}); r.Code != http.StatusConflict || r.errorCode(t) != "invitations_fixed" {
 		t.Errorf("change after the draw: %d %s", r.Code, r.Body.String())
 	}
-	if r = ag.json("POST", draw, map[string]any{"numbers": []string{"1"}}); r.Code != http.StatusConflict || r.errorCode(t) != "invitations_fixed" {
+	if r = ag.json("POST", draw, map[string]any{"numbers": []string{"1"}, "supervisors": []string{"王芳", "李强"}}); r.Code != http.StatusConflict || r.errorCode(t) != "invitations_fixed" {
 		t.Errorf("second draw: %d %s", r.Code, r.Body.String())
 	}
 	p := publishAccepted(t, e, id)
@@ -338,7 +384,7 @@ func TestInvitedEngineeringNamedDirectly(t *testing.T) {
 	if iv.Mode != trading.InviteDirect || iv.Status != trading.InvitationNamed || len(iv.Invitees) != 3 || iv.Draw != nil || iv.Fixed {
 		t.Fatalf("named: %+v", iv)
 	}
-	if r = ag.json("POST", path+"/draw", map[string]any{"numbers": []string{"1"}}); r.Code != http.StatusConflict || r.errorCode(t) != "invitation_not_prepared" {
+	if r = ag.json("POST", path+"/draw", map[string]any{"numbers": []string{"1"}, "supervisors": []string{"王芳", "李强"}}); r.Code != http.StatusConflict || r.errorCode(t) != "invitation_not_prepared" {
 		t.Errorf("draw on engineering: %d %s", r.Code, r.Body.String())
 	}
 	p := publishAccepted(t, e, id)
