@@ -8,6 +8,20 @@ import (
 	_ "time/tzdata" // Asia/Shanghai must load on machines without zoneinfo.
 )
 
+// The years a time or date entered by a user may fall in. A timeline in
+// year 1 or 9999 is a typing error, not a plan; and year 1 in Beijing is
+// year 0 in UTC, which MySQL refuses to store.
+const (
+	MinYear = 2000
+	MaxYear = 2099
+)
+
+// Plausible reports whether t falls in MinYear … MaxYear (Beijing time).
+func Plausible(t time.Time) bool {
+	y := t.In(Shanghai).Year()
+	return y >= MinYear && y <= MaxYear
+}
+
 // Clock tells the current time.
 type Clock interface {
 	Now() time.Time

@@ -33,7 +33,7 @@ func ParseLocal(s string, end bool) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", time.RFC3339} {
 		if t, err := time.ParseInLocation(layout, s, clock.Shanghai); err == nil {
-			return t.UTC(), true
+			return t.UTC(), clock.Plausible(t)
 		}
 	}
 	if d, ok := ParseDate(s); ok {

@@ -3,6 +3,7 @@ package schedule
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -58,15 +59,20 @@ var timeLayouts = []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T1
 // ParseLocal reads a time written in Asia/Shanghai ("2026-03-02 09:30" or
 // "2026-03-02T09:30", seconds optional) or in RFC 3339 with its offset.
 func ParseLocal(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
+	t, err := time.Parse(time.RFC3339, s)
 	for _, l := range timeLayouts {
-		if t, err := time.ParseInLocation(l, s, clock.Shanghai); err == nil {
-			return t.UTC(), nil
+		if err == nil {
+			break
 		}
+		t, err = time.ParseInLocation(l, s, clock.Shanghai)
 	}
-	return time.Time{}, problem.New(problem.Invalid, "time_invalid", "时间格式不正确，应为如 2026-03-02 09:30 的北京时间")
+	switch {
+	case err != nil:
+		return time.Time{}, problem.New(problem.Invalid, "time_invalid", "时间格式不正确，应为如 2026-03-02 09:30 的北京时间")
+	case !clock.Plausible(t):
+		return time.Time{}, problem.New(problem.Invalid, "time_out_of_range", fmt.Sprintf("时间超出范围，应在%d年至%d年之间", clock.MinYear, clock.MaxYear))
+	}
+	return t.UTC(), nil
 }
 
 func localHM(t time.Time) string { return t.In(clock.Shanghai).Format("15:04") }

@@ -474,7 +474,15 @@ func (s *Service) SetInvitations(ctx context.Context, projectID int64, in Invita
 				f.Add("candidates", "invite_pool_too_small", fmt.Sprintf("从供应商库选取或由采购人书面推荐产生名单的，备选的符合资格条件供应商总数不得少于拟随机抽取供应商总数的两倍：抽取%d家至少应有%d家候选，现有%d家（%s）",
 					in.Count, 2*in.Count, len(entries), basis87Art14))
 			}
-		} else if len(entries) > 0 && len(entries) < MinInvitees {
+		} else if in.Count != 0 || strings.TrimSpace(in.Source) != "" {
+			if in.Count != 0 {
+				f.Add("count", "not_applicable", "建设工程邀请招标由招标人直接确定受邀单位，不填邀请数量")
+			}
+			if strings.TrimSpace(in.Source) != "" {
+				f.Add("source", "not_applicable", "建设工程邀请招标由招标人直接确定受邀单位，不填名单产生方式")
+			}
+		}
+		if mode == InviteDirect && len(entries) > 0 && len(entries) < MinInvitees {
 			f.Add("candidates", "invitees_too_few", fmt.Sprintf("%s：至少应邀请%d家，现有%d家", invitedRules[Engineering].describe(), MinInvitees, len(entries)))
 		}
 		if err := f.Err(); err != nil {

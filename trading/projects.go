@@ -51,15 +51,25 @@ func ParseLocalTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
+	t, ok := time.Time{}, false
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, clock.Shanghai); err == nil {
-			return t.UTC(), nil
+		if p, err := time.ParseInLocation(layout, s, clock.Shanghai); err == nil {
+			t, ok = p, true
+			break
 		}
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
+	if !ok {
+		if p, err := time.Parse(time.RFC3339, s); err == nil {
+			t, ok = p, true
+		}
 	}
-	return time.Time{}, problem.New(problem.Invalid, "time_invalid", "时间格式不正确，应为如 2026-04-01 09:30 的北京时间")
+	switch {
+	case !ok:
+		return time.Time{}, problem.New(problem.Invalid, "time_invalid", "时间格式不正确，应为如 2026-04-01 09:30 的北京时间")
+	case !clock.Plausible(t):
+		return time.Time{}, problem.New(problem.Invalid, "time_out_of_range", fmt.Sprintf("时间超出范围，应在%d年至%d年之间", clock.MinYear, clock.MaxYear))
+	}
+	return t.UTC(), nil
 }
 
 func (in *ProjectInput) normalise() {
@@ -270,6 +280,23 @@ func canSeeAll(a audit.Actor) bool {
 
 func notFound() error { return problem.New(problem.NotFound, "project_not_found", "项目不存在") }
 
+// checkLocality refuses a locality that has no rules of its own: a typing
+// error would otherwise quietly register the project under the default
+// rules. Admins give a locality its rules on the rules page first.
+func checkLocality(ctx context.Context, q sqlx.QueryerContext, locality string) error {
+	if locality == DefaultLocality {
+		return nil
+	}
+	var n int
+	if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM trading_rule_sets WHERE locality = ?`, locality); err != nil {
+		return fmt.Errorf("rule sets of %s: %w", locality, err)
+	}
+	if n == 0 {
+		return problem.InvalidField("locality", "locality_unknown", fmt.Sprintf("地区 %s 尚未设置交易规则：请留空（使用默认规则）或由管理员先设置该地区的规则", locality))
+	}
+	return nil
+}
+
 // CreateProject stores a draft registration of the actor's organisation.
 func (s *Service) CreateProject(ctx context.Context, in ProjectInput) (int64, error) {
 	a, err := requireAgency(ctx)
@@ -285,6 +312,9 @@ func (s *Service) CreateProject(ctx context.Context, in ProjectInput) (int64, er
 	now := s.Clock.Now()
 	var id int64
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		if err := checkLocality(ctx, tx, in.Locality); err != nil {
+			return err
+		}
 		details, _ := json.Marshal(nonNil(in.Details))
 		elig, _ := json.Marshal(nonNilList(in.Eligibility))
 		res, err := tx.ExecContext(ctx, `INSERT INTO trading_projects (kind, method, title, owner_name, agency_org_id, created_by, locality, status,
@@ -365,6 +395,9 @@ func (s *Service) UpdateProject(ctx context.Context, id int64, in ProjectInput) 
 		}
 		if status != StatusDraft && status != StatusReturned {
 			return problem.New(problem.Conflict, "project_not_editable", "项目已提交或已受理，不能修改")
+		}
+		if err := checkLocality(ctx, tx, in.Locality); err != nil {
+			return err
 		}
 		details, _ := json.Marshal(nonNil(in.Details))
 		elig, _ := json.Marshal(nonNilList(in.Eligibility))

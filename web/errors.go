@@ -66,7 +66,11 @@ func toProblem(err error) (*problem.Error, int) {
 			if errors.As(he.Internal, &te) {
 				p.Code = "field_type"
 				p.Message = "字段类型不正确"
-				p.Fields = []problem.Field{{Name: te.Field, Code: "field_type", Message: "字段类型不正确，应为" + typeName(te.Type.Kind().String())}}
+				name := te.Field
+				if name == "" {
+					name = "body"
+				}
+				p.Fields = []problem.Field{{Name: name, Code: "field_type", Message: "字段类型不正确，应为" + typeName(te.Type.Kind().String())}}
 			}
 			return p, he.Code
 		}
@@ -90,8 +94,12 @@ func typeName(kind string) string {
 		return "文本"
 	case kind == "bool":
 		return "true/false"
+	case kind == "struct", kind == "map":
+		return "对象"
+	case kind == "slice", kind == "array":
+		return "数组"
 	}
-	return kind
+	return "其他类型"
 }
 
 func statusOf(err error) int {

@@ -93,6 +93,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	s.metrics = newHTTPMetrics(s.Registry)
 	e.HTTPErrorHandler = s.handleError
+	e.JSONSerializer = strictJSON{}
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 
 	e.Use(middleware.Recover())

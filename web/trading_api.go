@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"io"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,6 +38,10 @@ func portalFilter(c echo.Context) (trading.PortalFilter, error) {
 			continue
 		}
 		t := d.In(clock.Shanghai).UTC()
+		if !clock.Plausible(t) {
+			fs.Add(name, "date_out_of_range", fmt.Sprintf("日期超出范围，应在%d年至%d年之间", clock.MinYear, clock.MaxYear))
+			continue
+		}
 		if name == "from" {
 			f.From = t
 		} else {
@@ -488,10 +493,22 @@ func (s *Server) apiRules(c echo.Context) error {
 
 type ruleRequest struct {
 	DayKind string `json:"day_kind" form:"day_kind"`
-	Days    int    `json:"days" form:"days"`
+	Days    *int   `json:"days" form:"days"` // required for a rule that counts days
 	Rate    string `json:"rate" form:"rate"`
 	Action  string `json:"action" form:"action"`
 	Note    string `json:"note" form:"note"`
+}
+
+// change is the rule change asked for. A rule of days without its number
+// would become "0 日": days may be left out only for a rule of a rate.
+func (r ruleRequest) change(locality, ruleID string) (trading.RuleChange, error) {
+	ch := trading.RuleChange{Locality: locality, RuleID: ruleID, DayKind: r.DayKind, Rate: r.Rate, Action: r.Action, Note: r.Note}
+	if r.Days != nil {
+		ch.Days = *r.Days
+	} else if strings.TrimSpace(r.Rate) == "" {
+		return ch, problem.InvalidField("days", "required", "请填写天数")
+	}
+	return ch, nil
 }
 
 func (s *Server) apiRuleChange(c echo.Context) error {
@@ -499,8 +516,13 @@ func (s *Server) apiRuleChange(c echo.Context) error {
 	if err := c.Bind(&r); err != nil {
 		return err
 	}
-	_, err := s.Trading.ChangeRule(c.Request().Context(), trading.RuleChange{Locality: c.Param("locality"), RuleID: c.Param("rule"),
-		DayKind: r.DayKind, Days: r.Days, Rate: r.Rate, Action: r.Action, Note: r.Note})
+	ch, err := r.change(c.Param("locality"), c.Param("rule"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.Trading.ChangeRule(c.Request().Context(), ch); err != nil {
+		return err
+	}
 	if err != nil {
 		return err
 	}

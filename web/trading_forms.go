@@ -54,7 +54,11 @@ func (t timelineRequest) parse(f *[]problem.Field) trading.Timeline {
 		{"bid_start", t.BidStart, &out.BidStart}, {"deadline", t.Deadline, &out.Deadline}} {
 		v, err := trading.ParseLocalTime(x.in)
 		if err != nil {
-			*f = append(*f, problem.Field{Name: x.name, Code: "time_invalid", Message: trading.TimelineLabels[x.name] + "时间格式不正确，应为如 2026-04-01 09:30 的北京时间"})
+			fe := problem.Field{Name: x.name, Code: "time_invalid", Message: trading.TimelineLabels[x.name] + "时间格式不正确，应为如 2026-04-01 09:30 的北京时间"}
+			if p, ok := problem.As(err); ok && p.Code == "time_out_of_range" {
+				fe.Code, fe.Message = p.Code, trading.TimelineLabels[x.name]+p.Message
+			}
+			*f = append(*f, fe)
 			continue
 		}
 		*x.dst = v

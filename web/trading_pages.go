@@ -591,8 +591,11 @@ func (s *Server) adminRuleChange(c echo.Context) error {
 		return err
 	}
 	loc := c.FormValue("locality")
-	if _, err := s.Trading.ChangeRule(c.Request().Context(), trading.RuleChange{Locality: loc, RuleID: c.FormValue("rule_id"),
-		DayKind: r.DayKind, Days: r.Days, Rate: r.Rate, Action: r.Action, Note: r.Note}); err != nil {
+	ch, err := r.change(loc, c.FormValue("rule_id"))
+	if err == nil {
+		_, err = s.Trading.ChangeRule(c.Request().Context(), ch)
+	}
+	if err != nil {
 		return s.adminRulesWith(c, &Page{}, err)
 	}
 	return s.redirectFlash(c, "/admin/rules?locality="+urlEscape(loc), "规则已修改，对此后登记的项目生效")
