@@ -38,10 +38,11 @@ func ParseLocal(s string, end bool) (time.Time, bool) {
 	}
 	if d, ok := ParseDate(s); ok {
 		t := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, clock.Shanghai)
+		ok := clock.Plausible(t) // the day itself: 2099-12-31 ends in 2100
 		if end {
 			t = t.AddDate(0, 0, 1)
 		}
-		return t.UTC(), true
+		return t.UTC(), ok
 	}
 	return time.Time{}, false
 }

@@ -226,6 +226,11 @@ func (s *Service) ChangeRule(ctx context.Context, ch RuleChange) (int64, error) 
 			return problem.InvalidField("rule_id", "rule_not_found", "规则不存在")
 		}
 		before := *found
+		if before.Days > 0 && ch.Days < 1 {
+			// A rule that counts days (a period, a refund) with no days
+			// left in it would check nothing: a cleared box, a missing field.
+			return problem.InvalidField("days", "days_invalid", "该规则按天计算，天数须为1到365之间的整数")
+		}
 		found.DayKind, found.Days, found.Action = ch.DayKind, ch.Days, ch.Action
 		if ratePPM >= 0 {
 			found.RatePPM = ratePPM

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -73,6 +74,32 @@ func TestTradingBadInputFoundByExploration(t *testing.T) {
 		t.Fatalf("%d projects written, want 1", n-before)
 	}
 
+	// Forms and query strings: the same rules as JSON bodies (invalid
+	// UTF-8 in a form field would fail in MariaDB, as a 500).
+	page := e.browser("agency")
+	for _, c := range []struct {
+		name string
+		form url.Values
+		code string
+	}{
+		{"latin-1 title", url.Values{"kind": {"engineering"}, "method": {"open"}, "title": {"caf\xe9"}}, "text_not_utf8"},
+		{"NUL in owner", url.Values{"kind": {"engineering"}, "method": {"open"}, "title": {"表单坏输入"}, "owner_name": {"示范\x00市"}}, "control_character"},
+	} {
+		r := page.postForm("/agency/projects", c.form)
+		if r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), map[string]string{"text_not_utf8": "不是有效的 UTF-8", "control_character": "控制字符"}[c.code]) {
+			t.Errorf("form %s: %d", c.name, r.Code)
+		}
+	}
+	if r := e.anon().json("GET", "/api/v1/announcements?q=%FF%FE", nil); r.Code != http.StatusBadRequest || fieldCodes(t, r)["q"] != "text_not_utf8" {
+		t.Errorf("query not in UTF-8: %d %s", r.Code, r.Body.String())
+	}
+	if r := e.anon().get("/announcements?q=%07"); r.Code != http.StatusBadRequest {
+		t.Errorf("page query with a bell: %d", r.Code)
+	}
+	if n := projects(); n != before+1 {
+		t.Fatalf("refused forms wrote %d projects", n-before-1)
+	}
+
 	// Times in year 1 or 9999 are typing errors (year 1 in Beijing was a 500: year 0 in UTC).
 	for _, v := range []string{"0001-01-01 00:00", "9999-12-31 23:59", "1999-12-31 23:59"} {
 		b := engineeringProject(uniqueTitle("坏时间项目"))
@@ -101,15 +128,26 @@ func TestTradingBadInputFoundByExploration(t *testing.T) {
 		t.Fatalf("refused registrations wrote %d projects", n-before-1)
 	}
 
-	// A rule of days needs its days (it became "0 日"); a rule of a rate does not.
+	// A rule of days keeps days (a missing field or a cleared box made it
+	// "0 日"), whatever else is sent; a rule of a rate has none to keep.
 	admin := e.api("admin")
 	rules := e.count(`SELECT COUNT(*) FROM trading_rules`)
-	if r := admin.json("PUT", "/api/v1/rules/default/eng.tender_period", map[string]any{"day_kind": "calendar", "action": "block"}); r.Code != http.StatusBadRequest ||
-		fieldCodes(t, r)["days"] != "required" {
-		t.Errorf("rule without days: %d %s", r.Code, r.Body.String())
+	for _, b := range []map[string]any{{"day_kind": "calendar", "action": "block"}, {"day_kind": "calendar", "action": "block", "rate": "1"}} {
+		if r := admin.json("PUT", "/api/v1/rules/default/eng.tender_period", b); r.Code != http.StatusBadRequest || fieldCodes(t, r)["days"] != "days_invalid" {
+			t.Errorf("rule of days without days %v: %d %s", b, r.Code, r.Body.String())
+		}
+	}
+	br := e.browser("admin")
+	if r := br.postForm("/admin/rules", url.Values{"locality": {"default"}, "rule_id": {"eng.tender_period"}, "day_kind": {"calendar"}, "days": {""}, "action": {"block"}}); r.Code != http.StatusBadRequest ||
+		!strings.Contains(r.Body.String(), "天数须为1到365之间的整数") {
+		t.Errorf("rules page with the days cleared: %d", r.Code)
 	}
 	if n := e.count(`SELECT COUNT(*) FROM trading_rules`); n != rules {
 		t.Errorf("a refused rule change wrote %d rules", n-rules)
+	}
+	// (in a locality of its own: the default rules are every test's)
+	if r := admin.json("PUT", "/api/v1/rules/badinput-rate/eng.deposit_cap", map[string]any{"day_kind": "calendar", "action": "block", "rate": "1.5"}); r.Code != http.StatusOK {
+		t.Errorf("rate rule without days: %d %s", r.Code, r.Body.String())
 	}
 
 	// An engineering invited tender has no count or source to fill in.

@@ -130,3 +130,45 @@ func visibleControl(r rune) rune {
 	}
 	return r
 }
+
+// formText refuses query parameters and url-encoded form fields that are
+// not UTF-8 or hold control characters other than tab, line feed and
+// carriage return — what strictJSON refuses in JSON bodies. (A form field
+// in another encoding would reach MariaDB's utf8mb4 columns and fail
+// there, as a 500.) Multipart bodies are read by their handlers: bid files
+// stream, imports are parsed by their readers.
+func (s *Server) formText(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.URL.RawQuery != "" {
+			if err := checkValues(c.QueryParams()); err != nil {
+				return err
+			}
+		}
+		if (r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch) &&
+			strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+			if err := r.ParseForm(); err != nil {
+				return err // the body limit's 413, or a malformed body
+			}
+			if err := checkValues(r.PostForm); err != nil {
+				return err
+			}
+		}
+		return next(c)
+	}
+}
+
+func checkValues(vs map[string][]string) error {
+	for k, list := range vs {
+		name := strings.Map(visibleControl, strings.ToValidUTF8(k, "?"))
+		for _, v := range append([]string{k}, list...) {
+			switch {
+			case !utf8.ValidString(v):
+				return problem.InvalidField(name, "text_not_utf8", "内容不是有效的 UTF-8 文本")
+			case hasControl(v):
+				return problem.InvalidField(name, "control_character", "不能包含控制字符（制表、换行、回车以外）")
+			}
+		}
+	}
+	return nil
+}

@@ -129,6 +129,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		Limit:   cfg.BodyLimit,
 		Skipper: func(c echo.Context) bool { return isStreaming(c) },
 	}))
+	e.Use(s.formText)
 	e.Use(s.authenticate)
 	e.Use(s.csrf)
 

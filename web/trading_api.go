@@ -2,8 +2,8 @@ package web
 
 import (
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -493,22 +493,15 @@ func (s *Server) apiRules(c echo.Context) error {
 
 type ruleRequest struct {
 	DayKind string `json:"day_kind" form:"day_kind"`
-	Days    *int   `json:"days" form:"days"` // required for a rule that counts days
+	Days    int    `json:"days" form:"days"`
 	Rate    string `json:"rate" form:"rate"`
 	Action  string `json:"action" form:"action"`
 	Note    string `json:"note" form:"note"`
 }
 
-// change is the rule change asked for. A rule of days without its number
-// would become "0 日": days may be left out only for a rule of a rate.
-func (r ruleRequest) change(locality, ruleID string) (trading.RuleChange, error) {
-	ch := trading.RuleChange{Locality: locality, RuleID: ruleID, DayKind: r.DayKind, Rate: r.Rate, Action: r.Action, Note: r.Note}
-	if r.Days != nil {
-		ch.Days = *r.Days
-	} else if strings.TrimSpace(r.Rate) == "" {
-		return ch, problem.InvalidField("days", "required", "请填写天数")
-	}
-	return ch, nil
+// change is the rule change asked for.
+func (r ruleRequest) change(locality, ruleID string) trading.RuleChange {
+	return trading.RuleChange{Locality: locality, RuleID: ruleID, DayKind: r.DayKind, Days: r.Days, Rate: r.Rate, Action: r.Action, Note: r.Note}
 }
 
 func (s *Server) apiRuleChange(c echo.Context) error {
@@ -516,14 +509,7 @@ func (s *Server) apiRuleChange(c echo.Context) error {
 	if err := c.Bind(&r); err != nil {
 		return err
 	}
-	ch, err := r.change(c.Param("locality"), c.Param("rule"))
-	if err != nil {
-		return err
-	}
-	if _, err := s.Trading.ChangeRule(c.Request().Context(), ch); err != nil {
-		return err
-	}
-	if err != nil {
+	if _, err := s.Trading.ChangeRule(c.Request().Context(), r.change(c.Param("locality"), c.Param("rule"))); err != nil {
 		return err
 	}
 	rs, err := s.Trading.Rules(c.Request().Context(), c.Param("locality"))

@@ -591,11 +591,7 @@ func (s *Server) adminRuleChange(c echo.Context) error {
 		return err
 	}
 	loc := c.FormValue("locality")
-	ch, err := r.change(loc, c.FormValue("rule_id"))
-	if err == nil {
-		_, err = s.Trading.ChangeRule(c.Request().Context(), ch)
-	}
-	if err != nil {
+	if _, err := s.Trading.ChangeRule(c.Request().Context(), r.change(loc, c.FormValue("rule_id"))); err != nil {
 		return s.adminRulesWith(c, &Page{}, err)
 	}
 	return s.redirectFlash(c, "/admin/rules?locality="+urlEscape(loc), "规则已修改，对此后登记的项目生效")
