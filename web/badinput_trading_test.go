@@ -118,6 +118,23 @@ func TestTradingBadInputFoundByExploration(t *testing.T) {
 		}
 	}
 
+	// The other date inputs: the working-day calculator, the room page and
+	// the schedule API's range.
+	room, _ := scheduleRoom(t, e.api("staff"), "opening")
+	for _, c := range []struct {
+		who, path string
+	}{
+		{"agency", "/api/v1/calendar/working-days?from=0001-01-01&days=5&kind=working"},
+		{"staff", fmt.Sprintf("/api/v1/rooms/%d/bookings?from=0001-01-01&to=0001-01-08", room)},
+	} {
+		if r := e.api(c.who).json("GET", c.path, nil); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "date_out_of_range") {
+			t.Errorf("%s: %d %s", c.path, r.Code, r.Body.String())
+		}
+	}
+	if r := e.browser("staff").get(fmt.Sprintf("/schedule/rooms/%d?date=0001-01-01", room)); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "日期超出范围") {
+		t.Errorf("room page in year 1: %d", r.Code)
+	}
+
 	// A locality without rules of its own is a typing error.
 	b := engineeringProject(uniqueTitle("未知地区项目"))
 	b["locality"] = "abc"

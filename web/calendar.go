@@ -90,7 +90,7 @@ func (s *Server) apiCalendarDelete(c echo.Context) error {
 // apiWorkingDays answers "which day is N days (日 or 工作日) after FROM".
 func (s *Server) apiWorkingDays(c echo.Context) error {
 	var f problem.Fields
-	from, err := calendar.ParseDate(c.QueryParam("from"))
+	from, err := parseUserDate(c.QueryParam("from"))
 	if err != nil {
 		f.AddErr("from", err)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"ggzy/calendar"
+	"ggzy/clock"
 	"ggzy/problem"
 )
 
@@ -171,4 +173,18 @@ func checkValues(vs map[string][]string) error {
 		}
 	}
 	return nil
+}
+
+// parseUserDate reads a date entered by a user (年-月-日) within the years
+// times may take (clock.MinYear … MaxYear): year 1 in Beijing is year 0 in
+// UTC, which the database refuses.
+func parseUserDate(s string) (calendar.Date, error) {
+	d, err := calendar.ParseDate(s)
+	if err != nil {
+		return d, err
+	}
+	if d.Year < clock.MinYear || d.Year > clock.MaxYear {
+		return d, problem.New(problem.Invalid, "date_out_of_range", fmt.Sprintf("日期超出范围，应在%d年至%d年之间", clock.MinYear, clock.MaxYear))
+	}
+	return d, nil
 }

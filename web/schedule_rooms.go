@@ -105,8 +105,10 @@ func (s *Server) schedRoomPage(c echo.Context, p *Page, err error) error {
 	}
 	v.Date = calendar.DateOf(s.Clock.Now(), clock.Shanghai)
 	if q := c.QueryParam("date"); q != "" {
-		d, derr := calendar.ParseDate(q)
-		if derr != nil {
+		d, derr := parseUserDate(q)
+		if p, ok := problem.As(derr); ok {
+			return problem.InvalidField("date", p.Code, p.Message)
+		} else if derr != nil {
 			return problem.InvalidField("date", calendar.CodeDateInvalid, "日期不正确，应为如 2026-10-01 的年-月-日")
 		}
 		v.Date = d
@@ -396,12 +398,12 @@ func (s *Server) apiRange(c echo.Context) (time.Time, time.Time, error) {
 	from := calendar.DateOf(s.Clock.Now(), clock.Shanghai)
 	to := from.AddDays(7)
 	if q := c.QueryParam("from"); q != "" {
-		d, err := calendar.ParseDate(q)
+		d, err := parseUserDate(q)
 		f.AddErr("from", err)
 		from = d
 	}
 	if q := c.QueryParam("to"); q != "" {
-		d, err := calendar.ParseDate(q)
+		d, err := parseUserDate(q)
 		f.AddErr("to", err)
 		to = d
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"ggzy/calendar"
 	"ggzy/clock"
 	"ggzy/problem"
 	"ggzy/trading"
@@ -32,16 +30,15 @@ func portalFilter(c echo.Context) (trading.PortalFilter, error) {
 		if v == "" {
 			continue
 		}
-		d, err := calendar.ParseDate(v)
-		if err != nil {
+		d, err := parseUserDate(v)
+		if p, ok := problem.As(err); ok {
+			fs.Add(name, p.Code, p.Message)
+			continue
+		} else if err != nil {
 			fs.Add(name, "date_invalid", "日期不正确，应为如 2026-03-01 的年-月-日")
 			continue
 		}
 		t := d.In(clock.Shanghai).UTC()
-		if !clock.Plausible(t) {
-			fs.Add(name, "date_out_of_range", fmt.Sprintf("日期超出范围，应在%d年至%d年之间", clock.MinYear, clock.MaxYear))
-			continue
-		}
 		if name == "from" {
 			f.From = t
 		} else {
