@@ -751,6 +751,10 @@ func VerifyInvitationDraw(d *InvitationDraw, invitees []Invitee) *Verification {
 		}
 	}
 	add("受邀供应商及顺序", ok, fmt.Sprintf("%d家", len(invitees)))
+	if doc.Source == SourceLibrary || doc.Source == SourceRecommend {
+		add("候选数量（第十四条）", len(doc.Members) >= 2*doc.Count,
+			fmt.Sprintf("%s：候选%d家，抽取%d家，候选须不少于抽取数的两倍", InviteSourceName(doc.Source), len(doc.Members), doc.Count))
+	}
 	return v
 }
 

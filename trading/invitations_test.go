@@ -57,12 +57,17 @@ func TestInvitationPoolWithoutSource(t *testing.T) {
 
 // drawRecord makes a drawn record the way DrawInvitees does.
 func drawRecord(t *testing.T, members, count int, sources []string) (*InvitationDraw, []Invitee) {
+	return drawRecordFrom(t, "", members, count, sources)
+}
+
+// drawRecordFrom is drawRecord of a pool from source.
+func drawRecordFrom(t *testing.T, source string, members, count int, sources []string) (*InvitationDraw, []Invitee) {
 	t.Helper()
 	secret, err := newDrawSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := &invitationPool{ProjectID: 1, Code: "CG-2026-0009", Mode: InviteDraw, Count: count, Commitment: SHA256Hex([]byte(secret))}
+	doc := &invitationPool{ProjectID: 1, Code: "CG-2026-0009", Mode: InviteDraw, Count: count, Source: source, Commitment: SHA256Hex([]byte(secret))}
 	for i := range members {
 		doc.Members = append(doc.Members, InvitationCandidate{No: i + 1, OrgID: int64(100 + i), USCC: fmt.Sprintf("U%d", i), Name: fmt.Sprintf("供应商%d", i)})
 	}
@@ -81,6 +86,23 @@ func drawRecord(t *testing.T, members, count int, sources []string) (*Invitation
 	}
 	return &InvitationDraw{PoolDoc: text, PoolHash: SHA256Hex([]byte(text)), PoolSize: members, Count: count, Commitment: doc.Commitment,
 		Sources: sources, Secret: secret, Key: key, Result: order}, inv
+}
+
+// The re-check also tells a pool from the supplier database or a written
+// recommendation that was too small for its draw (a record written around
+// SetInvitations, or before the rule).
+func TestVerifyInvitationDrawPoolSize(t *testing.T) {
+	for _, c := range []struct {
+		source       string
+		members, cnt int
+		ok           bool
+	}{{SourceLibrary, 6, 3, true}, {SourceLibrary, 5, 3, false}, {SourceRecommend, 5, 3, false}, {SourcePrequal, 3, 3, true}, {"", 3, 3, true}} {
+		d, inv := drawRecordFrom(t, c.source, c.members, c.cnt, []string{"7"})
+		v := VerifyInvitationDraw(d, inv)
+		if v.OK != c.ok {
+			t.Errorf("%s pool of %d for %d: verified %v, want %v: %+v", c.source, c.members, c.cnt, v.OK, c.ok, v.Checks)
+		}
+	}
 }
 
 func TestVerifyInvitationDraw(t *testing.T) {
