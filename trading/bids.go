@@ -105,7 +105,18 @@ func (l *limitedHasher) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// cleanName is the name a bid file is recorded and shown under: its base
+// name (no directories, Windows' or others'), in valid UTF-8, with control
+// characters and the bidirectional-text controls that can make
+// "报价.pdf\u202Eexe" read as something else replaced by "_".
 func cleanName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0), r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
+			return '_'
+		}
+		return r
+	}, strings.ToValidUTF8(name, "\uFFFD"))
 	name = path.Base(strings.ReplaceAll(strings.TrimSpace(name), `\`, "/"))
 	if name == "." || name == "/" || name == "" {
 		name = "投标文件"
