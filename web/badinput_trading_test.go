@@ -47,6 +47,8 @@ func TestTradingBadInputFoundByExploration(t *testing.T) {
 		{"bell in details.site", bytes.Replace(good, []byte(`"site":"`), []byte(`"site":"\u0007`), 1), "invalid", "details.site", "control_character"},
 		{"escape in a lot name", bytes.Replace(good, []byte(`"name":"第二标段`), []byte(`"name":"\u001b第二标段`), 1), "invalid", "lots[1].name", "control_character"},
 		{"DEL in eligibility", bytes.Replace(good, []byte(`"具有市政`), []byte(`"\u007f具有市政`), 1), "invalid", "eligibility[0]", "control_character"},
+		{"right-to-left override in the title", bytes.Replace(good, []byte(`坏输入测试项目`), []byte(`坏输入\u202e目项试测`), 1), "invalid", "title", "control_character"},
+		{"C1 control in the place", bytes.Replace(good, []byte(`"place":"`), []byte(`"place":"\u0085`), 1), "invalid", "place", "control_character"},
 	} {
 		r := ag.raw("POST", "/api/v1/projects", c.body)
 		if r.Code != http.StatusBadRequest {

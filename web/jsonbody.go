@@ -43,7 +43,7 @@ func (strictJSON) Deserialize(c echo.Context, i any) error {
 		if path == "" {
 			path = "body"
 		}
-		return problem.InvalidField(path, "control_character", "不能包含控制字符（制表、换行、回车以外）")
+		return problem.InvalidField(path, "control_character", "不能包含控制字符（制表、换行、回车以外）或改变文字方向的字符")
 	}
 	return nil
 }
@@ -116,10 +116,24 @@ func joinPath(path, name string) string {
 	return path + "." + name
 }
 
+// hasControl reports a control character in s other than tab, line feed
+// and carriage return: C0, DEL, C1 (text mis-decoded from Windows-1252),
+// and the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+// U+2066–U+2069), with which a title or a name displays as other text.
 func hasControl(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+		c := s[i]
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
 			return true
+		}
+		if c >= utf8.RuneSelf {
+			for _, r := range s[i:] {
+				if (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) ||
+					(r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+					return true
+				}
+			}
+			return false
 		}
 	}
 	return false
@@ -127,7 +141,7 @@ func hasControl(s string) bool {
 
 // visibleControl shows a control character of a map key as "?" in a path.
 func visibleControl(r rune) rune {
-	if r < 0x20 || r == 0x7f {
+	if hasControl(string(r)) {
 		return '?'
 	}
 	return r
@@ -168,7 +182,7 @@ func checkValues(vs map[string][]string) error {
 			case !utf8.ValidString(v):
 				return problem.InvalidField(name, "text_not_utf8", "内容不是有效的 UTF-8 文本")
 			case hasControl(v):
-				return problem.InvalidField(name, "control_character", "不能包含控制字符（制表、换行、回车以外）")
+				return problem.InvalidField(name, "control_character", "不能包含控制字符（制表、换行、回车以外）或改变文字方向的字符")
 			}
 		}
 	}
