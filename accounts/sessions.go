@@ -46,10 +46,23 @@ var errBadLogin = problem.New(problem.Unauthenticated, "login_failed", "用户�
 // Login checks a user name and password and opens a session of kind. The
 // answer for an unknown user and for a wrong password is the same. It
 // returns the raw token (to put in a cookie or hand to an API client).
+// throttleName is the user part of a login throttle key: the lower-cased
+// name, or for a name longer than any user's (which no account has, and
+// the key column would not hold) its SHA-256, so that guessing with long
+// names is throttled too.
+func throttleName(username string) string {
+	u := strings.ToLower(username)
+	if len(u) <= 64 {
+		return u
+	}
+	sum := sha256.Sum256([]byte(u))
+	return "#" + hex.EncodeToString(sum[:])
+}
+
 func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, kind string) (string, *User, error) {
 	username = strings.TrimSpace(username)
 	now := s.Clock.Now()
-	keys := []string{"u:" + strings.ToLower(username), "ip:" + ip}
+	keys := []string{"u:" + throttleName(username), "ip:" + ip}
 	if wait, err := s.lockedFor(ctx, keys, now); err != nil {
 		return "", nil, err
 	} else if wait > 0 {

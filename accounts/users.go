@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -116,6 +117,10 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, roles []string, stat
 	actor := audit.ActorFrom(ctx)
 	if actor.UserID == id && status == StatusDisabled {
 		return problem.InvalidField("status", "cannot_disable_self", "不能停用自己的账号")
+	}
+	if actor.UserID == id && actor.Has(RoleAdmin) && !slices.Contains(roles, RoleAdmin) {
+		// The centre would be left without the one who can give it back.
+		return problem.InvalidField("roles", "cannot_demote_self", "不能取消自己的管理员角色；请由另一位管理员办理")
 	}
 	now := s.Clock.Now()
 	defer s.sessions.forget("", id) // new roles or status: read the user again

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -137,6 +138,30 @@ func number(err error) uint16 {
 	}
 	return 0
 }
+
+// Number is the MySQL error number of err (0 when it is not a server error).
+func Number(err error) uint16 { return number(err) }
+
+// ErrorColumn is the column a server error names ("Data too long for
+// column 'phone' at row 1" → "phone"), or "".
+func ErrorColumn(err error) string {
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
+		return ""
+	}
+	_, rest, ok := strings.Cut(me.Message, "column '")
+	if !ok {
+		return ""
+	}
+	col, _, _ := strings.Cut(rest, "'")
+	return col
+}
+
+// Errors of the data a statement carried, which only bad input causes.
+const (
+	ErrTruncatedValue = 1366 // incorrect string or number value for a column
+	ErrCollationMix   = 1267 // a value that the compared column's character set cannot hold
+)
 
 // IsDuplicate reports a UNIQUE or PRIMARY KEY violation.
 func IsDuplicate(err error) bool { return number(err) == ErrDupEntry }
