@@ -1,5 +1,9 @@
 package web
 
+// Checks of what users send, before any handler reads it: JSON bodies
+// (strictJSON), query parameters and url-encoded forms (formText), dates
+// (parseUserDate).
+
 import (
 	"encoding/json"
 	"fmt"
