@@ -41,32 +41,7 @@ func projectBody(e *env, kind, title string) map[string]any {
 // publishBody registers, accepts and publishes a project through the API.
 func publishBody(t testing.TB, e *env, body map[string]any) createdProject {
 	t.Helper()
-	ag := e.api("agency")
-	r := ag.json("POST", "/api/v1/projects", body)
-	if r.Code != http.StatusCreated {
-		t.Fatalf("create: %d %s", r.Code, r.Body.String())
-	}
-	var p trading.Project
-	r.decode(t, &p)
-	if r = ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/submit", p.ID), nil); r.Code != http.StatusOK {
-		t.Fatalf("submit: %d %s", r.Code, r.Body.String())
-	}
-	if r = e.api("staff").json("POST", fmt.Sprintf("/api/v1/projects/%d/review", p.ID), map[string]any{"accept": true}); r.Code != http.StatusOK {
-		t.Fatalf("accept: %d %s", r.Code, r.Body.String())
-	}
-	if r = ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/publish", p.ID), map[string]any{}); r.Code != http.StatusOK {
-		t.Fatalf("publish: %d %s", r.Code, r.Body.String())
-	}
-	var res struct{ Project trading.Project }
-	r.decode(t, &res)
-	out := createdProject{ID: p.ID, Code: res.Project.Code}
-	for _, l := range res.Project.Lots {
-		out.Lots = append(out.Lots, l.ID)
-	}
-	if err := e.db.Get(&out.AnnID, `SELECT id FROM trading_announcements WHERE project_id = ? AND type = 'tender'`, p.ID); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return publishAccepted(t, e, acceptedBody(t, e, body))
 }
 
 // closeAndAward closes the project's lots at its deadline and publishes

@@ -32,6 +32,12 @@ func orgOf(t testing.TB, e *env, username string) (int64, string) {
 func acceptedInvited(t testing.TB, e *env, body map[string]any) int64 {
 	t.Helper()
 	body["method"] = trading.MethodInvited
+	return acceptedBody(t, e, body)
+}
+
+// acceptedBody registers body as the agency and has staff accept it.
+func acceptedBody(t testing.TB, e *env, body map[string]any) int64 {
+	t.Helper()
 	ag := e.api("agency")
 	r := ag.json("POST", "/api/v1/projects", body)
 	if r.Code != http.StatusCreated {
