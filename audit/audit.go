@@ -17,7 +17,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -129,24 +129,34 @@ func RecordBatchAs(ctx context.Context, ext sqlx.ExecerContext, a Actor, evs []T
 	if len(evs) == 0 {
 		return nil
 	}
-	var q strings.Builder
-	q.WriteString(insertEvent)
-	args := make([]any, 0, 11*len(evs))
+	q, args, err := AppendBatch(nil, nil, a, evs)
+	if err != nil {
+		return err
+	}
+	if _, err := ext.ExecContext(ctx, string(q), args...); err != nil {
+		return fmt.Errorf("audit batch of %d: %w", len(evs), err)
+	}
+	return nil
+}
+
+// AppendBatch appends to q and args the multi-row INSERT that
+// RecordBatchAs runs, for a caller that sends it together with other
+// statements. evs must not be empty.
+func AppendBatch(q []byte, args []any, a Actor, evs []Timed) ([]byte, []any, error) {
+	q = append(q, insertEvent...)
+	args = slices.Grow(args, 11*len(evs))
 	for i, ev := range evs {
 		summary, err := summaryJSON(ev.Event)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		if i > 0 {
-			q.WriteString(", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			q = append(q, ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"...)
 		}
 		args = append(args, ev.At.UTC().Truncate(time.Microsecond), nullID(a.UserID), a.Username, a.Role, nullID(a.OrgID), a.IP,
 			ev.Action, ev.ObjectType, ev.ObjectID, nullID(ev.ProjectID), summary)
 	}
-	if _, err := ext.ExecContext(ctx, q.String(), args...); err != nil {
-		return fmt.Errorf("audit batch of %d: %w", len(evs), err)
-	}
-	return nil
+	return q, args, nil
 }
 
 func nullID(id int64) any {

@@ -72,6 +72,18 @@ func (s *Server) Open(ctx context.Context, name string) (*sqlx.DB, error) {
 
 var safeName = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 
+// OpenMulti opens the small pool of connections that take several
+// statements per request (see the function OpenMulti) on database name.
+func (s *Server) OpenMulti(ctx context.Context, name string, conns int) (*sqlx.DB, error) {
+	if name == "" {
+		name = s.cfg.DBName
+	}
+	if name == "" {
+		name = DefaultDatabase
+	}
+	return OpenMulti(ctx, s.Config(name), conns)
+}
+
 // CreateDatabase creates database name with utf8mb4 if it does not exist.
 func (s *Server) CreateDatabase(ctx context.Context, name string) error {
 	if !safeName.MatchString(name) {

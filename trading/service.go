@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -47,6 +48,10 @@ type Service struct {
 	// (default 2); see signup_batch.go.
 	SignupBatch    int
 	SignupFlushers int
+	// Multi, when set, is a pool of the same database whose connections
+	// take several statements per request (db.OpenMulti): the sign-up
+	// group commit then needs two round trips instead of five.
+	Multi *sqlx.DB
 
 	portalMu    sync.Mutex
 	portalCache map[string]portalEntry
@@ -56,6 +61,9 @@ type Service struct {
 	lotCache  sync.Map // lot id → *lotState, see signupLot
 	groupOnce sync.Once
 	group     *signupGroup
+	// multiCounts counts what became of the batches sent in two round
+	// trips (SignupBatches).
+	multiCounts [multiOutcomes]atomic.Int64
 
 	invitedCache sync.Map // project id → *invitedSet, see checkInvited
 }

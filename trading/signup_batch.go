@@ -163,7 +163,14 @@ func (s *Service) flushSignups(batch []*signupReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	now := s.Clock.Now()
-	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error { return s.writeSignups(ctx, tx, now, live) })
+	var err error
+	outcome := multiFailed
+	if s.Multi != nil {
+		outcome, err = s.writeSignupsMulti(ctx, now, live)
+	}
+	if outcome != multiCommitted {
+		err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error { return s.writeSignups(ctx, tx, now, live) })
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, errBatchDuplicate):
@@ -183,34 +190,32 @@ func (s *Service) flushSignups(batch []*signupReq) {
 	}
 }
 
-// writeSignups checks the batch against the lots as they are now and
-// writes the sign-ups that pass, with their events. It sets each refused
-// request's error; it may run again (deadlock retry), so it starts afresh.
-func (s *Service) writeSignups(ctx context.Context, tx *sqlx.Tx, now time.Time, batch []*signupReq) error {
+// lotNow is a lot's state as a batch's transaction reads it.
+type lotNow struct {
+	ID          int64     `db:"id"`
+	Status      string    `db:"status"`
+	PStatus     string    `db:"pstatus"`
+	SignupUntil time.Time `db:"signup_until"`
+	Deadline    time.Time `db:"deadline"`
+}
+
+// lotsQuery is the SELECT of the lots of batch, and its arguments.
+func lotsQuery(batch []*signupReq) (string, []any, error) {
 	lotIDs := make([]int64, 0, len(batch))
 	for _, r := range batch {
-		r.err = nil
 		lotIDs = append(lotIDs, r.lotID)
 	}
 	slices.Sort(lotIDs)
 	lotIDs = slices.Compact(lotIDs)
-	type lotNow struct {
-		ID          int64     `db:"id"`
-		Status      string    `db:"status"`
-		PStatus     string    `db:"pstatus"`
-		SignupUntil time.Time `db:"signup_until"`
-		Deadline    time.Time `db:"deadline"`
-	}
-	q, args, err := sqlx.In(`SELECT l.id, l.status, p.status AS pstatus, p.signup_until, p.deadline
+	return sqlx.In(`SELECT l.id, l.status, p.status AS pstatus, p.signup_until, p.deadline
 		FROM trading_lots l JOIN trading_projects p ON p.id = l.project_id
 		WHERE l.id IN (?) AND p.signup_until IS NOT NULL AND p.deadline IS NOT NULL`, lotIDs)
-	if err != nil {
-		return err
-	}
-	var rows []lotNow
-	if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
-		return fmt.Errorf("lots of sign-up batch: %w", err)
-	}
+}
+
+// checkBatch sets the error of each request of batch that the lots as they
+// are now refuse, and returns the others in the one order every batch
+// writes in (so that two batches lock index entries in the same order).
+func checkBatch(now time.Time, batch []*signupReq, rows []lotNow) []*signupReq {
 	lots := make(map[int64]lotNow, len(rows))
 	for _, l := range rows {
 		lots[l.ID] = l
@@ -222,6 +227,7 @@ func (s *Service) writeSignups(ctx context.Context, tx *sqlx.Tx, now time.Time, 
 	seen := make(map[key]bool, len(batch))
 	ok := make([]*signupReq, 0, len(batch))
 	for _, r := range batch {
+		r.err = nil
 		l, found := lots[r.lotID]
 		switch {
 		case !found || l.PStatus != StatusPublished:
@@ -236,27 +242,57 @@ func (s *Service) writeSignups(ctx context.Context, tx *sqlx.Tx, now time.Time, 
 			ok = append(ok, r)
 		}
 	}
-	if len(ok) == 0 {
-		return nil
-	}
-	// One order for every batch, so that two batches lock index entries
-	// in the same order.
 	slices.SortFunc(ok, func(a, b *signupReq) int {
 		return cmp.Or(cmp.Compare(a.lotID, b.lotID), cmp.Compare(a.orgBlind, b.orgBlind))
 	})
-	const cols = 7
-	ins := make([]byte, 0, 128+16*cols*len(ok))
-	ins = append(ins, "INSERT INTO trading_signups (id, lot_id, project_id, org_blind, owner_blind, sealed, created_at) VALUES "...)
-	vals := make([]any, 0, cols*len(ok))
-	evs := make([]audit.Timed, 0, len(ok))
+	return ok
+}
+
+// appendInserts appends the multi-row INSERT of the sign-ups ok and, with
+// events, a semicolon and the multi-row INSERT of their audit events.
+func appendInserts(q []byte, args []any, ok []*signupReq, events bool) ([]byte, []any, error) {
+	q = append(q, "INSERT INTO trading_signups (id, lot_id, project_id, org_blind, owner_blind, sealed, created_at) VALUES "...)
+	args = slices.Grow(args, 7*len(ok))
 	for i, r := range ok {
 		if i > 0 {
-			ins = append(ins, ", "...)
+			q = append(q, ", "...)
 		}
-		ins = append(ins, "(?, ?, ?, ?, ?, ?, ?)"...)
-		vals = append(vals, r.id, r.lotID, r.projectID, r.orgBlind, r.ownerBlind, r.sealed, r.at)
-		evs = append(evs, audit.Timed{At: r.at, Event: r.event})
+		q = append(q, "(?, ?, ?, ?, ?, ?, ?)"...)
+		args = append(args, r.id, r.lotID, r.projectID, r.orgBlind, r.ownerBlind, r.sealed, r.at)
 	}
+	if !events {
+		return q, args, nil
+	}
+	q = append(q, ";\n"...)
+	return audit.AppendBatch(q, args, sealedActor, batchEvents(ok))
+}
+
+func batchEvents(ok []*signupReq) []audit.Timed {
+	evs := make([]audit.Timed, len(ok))
+	for i, r := range ok {
+		evs[i] = audit.Timed{At: r.at, Event: r.event}
+	}
+	return evs
+}
+
+// writeSignups checks the batch against the lots as they are now and
+// writes the sign-ups that pass, with their events, in five round trips
+// (BEGIN, the lots, the two INSERTs, COMMIT). It sets each refused
+// request's error; it may run again (deadlock retry), so it starts afresh.
+func (s *Service) writeSignups(ctx context.Context, tx *sqlx.Tx, now time.Time, batch []*signupReq) error {
+	q, args, err := lotsQuery(batch)
+	if err != nil {
+		return err
+	}
+	var rows []lotNow
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
+		return fmt.Errorf("lots of sign-up batch: %w", err)
+	}
+	ok := checkBatch(now, batch, rows)
+	if len(ok) == 0 {
+		return nil
+	}
+	ins, vals, _ := appendInserts(make([]byte, 0, 128+24*len(ok)), nil, ok, false)
 	_, err = tx.ExecContext(ctx, string(ins), vals...)
 	if db.IsDuplicate(err) {
 		return errBatchDuplicate
@@ -264,7 +300,107 @@ func (s *Service) writeSignups(ctx context.Context, tx *sqlx.Tx, now time.Time, 
 	if err != nil {
 		return fmt.Errorf("insert %d sign-ups: %w", len(ok), err)
 	}
-	return audit.RecordBatchAs(ctx, tx, sealedActor, evs)
+	return audit.RecordBatchAs(ctx, tx, sealedActor, batchEvents(ok))
+}
+
+// What became of a batch sent the two-round-trip way.
+const (
+	multiCommitted = iota // written
+	multiRefused          // a lot refused a sign-up, or a duplicate: rolled back, the five-step way answers each
+	multiFailed           // an error before COMMIT (logged): rolled back, the five-step way retries
+	multiOutcomes
+)
+
+// writeSignupsMulti writes the batch in two round trips on a connection of
+// s.Multi, which takes several statements in one request: first START
+// TRANSACTION, the lots' SELECT and both INSERTs (of every sign-up of the
+// batch, as if all passed), then, once the lots were checked in Go, COMMIT.
+// It is the transaction writeSignups runs — the lots are read in it before
+// anything is written, and nothing is committed unless every sign-up of
+// the batch passed — without waiting for the lots before sending the
+// INSERTs. Unless committed, the transaction is rolled back and the batch
+// goes the five-step way. err is set only when COMMIT failed.
+func (s *Service) writeSignupsMulti(ctx context.Context, now time.Time, batch []*signupReq) (outcome int, err error) {
+	defer func() { s.multiCounts[outcome].Add(1) }()
+	failed := func(err error) (int, error) {
+		if ctx.Err() == nil {
+			slog.Warn("sign-up batch: two round trips failed, writing it in five", "size", len(batch), "err", err)
+		}
+		return multiFailed, nil
+	}
+	lq, args, err := lotsQuery(batch)
+	if err != nil {
+		return failed(err)
+	}
+	// In the order checkBatch returns them when all pass.
+	all := slices.Clone(batch)
+	slices.SortFunc(all, func(a, b *signupReq) int {
+		return cmp.Or(cmp.Compare(a.lotID, b.lotID), cmp.Compare(a.orgBlind, b.orgBlind))
+	})
+	q := make([]byte, 0, 1024+256*len(all))
+	q = append(q, "START TRANSACTION;\n"...)
+	q = append(q, lq...)
+	q = append(q, ";\n"...)
+	if q, args, err = appendInserts(q, args, all, true); err != nil {
+		return failed(err)
+	}
+	conn, err := s.Multi.Connx(ctx)
+	if err != nil {
+		return failed(err)
+	}
+	defer conn.Close()
+	open := true
+	defer func() {
+		if open {
+			// A connection that fails to roll back is discarded by the
+			// driver, and the server rolls back on its own.
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	rows, err := conn.QueryxContext(ctx, string(q), args...)
+	if db.IsDuplicate(err) {
+		return multiRefused, nil
+	}
+	if err != nil {
+		return failed(err)
+	}
+	var lots []lotNow
+	for rows.Next() {
+		var l lotNow
+		if err := rows.StructScan(&l); err != nil {
+			rows.Close()
+			return failed(err)
+		}
+		lots = append(lots, l)
+	}
+	// The INSERTs' results (and the first error: a duplicate, say).
+	for rows.NextResultSet() {
+	}
+	err = rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if db.IsDuplicate(err) {
+		return multiRefused, nil
+	}
+	if err != nil {
+		return failed(err)
+	}
+	if ok := checkBatch(now, batch, lots); len(ok) != len(batch) {
+		return multiRefused, nil
+	}
+	open = false
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return multiCommitted, fmt.Errorf("commit %d sign-ups: %w", len(batch), err)
+	}
+	return multiCommitted, nil
+}
+
+// SignupBatches counts the group commits sent in two round trips since
+// start, by what became of them: written, refused (then written in five)
+// and failed (likewise; each failure is logged).
+func (s *Service) SignupBatches() (committed, refused, failed int64) {
+	return s.multiCounts[multiCommitted].Load(), s.multiCounts[multiRefused].Load(), s.multiCounts[multiFailed].Load()
 }
 
 // writeSignup writes one sign-up of a failed batch in its own transaction:

@@ -10,6 +10,7 @@ import (
 
 	"ggzy/audit"
 	"ggzy/clock"
+	"ggzy/db/dbtest"
 	"ggzy/problem"
 	"ggzy/vault"
 )
@@ -53,13 +54,39 @@ func batchReq(s *Service, ctx context.Context, pid, lot int64, at time.Time) *si
 // rolled back and written one by one; a duplicate inside the batch, a lot
 // whose sign-up closed and an unknown lot are refused without touching the
 // others; every written sign-up has exactly one event.
+//
+// Both ways of writing a batch: five round trips (no multi-statement
+// pool), and two (START TRANSACTION, the lots and both INSERTs in one
+// request, then COMMIT) — which must fall back to five for a batch with a
+// refusal or a failure without committing any of it, and leave nothing
+// open on its connection (the pool has one connection, so every batch
+// reuses the last one's).
 func TestSignupGroupCommitAnswersEachRequest(t *testing.T) {
+	for _, way := range []string{"five round trips", "two round trips"} {
+		t.Run(way, func(t *testing.T) { testSignupGroupCommitAnswersEachRequest(t, way == "two round trips") })
+	}
+}
+
+func testSignupGroupCommitAnswersEachRequest(t *testing.T, two bool) {
 	fp := newFPEnv(t)
 	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &Service{DB: fp.db, Clock: fp.clk, Vault: v}
+	if two {
+		s.Multi = dbtest.Multi(t, 1)
+	}
+	// ways checks what became of the batches sent in two round trips.
+	ways := func(committed, refused, failed int64) {
+		t.Helper()
+		if !two {
+			committed, refused, failed = 0, 0, 0
+		}
+		if c, r, f := s.SignupBatches(); c != committed || r != refused || f != failed {
+			t.Errorf("batches in two round trips: %d committed, %d refused, %d failed; want %d, %d, %d", c, r, f, committed, refused, failed)
+		}
+	}
 	agency := fp.org("agency", "批量代理")
 	now := fp.clk.Now()
 	pid, lots := batchLots(t, s, agency, 3, now.Add(48*time.Hour))
@@ -76,6 +103,7 @@ func TestSignupGroupCommitAnswersEachRequest(t *testing.T) {
 	if first.err != nil {
 		t.Fatal(first.err)
 	}
+	ways(1, 0, 0)
 	batch := []*signupReq{
 		batchReq(s, b2, pid, lots[0], now),         // ok
 		batchReq(s, b1, pid, lots[0], now),         // already in the database
@@ -112,6 +140,22 @@ func TestSignupGroupCommitAnswersEachRequest(t *testing.T) {
 	if n := events() - ev0; n != 4 {
 		t.Errorf("%d events for 4 sign-ups", n)
 	}
+	ways(1, 1, 0)
+
+	// A batch that passes after one that was refused: written, and only it.
+	b6, _ := fp.bidder()
+	next := []*signupReq{batchReq(s, b6, pid, lots[0], now), batchReq(s, b6, pid, lots[1], now)}
+	s.flushSignups(next)
+	if next[0].err != nil || next[1].err != nil {
+		t.Fatalf("%v / %v", next[0].err, next[1].err)
+	}
+	if n := fp.count(`SELECT COUNT(*) FROM trading_signups WHERE project_id = ?`, pid); n != 6 {
+		t.Errorf("%d sign-up rows, want 6", n)
+	}
+	if n := events() - ev0; n != 6 {
+		t.Errorf("%d events for 6 sign-ups", n)
+	}
+	ways(2, 1, 0)
 
 	// A failure of one request (here a row the database refuses: more than a
 	// BLOB holds) fails that request alone; the batch is written one by one.
@@ -130,6 +174,7 @@ func TestSignupGroupCommitAnswersEachRequest(t *testing.T) {
 	if n := fp.count(`SELECT COUNT(*) FROM trading_signups WHERE id IN (?, ?)`, tooBig.id, large.id); n != 1 {
 		t.Errorf("%d rows of the two", n)
 	}
+	ways(2, 1, 1)
 
 	// A request whose client gave up before its batch is written is not written.
 	ctx, cancel := context.WithCancel(b3)
@@ -145,12 +190,21 @@ func TestSignupGroupCommitAnswersEachRequest(t *testing.T) {
 // its event, and the group commits really group (fewer transactions than
 // sign-ups is not asserted — it depends on timing — but the answers are).
 func TestSignupGroupCommitConcurrent(t *testing.T) {
+	for _, way := range []string{"five round trips", "two round trips"} {
+		t.Run(way, func(t *testing.T) { testSignupGroupCommitConcurrent(t, way == "two round trips") })
+	}
+}
+
+func testSignupGroupCommitConcurrent(t *testing.T, two bool) {
 	fp := newFPEnv(t)
 	v, err := vault.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &Service{DB: fp.db, Clock: clock.NewFake(fp.clk.Now()), Vault: v, SignupBatch: 16, SignupFlushers: 2}
+	if two {
+		s.Multi = dbtest.Multi(t, 2)
+	}
 	agency := fp.org("agency", "并发代理")
 	now := fp.clk.Now()
 	pid, lots := batchLots(t, s, agency, 10, now.Add(48*time.Hour))
@@ -195,5 +249,8 @@ func TestSignupGroupCommitConcurrent(t *testing.T) {
 	}
 	if n := fp.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'trading.sealed'`) - ev0; n != total {
 		t.Errorf("%d events, want %d", n, total)
+	}
+	if c, r, f := s.SignupBatches(); two && (c == 0 || f != 0) || !two && c+r+f != 0 {
+		t.Errorf("batches in two round trips: %d committed, %d refused, %d failed", c, r, f)
 	}
 }

@@ -80,7 +80,7 @@ func newEnv(t testing.TB) *env {
 	d := Deps{
 		Accounts: acc, Calendar: cal, Audit: &audit.Reader{DB: x, Clock: clk}, Clock: clk, Log: log,
 		Ready:      func(ctx context.Context) error { return x.PingContext(ctx) },
-		Trading:    &trading.Service{DB: x, Clock: clk, Vault: v, Calendar: cal, Files: filestore.Local{Root: t.TempDir()}},
+		Trading:    &trading.Service{DB: x, Multi: dbtest.SharedMulti(t), Clock: clk, Vault: v, Calendar: cal, Files: filestore.Local{Root: t.TempDir()}},
 		FixedPrice: &trading.FixedPrice{DB: x, Clock: clk, Calendar: cal, Vault: v},
 		Experts:    &expertpool.Service{DB: x, Clock: clk, Vault: v, Log: log, Notifier: &expertNotices, ReplyURL: "http://test/experts/reply/"},
 		Schedule:   &schedule.Service{DB: x, Clock: clk, Calendar: cal},

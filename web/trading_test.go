@@ -421,6 +421,16 @@ func TestTradingSignupRaceLeavesOne(t *testing.T) {
 	if got := e.count(`SELECT COUNT(*) FROM trading_signups WHERE lot_id = ?`, p.Lots[0]); got != 1 {
 		t.Fatalf("%d sign-up rows", got)
 	}
+	// Served as `trading serve` wires it, a sign-up's group commit takes two
+	// round trips (the multi-statement pool); the race's batches, with
+	// their duplicates, were refused there and answered the five-step way.
+	c0, r0, f0 := e.deps.Trading.SignupBatches()
+	if r := e.api("bidder2").json("POST", "/api/v1/signups", map[string]any{"lot_id": p.Lots[1], "declared": declaredAll()}); r.Code != http.StatusCreated {
+		t.Fatalf("sign-up: %d %s", r.Code, r.Body.String())
+	}
+	if c1, r1, f1 := e.deps.Trading.SignupBatches(); c1 != c0+1 || r0 == 0 || r1 != r0 || f1 != 0 || f0 != 0 {
+		t.Errorf("batches in two round trips: committed %d → %d, refused %d → %d, failed %d → %d", c0, c1, r0, r1, f0, f1)
+	}
 	// Undeclared eligibility is refused with the condition named.
 	r := e.api("bidder2").json("POST", "/api/v1/signups", map[string]any{"lot_id": p.Lots[0], "declared": []bool{true}})
 	if r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "declare2") {

@@ -132,6 +132,14 @@ func newTradingRig(ctx context.Context, bidders int, clk clock.Clock) (*tradingR
 	}
 	r.cleanup = append(r.cleanup, func() { os.RemoveAll(r.files) })
 	r.svc = &trading.Service{DB: x, Clock: clk, Vault: v, Calendar: cal, Files: filestore.Local{Root: r.files}}
+	// As `trading serve` wires it: the sign-up group commit in two round trips.
+	mx, err := db.OpenMulti(ctx, srv.Config(name), 4)
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	r.cleanup = append(r.cleanup, func() { mx.Close() })
+	r.svc.Multi = mx
 	ws, err := web.New(web.Config{BodyLimit: "2M"}, web.Deps{Accounts: acc, Calendar: cal, Audit: &audit.Reader{DB: x, Clock: clk}, Clock: clk, Log: log,
 		Trading: r.svc, Experts: &expertpool.Service{DB: x, Clock: clk}, Schedule: &schedule.Service{DB: x, Clock: clk, Calendar: cal}, Vault: v,
 		Ready: func(ctx context.Context) error { return x.PingContext(ctx) }})
@@ -295,6 +303,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 	memprofile := fs.String("memprofile", "", "write the allocations of the first round's HTTP sign-ups (only them) to this file")
 	batch := fs.Int("batch", 0, "sign-ups per group commit at most (0: the service's default)")
 	flushers := fs.Int("flushers", 0, "group commits in flight at once (0: the service's default)")
+	five := fs.Bool("five", false, "write each group commit in five round trips (BEGIN, SELECT, INSERT, INSERT, COMMIT), as before session 4, instead of two on the multi-statement pool")
 	clientKind := fs.String("client", "lean", "HTTP client of the load: lean (one keep-alive connection per client, no goroutines, see leanclient.go), std (Go's net/http client) or wrk (Debian's wrk in its own process, see wrkclient.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -308,6 +317,9 @@ func tradingSignups(ctx context.Context, args []string) error {
 	}
 	defer r.close()
 	r.svc.SignupBatch, r.svc.SignupFlushers = *batch, *flushers
+	if *five {
+		r.svc.Multi = nil
+	}
 	for _, q := range []string{
 		`CREATE TABLE lt_raw (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, lot_id BIGINT NOT NULL, org_id BIGINT NOT NULL,
 		created_at DATETIME(6) NOT NULL, UNIQUE KEY uq (lot_id, org_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,

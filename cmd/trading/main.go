@@ -153,26 +153,26 @@ func varDir(getenv env) string {
 
 // openDB resolves the server (DSN or private MariaDB), connects and migrates.
 // The returned close function releases everything.
-func openDB(ctx context.Context, getenv env, log *slog.Logger) (*sqlx.DB, func(), error) {
+func openDB(ctx context.Context, getenv env, log *slog.Logger) (*sqlx.DB, *db.Server, func(), error) {
 	srv, err := db.OpenServer(ctx, getenv("TRADING_DSN"), varDir(getenv), log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	x, err := srv.Open(ctx, "")
 	if err != nil {
 		srv.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := db.Migrate(ctx, x, migrations.FS, log); err != nil {
 		x.Close()
 		srv.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return x, func() { x.Close(); srv.Close() }, nil
+	return x, srv, func() { x.Close(); srv.Close() }, nil
 }
 
 func withDB(ctx context.Context, getenv env, log *slog.Logger, fn func(x *sqlx.DB, varDir string) error) error {
-	x, closeDB, err := openDB(ctx, getenv, log)
+	x, _, closeDB, err := openDB(ctx, getenv, log)
 	if err != nil {
 		return err
 	}

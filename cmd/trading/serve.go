@@ -85,7 +85,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 	}
 	started := time.Now()
 	gogc := gctune.Apply()
-	x, closeDB, err := openDB(ctx, getenv, log)
+	x, dbsrv, closeDB, err := openDB(ctx, getenv, log)
 	if err != nil {
 		return err
 	}
@@ -94,6 +94,14 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 	if err != nil {
 		return err
 	}
+	// The sign-up group commit's own connections, which take a whole
+	// transaction in two round trips (trading/signup_batch.go).
+	multi, err := dbsrv.OpenMulti(ctx, "", 4)
+	if err != nil {
+		return err
+	}
+	defer multi.Close()
+	a.trading.Multi = multi
 	if n, err := a.calendar.SeedIfEmpty(ctx); err != nil {
 		return err
 	} else if n > 0 {

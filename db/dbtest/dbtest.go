@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +30,10 @@ import (
 )
 
 var (
+	multiOnce sync.Once
+	multi     *sqlx.DB
+	multiErr  error
+
 	shared  *sqlx.DB
 	server  *db.Server
 	name    string
@@ -60,6 +65,9 @@ func Main(m *testing.M) int {
 		}
 	}
 	code := m.Run()
+	if multi != nil {
+		multi.Close()
+	}
 	if shared != nil {
 		shared.Close()
 	}
@@ -97,6 +105,39 @@ func Server(tb testing.TB) *db.Server {
 	tb.Helper()
 	DB(tb)
 	return server
+}
+
+// Multi opens a pool of the package's database whose connections take
+// several statements per request (db.OpenMulti), with conns connections,
+// closed when tb ends.
+func Multi(tb testing.TB, conns int) *sqlx.DB {
+	tb.Helper()
+	DB(tb)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	x, err := server.OpenMulti(ctx, name, conns)
+	if err != nil {
+		tb.Fatalf("multi-statement pool: %v", err)
+	}
+	tb.Cleanup(func() { x.Close() })
+	return x
+}
+
+// SharedMulti returns the package's multi-statement pool (4 connections,
+// as `trading serve` opens it), opened on first use and closed when the
+// package's tests end.
+func SharedMulti(tb testing.TB) *sqlx.DB {
+	tb.Helper()
+	DB(tb)
+	multiOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		multi, multiErr = server.OpenMulti(ctx, name, 4)
+	})
+	if multiErr != nil {
+		tb.Fatalf("multi-statement pool: %v", multiErr)
+	}
+	return multi
 }
 
 // Name is the package database's name.
