@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -303,6 +304,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 	memprofile := fs.String("memprofile", "", "write the allocations of the first round's HTTP sign-ups (only them) to this file")
 	batch := fs.Int("batch", 0, "sign-ups per group commit at most (0: the service's default)")
 	flushers := fs.Int("flushers", 0, "group commits in flight at once (0: the service's default)")
+	durable := fs.Bool("durable", false, "run the measured phases with innodb_flush_log_at_trx_commit = 1 (every commit written and flushed to disk, as a production server runs) instead of the private instance's 2; needs the privilege to SET GLOBAL")
 	five := fs.Bool("five", false, "write each group commit in five round trips (BEGIN, SELECT, INSERT, INSERT, COMMIT), as before session 4, instead of two on the multi-statement pool")
 	clientKind := fs.String("client", "lean", "HTTP client of the load: lean (one keep-alive connection per client, no goroutines, see leanclient.go), std (Go's net/http client) or wrk (Debian's wrk in its own process, see wrkclient.go)")
 	if err := fs.Parse(args); err != nil {
@@ -319,6 +321,20 @@ func tradingSignups(ctx context.Context, args []string) error {
 	r.svc.SignupBatch, r.svc.SignupFlushers = *batch, *flushers
 	if *five {
 		r.svc.Multi = nil
+	}
+	if *durable {
+		var was int
+		if err := r.x.GetContext(ctx, &was, `SELECT @@GLOBAL.innodb_flush_log_at_trx_commit`); err != nil {
+			return err
+		}
+		if _, err := r.x.ExecContext(ctx, `SET GLOBAL innodb_flush_log_at_trx_commit = 1`); err != nil {
+			return fmt.Errorf("-durable: %w", err)
+		}
+		defer r.x.ExecContext(context.Background(), `SET GLOBAL innodb_flush_log_at_trx_commit = `+strconv.Itoa(was)) //nolint:errcheck // best effort
+	}
+	var flushSetting string
+	if err := r.x.GetContext(ctx, &flushSetting, `SELECT CONCAT(@@GLOBAL.innodb_flush_log_at_trx_commit, IF(@@GLOBAL.innodb_flush_log_at_trx_commit = 1, ' (every commit flushed to disk)', ' (commits flushed about once a second)'))`); err != nil {
+		return err
 	}
 	for _, q := range []string{
 		`CREATE TABLE lt_raw (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, lot_id BIGINT NOT NULL, org_id BIGINT NOT NULL,
@@ -356,7 +372,11 @@ func tradingSignups(ctx context.Context, args []string) error {
 		lean[c] = newLeanConn(r.base)
 		defer lean[c].close()
 	}
-	fmt.Printf("trading-signups  %s  %s  (load client: %s)\n", time.Now().UTC().Format("2006-01-02"), machine(), *clientKind)
+	way := "two round trips per group commit"
+	if r.svc.Multi == nil {
+		way = "five round trips per group commit"
+	}
+	fmt.Printf("trading-signups  %s  %s  (load client: %s; %s; innodb_flush_log_at_trx_commit %s)\n", time.Now().UTC().Format("2006-01-02"), machine(), *clientKind, way, flushSetting)
 	stats0 := r.x.Stats()
 	dbPid := serverPid(ctx, r.x)
 
