@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,6 +98,83 @@ type DrawRequest struct {
 	// sets derived, or clears autoRun when the root has none left.
 	chainFrom *Draw
 	derived   *derivation
+}
+
+// Lots is what a draw asks the trading area about its lot (wired in
+// package wiring). nil keeps the ids as given, for this package's tests.
+type Lots interface {
+	// DrawLot returns the project, kind of trade and registering agency
+	// (0: none) of a published lot, or a problem lot_not_found.
+	DrawLot(ctx context.Context, lotID int64) (projectID int64, kind string, agencyOrgID int64, err error)
+}
+
+// checkLot refuses a first draw for a lot that does not exist, is not
+// published, belongs to another project or is of another kind of trade,
+// and one naming an agency other than the project's; a draw that names no
+// agency takes the project's (its staff are avoided).
+func (s *Service) checkLot(ctx context.Context, req *DrawRequest) error {
+	if s.Lots == nil || req.parent != 0 {
+		return nil
+	}
+	projectID, kind, agency, err := s.Lots.DrawLot(ctx, req.LotID)
+	if problem.Is(err, "lot_not_found") {
+		return problem.InvalidField("lot_id", "lot_not_found", "标段（包）不存在或所属项目尚未发布")
+	}
+	if err != nil {
+		return err
+	}
+	var f problem.Fields
+	if projectID != req.ProjectID {
+		f.Add("project_id", "lot_project_mismatch", fmt.Sprintf("该标段（包）属于项目 %d，不属于项目 %d", projectID, req.ProjectID))
+	}
+	if kind != req.TradeKind {
+		f.Add("trade_kind", "kind_mismatch", "项目类型与该标段（包）所属项目不一致")
+	}
+	switch {
+	case req.AgencyOrgID == 0:
+		req.AgencyOrgID = agency
+	case req.AgencyOrgID != agency:
+		f.Add("agency_org_id", "agency_mismatch", "招标代理机构与该项目登记的代理机构不一致")
+	}
+	return f.Err()
+}
+
+// checkOrgs refuses organisations that do not exist: an avoidance rule
+// against a mistyped tenderer would silently avoid no one.
+func checkOrgs(ctx context.Context, tx *sqlx.Tx, req *DrawRequest) error {
+	type named struct {
+		field, what string
+		id          int64
+	}
+	refs := []named{{"tenderer_org_id", "招标人（采购人）", req.TendererOrgID}}
+	if req.AgencyOrgID > 0 {
+		refs = append(refs, named{"agency_org_id", "招标代理机构", req.AgencyOrgID})
+	}
+	if req.SupervisingOrgID > 0 {
+		refs = append(refs, named{"supervising_org_id", "监督部门", req.SupervisingOrgID})
+	}
+	for _, id := range req.AvoidOrgIDs {
+		refs = append(refs, named{"avoid_org_ids", "回避单位", id})
+	}
+	ids := make([]int64, len(refs))
+	for i, r := range refs {
+		ids[i] = r.id
+	}
+	q, args, err := sqlx.In(`SELECT id FROM organisations WHERE id IN (?)`, ids)
+	if err != nil {
+		return err
+	}
+	var found []int64
+	if err := tx.SelectContext(ctx, &found, tx.Rebind(q), args...); err != nil {
+		return fmt.Errorf("organisations of draw: %w", err)
+	}
+	var f problem.Fields
+	for _, r := range refs {
+		if !slices.Contains(found, r.id) {
+			f.Add(r.field, "org_unknown", fmt.Sprintf("%s单位 %d 不存在", r.what, r.id))
+		}
+	}
+	return f.Err()
 }
 
 var panelMethods = map[string]bool{"negotiation": true, "consultation": true, "inquiry": true}
@@ -340,6 +418,9 @@ func (s *Service) Prepare(ctx context.Context, req DrawRequest) (*PrepareResult,
 	if err := req.validate(specs, now); err != nil {
 		return nil, err
 	}
+	if err := s.checkLot(ctx, &req); err != nil {
+		return nil, err
+	}
 	var res *PrepareResult
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		var err error
@@ -356,6 +437,11 @@ func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, 
 	st, err := LoadSettings(ctx, tx)
 	if err != nil {
 		return nil, err
+	}
+	if req.parent == 0 {
+		if err := checkOrgs(ctx, tx, req); err != nil {
+			return nil, err
+		}
 	}
 	// The lot's draws, locked: the first of two concurrent requests wins.
 	var seqs []struct {

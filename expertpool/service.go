@@ -32,6 +32,9 @@ type Service struct {
 	// Notifier sends invitations; nil logs them to Log.
 	Notifier Notifier
 	Log      *slog.Logger
+	// Lots checks a draw's lot against the trading area (draw.go); nil
+	// keeps the ids as given.
+	Lots Lots
 	// ReplyURL is the absolute prefix of one-time reply links, e.g.
 	// "https://ggzy.example.gov.cn/experts/reply/"; the token is appended.
 	ReplyURL string

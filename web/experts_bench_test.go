@@ -155,11 +155,14 @@ func BenchmarkExpertDrawAPI(b *testing.B) {
 	st := e.api("staff")
 	avoid := benchOrgs[:50]
 	var prepare, run []time.Duration
-	baseLot := rand.Int64N(1<<40) + 1
+	lots := make([]drawLot, b.N)
+	for i := range lots {
+		lots[i] = newDrawLot(b, e, avoid[1])
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := e.clock.Now().Add(48 * time.Hour)
-		body := map[string]any{"project_id": 1, "lot_id": baseLot + int64(i), "tenderer_org_id": avoid[0], "agency_org_id": avoid[1],
+		body := map[string]any{"project_id": lots[i].project, "lot_id": lots[i].lot, "tenderer_org_id": avoid[0], "agency_org_id": avoid[1],
 			"supervising_org_id": avoid[2], "avoid_org_ids": avoid[3:], "trade_kind": "engineering",
 			"session_start": start.Format(time.RFC3339), "session_end": start.Add(8 * time.Hour).Format(time.RFC3339),
 			"quotas": []map[string]any{{"specialty": "GC01", "count": 4, "backups": 2}, {"specialty": "GC05", "count": 3, "backups": 2}}}

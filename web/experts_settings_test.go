@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -74,7 +73,7 @@ func TestExpertSettingsPage(t *testing.T) {
 	}
 	prepare := func(when string) prepared {
 		t.Helper()
-		r := st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, rand.Int64N(1<<40)+1, "GC03", 5, 0))
+		r := st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, newDrawLot(t, e, 0), "GC03", 5, 0))
 		if r.Code != http.StatusCreated {
 			t.Fatalf("prepare %s: %d %s", when, r.Code, r.Body)
 		}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,8 +18,9 @@ func TestExpertSupplementaryDrawVerify(t *testing.T) {
 	e := newEnv(t)
 	st := e.api("staff")
 	region := makePool(t, st, 12, "GC08")
-	lot := rand.Int64N(1<<40) + 1
-	r := st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, lot, "GC08", 5, 0))
+	l := newDrawLot(t, e, 0)
+	lot := l.lot
+	r := st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, l, "GC08", 5, 0))
 	if r.Code != http.StatusCreated {
 		t.Fatalf("prepare: %d %s", r.Code, r.Body.String())
 	}

@@ -131,9 +131,48 @@ func makePool(t *testing.T, c *client, n int, spec string) string {
 	return region
 }
 
-func drawBody(e *env, region string, lot int64, spec string, count, backups int) map[string]any {
+// drawLot is a published engineering project with one lot, for expert
+// draws: registered by an agency organisation of its own, for a tenderer
+// organisation of its own.
+type drawLot struct{ project, lot, agency, tenderer int64 }
+
+var drawOrgSeq atomic.Int64
+
+// newDrawLot writes a drawLot; agency 0 makes a fresh agency organisation.
+func newDrawLot(t testing.TB, e *env, agency int64) drawLot {
+	t.Helper()
+	org := func(kind string) int64 {
+		n := drawOrgSeq.Add(1)*1_000_000 + time.Now().UnixNano()%1_000_000
+		res, err := e.db.Exec(`INSERT INTO organisations (name, uscc, kind, status, created_at) VALUES (?, ?, ?, 'active', ?)`,
+			fmt.Sprintf("抽取测试单位%d", n), fmt.Sprintf("92%016d", n), kind, e.clock.Now().UTC())
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := res.LastInsertId()
+		return id
+	}
+	if agency == 0 {
+		agency = org("agency")
+	}
+	tenderer := org("tenderer")
+	now := e.clock.Now().UTC()
+	res, err := e.db.Exec(`INSERT INTO trading_projects (kind, method, title, agency_org_id, locality, status, details, eligibility, signup_until, deadline, created_at, updated_at)
+		VALUES ('engineering', 'open', '专家抽取测试工程', ?, '示范县', 'published', '{}', '[]', ?, ?, ?, ?)`, agency, now.Add(24*time.Hour), now.Add(48*time.Hour), now, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := res.LastInsertId()
+	res, err = e.db.Exec(`INSERT INTO trading_lots (project_id, lot_no, name, price, details, status) VALUES (?, 1, '一标段', 100000000, '{}', 'open')`, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lot, _ := res.LastInsertId()
+	return drawLot{project: pid, lot: lot, agency: agency, tenderer: tenderer}
+}
+
+func drawBody(e *env, region string, l drawLot, spec string, count, backups int) map[string]any {
 	start := e.clock.Now().Add(26 * time.Hour)
-	return map[string]any{"project_id": 7, "lot_id": lot, "tenderer_org_id": 1, "trade_kind": "engineering",
+	return map[string]any{"project_id": l.project, "lot_id": l.lot, "tenderer_org_id": l.tenderer, "trade_kind": "engineering",
 		"session_start": start.Format(time.RFC3339), "session_end": start.Add(6 * time.Hour).Format(time.RFC3339), "place": "第二评标室",
 		"region": region, "region_rule": "local", "quotas": []map[string]any{{"specialty": spec, "count": count, "backups": backups}}}
 }
@@ -145,7 +184,8 @@ func TestExpertDrawRace(t *testing.T) {
 	e := newEnv(t)
 	st := e.api("staff")
 	region := makePool(t, st, 8, "GC02")
-	lot := rand.Int64N(1<<40) + 1
+	l := newDrawLot(t, e, 0)
+	lot := l.lot
 	const n = 5
 	codes := make([]int, n)
 	var wg sync.WaitGroup
@@ -155,7 +195,7 @@ func TestExpertDrawRace(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			<-gate
-			codes[i] = st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, lot, "GC02", 5, 2)).Code
+			codes[i] = st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, l, "GC02", 5, 2)).Code
 		}(i)
 	}
 	close(gate)
@@ -205,8 +245,9 @@ func TestExpertDrawQuotaShortfallAnsweredBeforeDraw(t *testing.T) {
 	e := newEnv(t)
 	st := e.api("staff")
 	region := makePool(t, st, 4, "GC07")
-	lot := rand.Int64N(1<<40) + 1
-	r := st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, lot, "GC07", 5, 1))
+	l := newDrawLot(t, e, 0)
+	lot := l.lot
+	r := st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, l, "GC07", 5, 1))
 	if r.Code != http.StatusBadRequest || r.errorCode(t) != "quota_exceeds_pool" || !strings.Contains(r.Body.String(), "缺2人") {
 		t.Fatalf("%d %s", r.Code, r.Body.String())
 	}
@@ -222,14 +263,13 @@ func TestExpertDrawConfidentialityAndVerify(t *testing.T) {
 	e := newEnv(t)
 	st := e.api("staff")
 	region := makePool(t, st, 7, "GC06")
-	lot := rand.Int64N(1<<40) + 1
-	body := drawBody(e, region, lot, "GC06", 5, 1)
+	l := newDrawLot(t, e, 0) // registered by another agency: the demo agency is not party to this draw…
+	body := drawBody(e, region, l, "GC06", 5, 1)
 	var agencyOrg int64
 	if err := e.db.Get(&agencyOrg, `SELECT org_id FROM users WHERE username = 'agency'`); err != nil {
 		t.Fatal(err)
 	}
-	body["agency_org_id"] = agencyOrg + 1000000 // a different agency: the demo agency is not party to this draw…
-	body["tenderer_org_id"] = agencyOrg         // …but the demo agency's org is the tenderer
+	body["tenderer_org_id"] = agencyOrg // …but the demo agency's org is the tenderer
 	r := st.json(http.MethodPost, "/api/v1/expert-draws", body)
 	if r.Code != http.StatusCreated {
 		t.Fatalf("prepare: %d %s", r.Code, r.Body.String())
@@ -420,4 +460,49 @@ func newRawRequest(method, path, body string) *http.Request {
 	req.Header.Set("Content-Type", "text/csv")
 	req.Header.Set("Accept", "application/json")
 	return req
+}
+
+// A draw names its lot, project and organisations by id; each must exist
+// and fit, or the avoidance rules would silently avoid no one (a mistyped
+// tenderer) and the archive would point nowhere. Nothing is written for a
+// refused request; a draw that names no agency avoids the project's.
+func TestExpertDrawReferences(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	region := makePool(t, st, 7, "GC04")
+	l := newDrawLot(t, e, 0)
+	other := newDrawLot(t, e, 0)
+	draws := func() int { return e.count(`SELECT COUNT(*) FROM expert_draws`) }
+	before := draws()
+	for _, c := range []struct {
+		name        string
+		change      func(map[string]any)
+		field, code string
+	}{
+		{"no such lot", func(b map[string]any) { b["lot_id"] = other.lot + 1_000_000 }, "lot_id", "lot_not_found"},
+		{"another project's lot", func(b map[string]any) { b["lot_id"] = other.lot }, "project_id", "lot_project_mismatch"},
+		{"another kind of trade", func(b map[string]any) { b["trade_kind"] = "procurement" }, "trade_kind", "kind_mismatch"},
+		{"another agency", func(b map[string]any) { b["agency_org_id"] = other.agency }, "agency_org_id", "agency_mismatch"},
+		{"no such tenderer", func(b map[string]any) { b["tenderer_org_id"] = other.tenderer + 1_000_000 }, "tenderer_org_id", "org_unknown"},
+		{"no such supervising department", func(b map[string]any) { b["supervising_org_id"] = other.tenderer + 1_000_000 }, "supervising_org_id", "org_unknown"},
+		{"no such organisation to avoid", func(b map[string]any) { b["avoid_org_ids"] = []int64{other.tenderer, other.tenderer + 1_000_000} }, "avoid_org_ids", "org_unknown"},
+	} {
+		body := drawBody(e, region, l, "GC04", 5, 1)
+		c.change(body)
+		r := st.json(http.MethodPost, "/api/v1/expert-draws", body)
+		if r.Code != http.StatusBadRequest || fieldCodes(t, r)[c.field] != c.code {
+			t.Errorf("%s: %d %s", c.name, r.Code, r.Body.String())
+		}
+	}
+	if n := draws(); n != before {
+		t.Fatalf("refused draws wrote %d rows", n-before)
+	}
+	body := drawBody(e, region, l, "GC04", 5, 1)
+	body["avoid_org_ids"] = []int64{other.tenderer}
+	if r := st.json(http.MethodPost, "/api/v1/expert-draws", body); r.Code != http.StatusCreated {
+		t.Fatalf("draw: %d %s", r.Code, r.Body.String())
+	}
+	if n := e.count(`SELECT COUNT(*) FROM expert_draws WHERE lot_id = ? AND project_id = ? AND agency_org_id = ?`, l.lot, l.project, l.agency); n != 1 {
+		t.Errorf("the draw does not avoid the project's agency: %d rows", n)
+	}
 }

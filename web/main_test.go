@@ -90,6 +90,7 @@ func newEnv(t testing.TB) *env {
 	// The evaluation's ports are the real areas, wired as cmd/trading wires
 	// them; evaluation tests that fake the world re-wire it (evaltest).
 	wiring.Evaluation(d.Evaluation, d.Trading, d.Experts, d.Schedule)
+	wiring.Experts(d.Experts, d.Trading)
 	wiring.Schedule(d.Schedule, d.Trading, &filestore.Local{Root: t.TempDir()})
 	srv, err := New(Config{BodyLimit: "1M"}, d)
 	if err != nil {

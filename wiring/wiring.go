@@ -86,6 +86,22 @@ func DeadlineHandler(t *trading.Service, ev *evaluation.Service) schedule.Handle
 	}
 }
 
+// Experts sets the expert pool's port: the lots of draws from trading.
+func Experts(x *expertpool.Service, t *trading.Service) {
+	x.Lots = TradingDrawLots{t}
+}
+
+// TradingDrawLots adapts trading to expertpool.Lots.
+type TradingDrawLots struct{ S *trading.Service }
+
+func (l TradingDrawLots) DrawLot(ctx context.Context, lotID int64) (int64, string, int64, error) {
+	li, err := l.S.LotInfo(ctx, lotID)
+	if err != nil {
+		return 0, "", 0, err
+	}
+	return li.ProjectID, li.Kind, li.AgencyOrgID, nil
+}
+
 // TradingLots adapts trading to evaluation.Lots.
 type TradingLots struct{ S *trading.Service }
 

@@ -70,6 +70,7 @@ func wire(x *sqlx.DB, getenv env, log *slog.Logger) (*app, error) {
 	// Lots, bids and re-tendering from trading, the committee from the
 	// expert pool, terminals from the schedule (package wiring).
 	wiring.Evaluation(a.evaluation, a.trading, a.experts, a.schedule)
+	wiring.Experts(a.experts, a.trading)
 	// Nightly statistics from trading; the retention sweep removes recordings
 	// kept in their own file store (var/recordings: content addresses must
 	// not be shared with bid files or documents).
