@@ -101,6 +101,16 @@ func (s *Service) addLeave(ctx context.Context, expertID int64, in LeaveInput, s
 				return nil, problem.New(problem.Conflict, "leave_last_hour", "评标开始前一小时内不能自行请假，请联系交易中心")
 			}
 		}
+		// Under the expert's lock (addRecord): a period already covered by
+		// one leave — a double submission, say — records nothing new.
+		var covered int
+		if err := tx.GetContext(ctx, &covered, `SELECT COUNT(*) FROM expert_leaves WHERE expert_id = ? AND starts_at <= ? AND ends_at >= ?`,
+			expertID, start, end); err != nil {
+			return nil, fmt.Errorf("check leaves: %w", err)
+		}
+		if covered > 0 {
+			return nil, problem.New(problem.Conflict, "leave_exists", "该时段已登记请假")
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO expert_leaves (expert_id, starts_at, ends_at, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
 			expertID, start, end, reason, now)
 		if err != nil {

@@ -270,12 +270,29 @@ func (s *FixedPrice) AddBlacklist(ctx context.Context, orgID int64, reason strin
 	}
 	var id int64
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		var n int
-		if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM organisations WHERE id = ?`, orgID); err != nil {
+		// The organisation's row, locked: two entries for it are decided
+		// one after the other.
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM organisations WHERE id = ? FOR UPDATE`, orgID); err != nil {
 			return err
 		}
-		if n == 0 {
+		if len(ids) == 0 {
 			return problem.InvalidField("org_id", "org_not_found", "单位不存在")
+		}
+		// An entry in force that lasts at least as long makes this one
+		// say nothing new (a double submission, say); a longer one extends.
+		q := `SELECT COUNT(*) FROM fixedprice_blacklist WHERE org_id = ? AND valid_from <= ? AND valid_until IS NULL`
+		args := []any{orgID, now}
+		if !until.IsZero() {
+			q = `SELECT COUNT(*) FROM fixedprice_blacklist WHERE org_id = ? AND valid_from <= ? AND (valid_until IS NULL OR valid_until >= ?)`
+			args = append(args, until)
+		}
+		var covered int
+		if err := tx.GetContext(ctx, &covered, q, args...); err != nil {
+			return fmt.Errorf("check blacklist: %w", err)
+		}
+		if covered > 0 {
+			return problem.New(problem.Conflict, "fixedprice_already_blacklisted", "该单位已在黑名单中，且期限不短于本次")
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO fixedprice_blacklist (org_id, reason, valid_from, valid_until, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			orgID, reason, now, nullTime(until), nullID(a.UserID), now)

@@ -506,3 +506,57 @@ func TestExpertDrawReferences(t *testing.T) {
 		t.Errorf("the draw does not avoid the project's agency: %d rows", n)
 	}
 }
+
+// parallel sends the same request n times at once and counts the answers
+// by status.
+func parallel(n int, send func() response) map[int]int {
+	var mu sync.Mutex
+	codes := map[int]int{}
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			r := send()
+			mu.Lock()
+			codes[r.Code]++
+			mu.Unlock()
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	return codes
+}
+
+// Twenty identical leave submissions at once (a double click, a retrying
+// client) record one leave; a period already covered is refused; a longer
+// one that overlaps is recorded (it extends the leave).
+func TestExpertLeaveSubmittedTwice(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	region := makePool(t, st, 1, "GC05")
+	var id int64
+	if err := e.db.Get(&id, `SELECT id FROM experts WHERE region = ?`, region); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v1/experts/%d/leaves", id)
+	leaves := func() int { return e.count(`SELECT COUNT(*) FROM expert_leaves WHERE expert_id = ?`, id) }
+	codes := parallel(20, func() response {
+		return st.json(http.MethodPost, path, map[string]any{"start": "2026-05-04", "end": "2026-05-08", "reason": "出差"})
+	})
+	if codes[http.StatusCreated] != 1 || codes[http.StatusConflict] != 19 || leaves() != 1 {
+		t.Fatalf("20 identical leaves: %v, %d stored", codes, leaves())
+	}
+	r := st.json(http.MethodPost, path, map[string]any{"start": "2026-05-05", "end": "2026-05-06", "reason": "出差"})
+	if r.Code != http.StatusConflict || r.errorCode(t) != "leave_exists" {
+		t.Errorf("a covered period: %d %s", r.Code, r.Body.String())
+	}
+	if r := st.json(http.MethodPost, path, map[string]any{"start": "2026-05-06", "end": "2026-05-12", "reason": "延长"}); r.Code != http.StatusCreated {
+		t.Errorf("an extension: %d %s", r.Code, r.Body.String())
+	}
+	if n := leaves(); n != 2 {
+		t.Errorf("%d leaves, want 2", n)
+	}
+}

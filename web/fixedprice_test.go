@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"ggzy/clock"
 	"ggzy/trading"
 )
 
@@ -253,5 +255,35 @@ func TestFixedPriceForms(t *testing.T) {
 	r = bid.postForm(strings.Replace(loc, "/fixedprice/", "/bidder/fixedprice/", 1)+"/apply", url.Values{"qualification": {"三级"}})
 	if r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "请填写安全生产许可证编号") {
 		t.Fatalf("incomplete application: %d", r.Code)
+	}
+}
+
+// Twenty identical blacklist submissions at once record one entry; an
+// entry the one in force already covers is refused; a longer one extends,
+// and nothing dated is added over an indefinite one.
+func TestFixedPriceBlacklistSubmittedTwice(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	org := newDrawLot(t, e, 0).tenderer // an organisation of its own
+	entries := func() int { return e.count(`SELECT COUNT(*) FROM fixedprice_blacklist WHERE org_id = ?`, org) }
+	until := e.clock.Now().Add(90 * 24 * time.Hour).In(clock.Shanghai)
+	add := func(until string) response {
+		return st.json(http.MethodPost, "/api/v1/fixedprice/blacklist", map[string]any{"org_id": org, "reason": "串通投标（示范县住建局处理决定）", "valid_until": until})
+	}
+	codes := parallel(20, func() response { return add(until.Format("2006-01-02 15:04")) })
+	if codes[http.StatusCreated] != 1 || codes[http.StatusConflict] != 19 || entries() != 1 {
+		t.Fatalf("20 identical entries: %v, %d stored", codes, entries())
+	}
+	if r := add(until.Add(-24 * time.Hour).Format("2006-01-02 15:04")); r.Code != http.StatusConflict || r.errorCode(t) != "fixedprice_already_blacklisted" {
+		t.Errorf("a shorter entry: %d %s", r.Code, r.Body.String())
+	}
+	if r := add(""); r.Code != http.StatusCreated {
+		t.Errorf("an indefinite entry: %d %s", r.Code, r.Body.String())
+	}
+	if r := add(until.Add(365 * 24 * time.Hour).Format("2006-01-02 15:04")); r.Code != http.StatusConflict {
+		t.Errorf("a dated entry over an indefinite one: %d %s", r.Code, r.Body.String())
+	}
+	if n := entries(); n != 2 {
+		t.Errorf("%d entries, want 2", n)
 	}
 }
