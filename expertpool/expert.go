@@ -331,6 +331,20 @@ func checkRefs(ctx context.Context, q sqlx.QueryerContext, f *problem.Fields, c 
 			c.EmployerName = name
 		}
 	}
+	// A past employer named by id must exist: the employment rule avoids
+	// the expert for that organisation's projects.
+	for i, e := range c.employments {
+		if e.orgID == 0 {
+			continue
+		}
+		var n int
+		if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM organisations WHERE id = ?`, e.orgID); err != nil {
+			return fmt.Errorf("read employment organisation: %w", err)
+		}
+		if n == 0 {
+			f.Add("employments["+strconv.Itoa(i)+"].org_id", "org_not_found", "任职单位不存在")
+		}
+	}
 	if c.UserID != 0 {
 		var n int
 		if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM user_roles WHERE user_id = ? AND role = 'expert'`, c.UserID); err != nil {

@@ -162,6 +162,14 @@ func (s *Service) AddRecording(ctx context.Context, in RecordingInput) (int64, e
 		if n == 0 {
 			return problem.InvalidField("class", "recording_class_not_found", "录像类别不存在")
 		}
+		if in.RoomID != 0 {
+			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM rooms WHERE id = ?`, in.RoomID); err != nil {
+				return err
+			}
+			if n == 0 {
+				return problem.InvalidField("room_id", "room_not_found", fmt.Sprintf("场地 %d 不存在", in.RoomID))
+			}
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO recordings (class, project_id, room_id, ref, recorded_at, size_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			in.Class, nullID(in.ProjectID), nullID(in.RoomID), in.Ref, at, in.SizeBytes, now)
 		if err != nil {

@@ -109,6 +109,8 @@ func TestRetentionSweepKeepsEverythingInsideRetention(t *testing.T) {
 
 	_, err = s.AddRecording(ctx, RecordingInput{Class: "nope", Ref: "x", RecordedAt: "2026-03-01 10:00"})
 	wantProblem(t, err, "recording_class_not_found")
+	_, err = s.AddRecording(ctx, RecordingInput{Class: "opening_video", RoomID: 1 << 40, Ref: "x", RecordedAt: "2026-03-01 10:00"})
+	wantProblem(t, err, "room_not_found")
 	wantProblem(t, s.SetRetention(ctx, "opening_video", 0), "retention_invalid")
 }
 

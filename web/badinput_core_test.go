@@ -50,6 +50,20 @@ func TestCoreBadInputFoundByExploration(t *testing.T) {
 		t.Errorf("login with a 20,000-character name: %d %s", r.Code, r.Body.String())
 	}
 
+	// A past employer named by an id no organisation has: refused (the
+	// employment rule would avoid the expert for no one), nothing written.
+	st := e.api("staff")
+	experts := e.count(`SELECT COUNT(*) FROM experts`)
+	body := expertBody(testRegion(), "GC01")
+	body["employments"] = []map[string]any{{"org_id": 1 << 40, "org_name": "某公司", "started_on": "2015-01-01", "ended_on": "2020-12-31"}}
+	r = st.json("POST", "/api/v1/experts", body)
+	if r.Code != http.StatusBadRequest || fieldCodes(t, r)["employments[0].org_id"] != "org_not_found" {
+		t.Errorf("an employment at an unknown organisation: %d %s", r.Code, r.Body.String())
+	}
+	if n := e.count(`SELECT COUNT(*) FROM experts`); n != experts {
+		t.Errorf("a refused expert wrote %d rows", n-experts)
+	}
+
 	// A filter value the column's character set cannot hold.
 	if r := e.api("staff").json("GET", "/api/v1/experts?specialty="+strings.Repeat("%E9%95%BF", 40), nil); r.Code >= 500 {
 		t.Errorf("experts by a CJK specialty: %d %s", r.Code, r.Body.String())

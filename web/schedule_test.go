@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -31,12 +32,32 @@ func scheduleRoom(t *testing.T, c *client, kind string) (int64, string) {
 	return room.ID, name
 }
 
+// bookingProject writes a trading project of kind handed to the centre
+// (submitted), for room bookings, and returns its id.
+func bookingProject(t testing.TB, e *env, kind string) int64 {
+	t.Helper()
+	method := map[string]string{"engineering": "open", "procurement": "open", "land": "auction", "property": "auction"}[kind]
+	var agency int64
+	if err := e.db.Get(&agency, `SELECT org_id FROM users WHERE username = 'agency'`); err != nil {
+		t.Fatal(err)
+	}
+	now := e.clock.Now().UTC()
+	res, err := e.db.Exec(`INSERT INTO trading_projects (kind, method, title, agency_org_id, locality, status, details, eligibility, created_at, updated_at)
+		VALUES (?, ?, '场地预约测试项目', ?, '示范县', 'submitted', '{}', '[]', ?, ?)`, kind, method, agency, now, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	return id
+}
+
 func TestScheduleAPIBookingsAndConflicts(t *testing.T) {
 	e := newEnv(t)
 	staffAPI := e.api("staff")
 	roomID, roomName := scheduleRoom(t, staffAPI, schedule.KindEvaluation)
+	p501, p502 := bookingProject(t, e, "engineering"), bookingProject(t, e, "engineering")
 
-	r := staffAPI.json(http.MethodPost, "/api/v1/bookings", map[string]any{"room_id": roomID, "project_id": 501, "event_kind": "evaluation",
+	r := staffAPI.json(http.MethodPost, "/api/v1/bookings", map[string]any{"room_id": roomID, "project_id": p501, "event_kind": "evaluation",
 		"title": "某某道路工程施工", "starts_at": "2026-03-03 09:00", "ends_at": "2026-03-03 11:00"})
 	if r.Code != http.StatusCreated {
 		t.Fatalf("book: %d %s", r.Code, r.Body.String())
@@ -53,13 +74,15 @@ func TestScheduleAPIBookingsAndConflicts(t *testing.T) {
 		code string
 		want int
 	}{
-		{"overlap", map[string]any{"room_id": roomID, "project_id": 502, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 10:00", "ends_at": "2026-03-03 12:00"}, "booking_overlap", http.StatusConflict},
-		{"holiday", map[string]any{"room_id": roomID, "project_id": 502, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-10-02 10:00", "ends_at": "2026-10-02 12:00"}, "not_working_day", http.StatusBadRequest},
-		{"after hours", map[string]any{"room_id": roomID, "project_id": 502, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 17:00", "ends_at": "2026-03-03 18:00"}, "outside_opening_hours", http.StatusBadRequest},
-		{"end before start", map[string]any{"room_id": roomID, "project_id": 502, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 15:00", "ends_at": "2026-03-03 14:00"}, "validation_failed", http.StatusBadRequest},
-		{"unknown room", map[string]any{"room_id": 987654321, "project_id": 502, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 14:00", "ends_at": "2026-03-03 15:00"}, "room_not_found", http.StatusBadRequest},
-		{"unknown event", map[string]any{"room_id": roomID, "project_id": 502, "event_kind": "wedding", "title": "另一项目", "starts_at": "2026-03-03 14:00", "ends_at": "2026-03-03 15:00"}, "validation_failed", http.StatusBadRequest},
-		{"wrong type", map[string]any{"room_id": "one", "project_id": 502}, "field_type", http.StatusBadRequest},
+		{"overlap", map[string]any{"room_id": roomID, "project_id": p502, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 10:00", "ends_at": "2026-03-03 12:00"}, "booking_overlap", http.StatusConflict},
+		{"holiday", map[string]any{"room_id": roomID, "project_id": p502, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-10-02 10:00", "ends_at": "2026-10-02 12:00"}, "not_working_day", http.StatusBadRequest},
+		{"after hours", map[string]any{"room_id": roomID, "project_id": p502, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 17:00", "ends_at": "2026-03-03 18:00"}, "outside_opening_hours", http.StatusBadRequest},
+		{"end before start", map[string]any{"room_id": roomID, "project_id": p502, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 15:00", "ends_at": "2026-03-03 14:00"}, "validation_failed", http.StatusBadRequest},
+		{"unknown room", map[string]any{"room_id": 987654321, "project_id": p502, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 14:00", "ends_at": "2026-03-03 15:00"}, "room_not_found", http.StatusBadRequest},
+		{"unknown event", map[string]any{"room_id": roomID, "project_id": p502, "event_kind": "wedding", "title": "另一项目", "starts_at": "2026-03-03 14:00", "ends_at": "2026-03-03 15:00"}, "validation_failed", http.StatusBadRequest},
+		{"wrong type", map[string]any{"room_id": "one", "project_id": p502}, "field_type", http.StatusBadRequest},
+		{"unknown project", map[string]any{"room_id": roomID, "project_id": p502 + 1_000_000, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 14:00", "ends_at": "2026-03-03 15:00"}, "project_not_found", http.StatusBadRequest},
+		{"auction of an engineering project", map[string]any{"room_id": roomID, "project_id": p502, "event_kind": "auction", "title": "另一项目", "starts_at": "2026-03-03 14:00", "ends_at": "2026-03-03 15:00"}, "event_kind_mismatch", http.StatusBadRequest},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,7 +96,7 @@ func TestScheduleAPIBookingsAndConflicts(t *testing.T) {
 		})
 	}
 
-	second := staffAPI.json(http.MethodPost, "/api/v1/bookings", map[string]any{"room_id": roomID, "project_id": 502, "event_kind": "evaluation",
+	second := staffAPI.json(http.MethodPost, "/api/v1/bookings", map[string]any{"room_id": roomID, "project_id": p502, "event_kind": "evaluation",
 		"title": "另一项目", "starts_at": "2026-03-03 13:00", "ends_at": "2026-03-03 15:00", "buffer_minutes": 0})
 	if second.Code != http.StatusCreated {
 		t.Fatalf("second booking: %d %s", second.Code, second.Body.String())
@@ -119,9 +142,10 @@ func TestBoardFromTerminal(t *testing.T) {
 	staffAPI := e.api("staff")
 	evalRoom, _ := scheduleRoom(t, staffAPI, schedule.KindEvaluation)
 	openRoom, openName := scheduleRoom(t, staffAPI, schedule.KindOpening)
+	p601, p602 := bookingProject(t, e, "engineering"), bookingProject(t, e, "procurement")
 	for _, b := range []map[string]any{
-		{"room_id": evalRoom, "project_id": 601, "event_kind": "evaluation", "title": "保密评标项目", "starts_at": "2026-03-02 10:00", "ends_at": "2026-03-02 12:00"},
-		{"room_id": openRoom, "project_id": 602, "event_kind": "opening", "title": "公开开标项目", "starts_at": "2026-03-02 10:00", "ends_at": "2026-03-02 11:00"},
+		{"room_id": evalRoom, "project_id": p601, "event_kind": "evaluation", "title": "保密评标项目", "starts_at": "2026-03-02 10:00", "ends_at": "2026-03-02 12:00"},
+		{"room_id": openRoom, "project_id": p602, "event_kind": "opening", "title": "公开开标项目", "starts_at": "2026-03-02 10:00", "ends_at": "2026-03-02 11:00"},
 	} {
 		if r := staffAPI.json(http.MethodPost, "/api/v1/bookings", b); r.Code != http.StatusCreated {
 			t.Fatalf("book: %d %s", r.Code, r.Body.String())
@@ -199,7 +223,7 @@ func TestSchedulePages(t *testing.T) {
 		t.Fatalf("bad room: %d", r.Code)
 	}
 	roomID := strings.TrimPrefix(roomURL, "/schedule/rooms/")
-	form := url.Values{"room_id": {roomID}, "project_id": {"701"}, "event_kind": {"auction"}, "title": {"国有土地使用权拍卖"},
+	form := url.Values{"room_id": {roomID}, "project_id": {strconv.FormatInt(bookingProject(t, e, "land"), 10)}, "event_kind": {"auction"}, "title": {"国有土地使用权拍卖"},
 		"starts_at": {"2026-03-05T09:30"}, "ends_at": {"2026-03-05T11:00"}}
 	r = b.postForm("/schedule/bookings", form)
 	if r.Code != http.StatusSeeOther || !strings.Contains(r.Header().Get("Location"), "view=day&date=2026-03-05") {

@@ -8,11 +8,13 @@ import (
 	"ggzy/trading"
 )
 
-// Schedule sets the schedule's ports: the nightly statistics from trading,
+// Schedule sets the schedule's ports: the projects that bookings name and
+// the nightly statistics from trading,
 // and the recording files the retention sweep removes from the recordings'
 // file store (nil: only the index entries are removed, and logged).
 func Schedule(sch *schedule.Service, t *trading.Service, recordings *filestore.Local) {
 	sch.Statistics = TradingStatistics{t}
+	sch.Projects = t
 	if recordings != nil {
 		sch.RecordingFiles = RecordingFiles{*recordings}
 	}

@@ -149,7 +149,12 @@ func TestDrawVerifyChecksSupplementaryDraws(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	prep, err := svc.Prepare(ctx, expertpool.DrawRequest{ProjectID: 1, LotID: 46901, TendererOrgID: 1, TradeKind: expertpool.KindEngineering,
+	res, err := x.Exec(`INSERT INTO organisations (name, uscc, kind, status, created_at) VALUES ('复核测试招标人', '91469001MA5T000001', 'tenderer', 'active', ?)`, clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenderer, _ := res.LastInsertId()
+	prep, err := svc.Prepare(ctx, expertpool.DrawRequest{ProjectID: 1, LotID: 46901, TendererOrgID: tenderer, TradeKind: expertpool.KindEngineering,
 		SessionStart: clk.Now().Add(24 * time.Hour), SessionEnd: clk.Now().Add(30 * time.Hour), Region: region, RegionRule: expertpool.RegionLocal,
 		Quotas: []expertpool.Quota{{Specialty: "GC03", Count: 5}}})
 	if err != nil {
