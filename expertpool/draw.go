@@ -70,8 +70,9 @@ type Quota struct {
 	Backups   int    `json:"backups"`
 }
 
-// DrawRequest asks for a committee for one lot. The project, lot and
-// organisations are the trading area's ids; the draw keeps them as given.
+// DrawRequest asks for a committee for one lot. The project and lot are
+// the trading area's ids, checked through Service.Lots; the organisations
+// must exist (checkOrgs).
 type DrawRequest struct {
 	ProjectID        int64
 	LotID            int64

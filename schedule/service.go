@@ -22,8 +22,9 @@ type Service struct {
 	// the calendar table through a store of its own.
 	Calendar *calendar.Store
 	// Projects, when set, confirms that a booked project event exists (the
-	// trading area implements it). Until then any positive project id is
-	// accepted and the title comes from the caller.
+	// trading area implements it; package wiring sets it). Without it (this
+	// package's tests) any positive project id is accepted and the title
+	// comes from the caller.
 	Projects ProjectEvents
 	// RecordingFiles, when set, removes the recording files the retention sweep
 	// deletes from the index; without it only the index entries are removed
