@@ -352,9 +352,12 @@ func (s *Service) writeSignupsMulti(ctx context.Context, now time.Time, batch []
 	open := true
 	defer func() {
 		if open {
-			// A connection that fails to roll back is discarded by the
-			// driver, and the server rolls back on its own.
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			// Also when the batch's context has ended. A connection that
+			// fails to roll back is discarded by the driver, and the server
+			// rolls back on its own.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			_, _ = conn.ExecContext(rctx, "ROLLBACK")
+			cancel()
 		}
 	}()
 	rows, err := conn.QueryxContext(ctx, string(q), args...)
