@@ -1,7 +1,11 @@
 package web
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -109,3 +113,66 @@ func (w wrapped) Error() string { return "insert declaration: " + w.err.Error() 
 func (w wrapped) Unwrap() error { return w.err }
 
 func wrapErr(err error) error { return wrapped{err} }
+
+// Text the documents cannot print — emoji, invisible and format
+// characters, supplementary-plane CJK — is refused where it is entered,
+// in JSON, url-encoded and multipart bodies and in queries: held in a
+// free text it would later make closing an evaluation or printing a draw
+// record fail on every try. XML bodies, which Echo would bind past these
+// checks, are refused. Passwords may hold any character.
+func TestTextInputPrintable(t *testing.T) {
+	e := newEnv(t)
+	ag := e.api("agency")
+	projects := e.count(`SELECT COUNT(*) FROM trading_projects`)
+	for _, bad := range []string{"😀", "\u200b", "\ufeff", "\u2028", "\U00020000", "\ue000"} {
+		body := engineeringProject(uniqueTitle("文书字库测试工程"))
+		body["title"] = "示范工程" + bad + "施工"
+		r := ag.json("POST", "/api/v1/projects", body)
+		if r.Code != http.StatusBadRequest || fieldCodes(t, r)["title"] != "unprintable_chars" {
+			t.Errorf("title with %+q: %d %s", bad, r.Code, r.Body.String())
+		}
+		body = engineeringProject(uniqueTitle("文书字库测试工程"))
+		body["lots"].([]map[string]any)[0]["name"] = "一标段" + bad
+		if r := ag.json("POST", "/api/v1/projects", body); r.Code != http.StatusBadRequest || fieldCodes(t, r)["lots[0].name"] != "unprintable_chars" {
+			t.Errorf("lot name with %+q: %d %s", bad, r.Code, r.Body.String())
+		}
+	}
+	if n := e.count(`SELECT COUNT(*) FROM trading_projects`); n != projects {
+		t.Errorf("refused registrations wrote %d projects", n-projects)
+	}
+	// Ordinary Chinese text with tabs and line breaks passes.
+	body := engineeringProject(uniqueTitle("文书字库测试工程"))
+	body["details"].(map[string]string)["site"] = "示范市新城区\r\n\t道路、排水及附属工程（含节假日施工）"
+	if r := ag.json("POST", "/api/v1/projects", body); r.Code != http.StatusCreated {
+		t.Errorf("ordinary text: %d %s", r.Code, r.Body.String())
+	}
+
+	// A query, a url-encoded form and a multipart form (checked before
+	// authentication and CSRF, so an anonymous request shows it).
+	if r := e.anon().get("/announcements?q=" + url.QueryEscape("道路😀")); r.Code != http.StatusBadRequest {
+		t.Errorf("query with an emoji: %d", r.Code)
+	}
+	if r := e.anon().postForm("/login", url.Values{"username": {"staff\u200b"}, "password": {"x"}}); r.Code != http.StatusBadRequest {
+		t.Errorf("form with U+200B: %d", r.Code)
+	}
+	var mp bytes.Buffer
+	w := multipart.NewWriter(&mp)
+	_ = w.WriteField("username", "页面\u202e见证")
+	_ = w.Close()
+	req := httptest.NewRequest("POST", "/login", &mp)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	if r := e.anon().do(req); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "控制字符") {
+		t.Errorf("multipart with U+202E: %d %s", r.Code, r.Body.String())
+	}
+	req = httptest.NewRequest("POST", "/api/v1/tokens", strings.NewReader(`<r><Username>staff</Username><Password>x</Password></r>`))
+	req.Header.Set("Content-Type", "application/xml")
+	if r := e.anon().do(req); r.Code != http.StatusUnsupportedMediaType {
+		t.Errorf("XML body: %d %s", r.Code, r.Body.String())
+	}
+
+	// A password is never printed: any character may be in it (a wrong
+	// one is a failed login, not a refused request).
+	if r := e.anon().json("POST", "/api/v1/tokens", map[string]string{"username": "staff", "password": "密码😀\u200b"}); r.Code != http.StatusUnauthorized {
+		t.Errorf("login with an emoji password: %d %s", r.Code, r.Body.String())
+	}
+}

@@ -6,6 +6,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"ggzy/calendar"
 	"ggzy/clock"
+	"ggzy/minutes"
 	"ggzy/problem"
 )
 
@@ -43,27 +45,70 @@ func (strictJSON) Deserialize(c echo.Context, i any) error {
 		// error, which toProblem names (field_type, request_malformed).
 		return echo.NewHTTPError(http.StatusBadRequest, "malformed JSON").SetInternal(err)
 	}
-	if path, ok := controlText(reflect.ValueOf(i), ""); ok {
+	if path, text, ok := controlText(reflect.ValueOf(i), ""); ok {
 		if path == "" {
 			path = "body"
 		}
-		return problem.InvalidField(path, "control_character", "不能包含控制字符（制表、换行、回车以外）或改变文字方向的字符")
+		return textProblem(path, text)
 	}
 	return nil
 }
 
+// textProblem is the refusal of text v at field: a control character, or
+// a character the documents cannot print.
+func textProblem(field, v string) error {
+	if hasControl(v) {
+		return problem.InvalidField(field, "control_character", "不能包含控制字符（制表、换行、回车以外）或改变文字方向的字符")
+	}
+	return problem.InvalidField(field, "unprintable_chars", "含有交易文书字库无法打印的字符“"+unprintable(v)+"”（表情符号、不可见字符或扩展区生僻字），请改用常用字")
+}
+
+// unprintable returns the characters of s that the documents' font cannot
+// draw — emoji, invisible and format characters (U+200B, U+FEFF, U+2028),
+// private-use and supplementary-plane characters — other than tab, line
+// feed and carriage return. Any text may end up in a document (minutes,
+// records, the archive's exports), and a document that cannot be printed
+// blocks its step (minutes.MissingGlyphsError), so text is refused when it
+// is entered.
+func unprintable(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return "" // printable ASCII is covered; controls are hasControl's
+	}
+	var bad []rune
+	for _, r := range minutes.MissingGlyphs(s) {
+		if r != '\t' && r != '\r' && r >= 0x20 {
+			bad = append(bad, r)
+		}
+	}
+	return string(bad)
+}
+
+// secretField reports a field holding a password, which is never printed
+// and may hold any character.
+func secretField(name string) bool {
+	return strings.Contains(strings.ToLower(name), "password")
+}
+
 // controlText finds the first text in v holding a control character other
-// than tab, line feed and carriage return, and returns its JSON path
-// ("lots[0].name", "details.site").
-func controlText(v reflect.Value, path string) (string, bool) {
+// than tab, line feed and carriage return, or a character the documents
+// cannot print (unprintable; but in password fields), and returns its JSON
+// path ("lots[0].name", "details.site") and the text.
+func controlText(v reflect.Value, path string) (string, string, bool) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
 			return controlText(v.Elem(), path)
 		}
 	case reflect.String:
-		if hasControl(v.String()) {
-			return path, true
+		if t := v.String(); hasControl(t) || (unprintable(t) != "" && !secretField(path)) {
+			return path, t, true
 		}
 	case reflect.Struct:
 		t := v.Type()
@@ -82,17 +127,17 @@ func controlText(v reflect.Value, path string) (string, bool) {
 			if f.Anonymous && f.Tag.Get("json") == "" {
 				name = "" // embedded: its fields are the parent's
 			}
-			if p, ok := controlText(v.Field(i), joinPath(path, name)); ok {
-				return p, true
+			if p, text, ok := controlText(v.Field(i), joinPath(path, name)); ok {
+				return p, text, true
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
-			return "", false // bytes (base64 in JSON), not text
+			return "", "", false // bytes (base64 in JSON), not text
 		}
 		for i := 0; i < v.Len(); i++ {
-			if p, ok := controlText(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); ok {
-				return p, true
+			if p, text, ok := controlText(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); ok {
+				return p, text, true
 			}
 		}
 	case reflect.Map:
@@ -100,14 +145,14 @@ func controlText(v reflect.Value, path string) (string, bool) {
 		for it.Next() {
 			k := fmt.Sprint(it.Key().Interface())
 			if hasControl(k) {
-				return joinPath(path, strings.Map(visibleControl, k)), true
+				return joinPath(path, strings.Map(visibleControl, k)), k, true
 			}
-			if p, ok := controlText(it.Value(), joinPath(path, k)); ok {
-				return p, true
+			if p, text, ok := controlText(it.Value(), joinPath(path, k)); ok {
+				return p, text, true
 			}
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 func joinPath(path, name string) string {
@@ -155,8 +200,11 @@ func visibleControl(r rune) rune {
 // not UTF-8 or hold control characters other than tab, line feed and
 // carriage return — what strictJSON refuses in JSON bodies. (A form field
 // in another encoding would reach MariaDB's utf8mb4 columns and fail
-// there, as a 500.) Multipart bodies are read by their handlers: bid files
-// stream, imports are parsed by their readers.
+// there, as a 500.) Multipart forms are checked the same way, except those
+// whose handlers read the body themselves (bid files stream, imports are
+// parsed by their readers: readsOwnBody); XML bodies are refused. Text that
+// the documents cannot print is refused too (unprintable), but in password
+// fields.
 func (s *Server) formText(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -165,13 +213,33 @@ func (s *Server) formText(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 		}
-		if (r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch) &&
-			strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
-			if err := r.ParseForm(); err != nil {
-				return err // the body limit's 413, or a malformed body
-			}
-			if err := checkValues(r.PostForm); err != nil {
-				return err
+		ctype := r.Header.Get(echo.HeaderContentType)
+		if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
+			switch {
+			case strings.HasPrefix(ctype, echo.MIMEApplicationForm):
+				if err := r.ParseForm(); err != nil {
+					return err // the body limit's 413, or a malformed body
+				}
+				if err := checkValues(r.PostForm); err != nil {
+					return err
+				}
+			case strings.HasPrefix(ctype, echo.MIMEMultipartForm) && !readsOwnBody(c):
+				// Parsed once here (the handler's FormValue and Bind reuse
+				// it); files beyond 32 MB of memory go to temporary files.
+				if err := r.ParseMultipartForm(32 << 20); err != nil {
+					var he *echo.HTTPError
+					if errors.As(err, &he) {
+						return he // the body limit's 413
+					}
+					return problem.New(problem.Invalid, "request_malformed", "请求内容格式有误")
+				}
+				if err := checkValues(r.MultipartForm.Value); err != nil {
+					return err
+				}
+			case strings.HasPrefix(ctype, echo.MIMEApplicationXML) || strings.HasPrefix(ctype, echo.MIMETextXML):
+				// Echo would bind XML past the JSON checks; nothing here
+				// speaks XML.
+				return echo.NewHTTPError(http.StatusUnsupportedMediaType)
 			}
 		}
 		return next(c)
@@ -187,10 +255,24 @@ func checkValues(vs map[string][]string) error {
 				return problem.InvalidField(name, "text_not_utf8", "内容不是有效的 UTF-8 文本")
 			case hasControl(v):
 				return problem.InvalidField(name, "control_character", "不能包含控制字符（制表、换行、回车以外）或改变文字方向的字符")
+			case !secretField(k) && unprintable(v) != "":
+				return textProblem(name, v)
 			}
 		}
 	}
 	return nil
+}
+
+// readsOwnBody reports the routes that read their (multipart) bodies
+// themselves: sealed bid uploads and expert imports.
+func readsOwnBody(c echo.Context) bool {
+	p := c.Request().URL.Path
+	for _, sp := range streamingPaths {
+		if strings.HasPrefix(p, sp) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseUserDate reads a date entered by a user (年-月-日) within the years
