@@ -20,6 +20,7 @@ import (
 	"ggzy/calendar"
 	"ggzy/db"
 	"ggzy/lottery"
+	"ggzy/minutes"
 	"ggzy/problem"
 	"ggzy/schedule"
 )
@@ -510,6 +511,13 @@ func (s *FixedPrice) AddWitness(ctx context.Context, selectionID int64, name, ro
 	if role == "" || len([]rune(role)) > 64 {
 		f.Add("role", "required", "请填写见证人身份（如 监督人员、招标人代表）")
 	}
+	// Both are printed in the draw record.
+	if bad := minutes.Unprintable(name); name != "" && bad != "" {
+		f.Add("name", "unprintable_chars", "姓名含有文书字库无法打印的字符“"+bad+"”")
+	}
+	if bad := minutes.Unprintable(role); role != "" && bad != "" {
+		f.Add("role", "unprintable_chars", "身份含有文书字库无法打印的字符“"+bad+"”")
+	}
 	canon, err := CheckWitnessNumbers(numbers)
 	f.AddErr("numbers", err)
 	if err := f.Err(); err != nil {
@@ -530,6 +538,13 @@ func (s *FixedPrice) AddWitness(ctx context.Context, selectionID int64, name, ro
 		}
 		if len(d.Witnesses) >= 10 {
 			return problem.New(problem.Conflict, "fixedprice_witness_too_many", "见证人最多10位")
+		}
+		// One person is one witness: entered twice, they would meet the
+		// rule of at least two witnesses alone.
+		for _, w := range d.Witnesses {
+			if w.Name == name {
+				return problem.New(problem.Conflict, "fixedprice_witness_duplicate", "见证人“"+name+"”已录入随机数")
+			}
 		}
 		pos := len(d.Witnesses) + 1
 		if _, err := tx.ExecContext(ctx, `INSERT INTO fixedprice_witnesses (draw_id, position, name, role, numbers, entered_by, entered_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,

@@ -138,6 +138,14 @@ func TestFixedPriceHTTPJourney(t *testing.T) {
 			t.Fatalf("witness: %d %s", r.Code, r.Body)
 		}
 	}
+	// One person is one witness; a name the record cannot print is refused.
+	wantStatus(t, sup.json("POST", base+"/draw/witnesses", map[string]string{"name": "王监督", "role": "监督人员", "numbers": "5"}), http.StatusConflict, "fixedprice_witness_duplicate")
+	if r := sup.json("POST", base+"/draw/witnesses", map[string]string{"name": "王😀监督", "role": "监督人员", "numbers": "5"}); r.Code != http.StatusBadRequest || fieldCode(t, r, "name") != "unprintable_chars" {
+		t.Fatalf("witness name with an emoji: %d %s", r.Code, r.Body)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM fixedprice_witnesses w JOIN fixedprice_draws d ON d.id = w.draw_id WHERE d.selection_id = ?`, id); n != 2 {
+		t.Fatalf("%d witnesses, want 2", n)
+	}
 	// The big screen shows the pool hash before the draw.
 	sb := e.browser("staff")
 	r = sb.get(fmt.Sprintf("/fixedprice/%d/screen", id))
