@@ -237,16 +237,22 @@ func (s *Service) expertTx(ctx context.Context, token string, lotID int64, fn fu
 	}
 	now := s.Clock.Now()
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		// The lot first, then the member (the order staff's changes take
+		// too), both locked, before any plain read: the transaction's
+		// snapshot is taken after every other terminal action on the lot
+		// has committed, so a summary or a confirmation counts the scores
+		// and reviews saved just before it, not those of the moment it
+		// started waiting.
+		l, err := loadLot(ctx, tx, lotID, true)
+		if err != nil {
+			return err
+		}
 		var m memberRow
 		if err := tx.GetContext(ctx, &m, `SELECT `+memberColumns+` FROM evaluation_members WHERE id = ? FOR UPDATE`, m0.ID); err != nil {
 			return fmt.Errorf("lock member %d: %w", m0.ID, err)
 		}
 		if m.State != MemberActive {
 			return errNotOnCommittee
-		}
-		l, err := loadLot(ctx, tx, lotID, false)
-		if err != nil {
-			return err
 		}
 		if !m.SignedInAt.Valid {
 			if _, err := tx.ExecContext(ctx, `UPDATE evaluation_members SET signed_in_at = ?, terminal_room = ? WHERE id = ?`, now, room, m.ID); err != nil {

@@ -637,3 +637,110 @@ func BenchmarkEvaluationScoreSaves(b *testing.B) {
 
 // Points is the evaluation's fixed-point score (shorthand for the tests).
 type Points = evaluation.Points
+
+// An expert keeps changing a score, or a review, while the chair sums up
+// or confirms: the stored result always agrees with the stored scores and
+// reviews. (The chair's transaction once read them as of the moment it
+// started waiting for the saves in flight, and ranked on stale scores or
+// decided pass/fail from stale reviews in most runs.)
+func TestEvaluationChairCountsTheLastSaves(t *testing.T) {
+	e := newEnv(t)
+	committee := []string{"expert1", "expert2", "expert3", "expert4", "expert5"}
+	// keepSaving sends body(i) as expert2 until three are refused, and
+	// reports how many were saved.
+	keepSaving := func(f *evalFixture, path string, body func(i int) map[string]any) chan int {
+		done := make(chan int, 1)
+		c := e.api("expert2")
+		go func() {
+			saved, refused := 0, 0
+			for i := 0; refused < 3; i++ {
+				if r := f.deskAs(c, http.MethodPut, path, body(i)); r.Code == http.StatusOK {
+					saved++
+				} else {
+					if r.Code >= 500 {
+						t.Errorf("save: %d %s", r.Code, r.Body.String())
+					}
+					refused++
+				}
+			}
+			done <- saved
+		}()
+		return done
+	}
+	for iter := range 3 {
+		// The summary.
+		f := newEvalFixture(t, e, 5)
+		d := f.openAndSeat(t, committee)
+		f.reviewAll(t, committee, d, nil)
+		mustOK(t, f.desk("expert1", http.MethodPost, "/reviews/confirm", nil))
+		d = f.deskView(t, "expert1")
+		f.scoreEvenly(t, committee, d, len(d.Bids))
+		b1, c1 := d.Bids[0].ID, d.ScoredCriteria()[0].ID
+		saving := keepSaving(f, "/scores", func(i int) map[string]any {
+			return map[string]any{"bid_id": b1, "criterion_id": c1, "points": []string{"20", "28"}[i%2]}
+		})
+		time.Sleep(time.Duration(5+iter*7) * time.Millisecond)
+		mustOK(t, f.deskAs(f.expert("expert1"), http.MethodPost, "/summary", nil))
+		<-saving
+		var pts []struct {
+			Crit   int64 `db:"criterion_id"`
+			Points int64 `db:"points"`
+		}
+		if err := e.db.Select(&pts, `SELECT s.criterion_id, s.points FROM evaluation_scores s JOIN evaluation_members m ON m.id = s.member_id
+			WHERE s.lot_id = ? AND s.bid_id = ? AND s.voided = 0 AND m.state = 'active'`, f.lot, b1); err != nil {
+			t.Fatal(err)
+		}
+		by := map[int64][]evaluation.Points{}
+		for _, p := range pts {
+			by[p.Crit] = append(by[p.Crit], evaluation.Points(p.Points))
+		}
+		var tech evaluation.Points
+		for _, ps := range by {
+			tech += evaluation.Aggregate(ps, evaluation.AggMean)
+		}
+		var stored int64
+		if err := e.db.Get(&stored, `SELECT technical FROM evaluation_results WHERE lot_id = ? AND bid_id = ?`, f.lot, b1); err != nil {
+			t.Fatal(err)
+		}
+		if evaluation.Points(stored) != tech {
+			t.Errorf("run %d: the summary's technical score %s, the stored scores give %s", iter, evaluation.Points(stored), tech)
+		}
+
+		// The preliminary review: expert3 and expert4 fail bid 1 on one
+		// criterion, expert2 keeps changing their mind.
+		f = newEvalFixture(t, e, 5)
+		d = f.openAndSeat(t, committee)
+		b1, crit := d.Bids[0].ID, d.ReviewCriteria()[0].ID
+		fail := func(bid, c int64) map[string]any {
+			return map[string]any{"bid_id": bid, "criterion_id": c, "pass": false, "ground": evaluation.RejectionGrounds[2], "reason": "资质证书已过期"}
+		}
+		for _, x := range committee {
+			for _, b := range d.Bids {
+				for _, c := range d.ReviewCriteria() {
+					body := map[string]any{"bid_id": b.ID, "criterion_id": c.ID, "pass": true}
+					if b.ID == b1 && c.ID == crit && (x == "expert3" || x == "expert4") {
+						body = fail(b.ID, c.ID)
+					}
+					mustOK(t, f.desk(x, http.MethodPut, "/reviews", body))
+				}
+			}
+		}
+		saving = keepSaving(f, "/reviews", func(i int) map[string]any {
+			if i%2 == 0 {
+				return fail(b1, crit)
+			}
+			return map[string]any{"bid_id": b1, "criterion_id": crit, "pass": true}
+		})
+		time.Sleep(time.Duration(5+iter*7) * time.Millisecond)
+		mustOK(t, f.deskAs(f.expert("expert1"), http.MethodPost, "/reviews/confirm", nil))
+		<-saving
+		fails := e.count(`SELECT COUNT(*) FROM evaluation_reviews WHERE lot_id = ? AND bid_id = ? AND criterion_id = ? AND pass = 0`, f.lot, b1, crit)
+		var qualified bool
+		if err := e.db.Get(&qualified, `SELECT qualified FROM evaluation_results WHERE lot_id = ? AND bid_id = ?`, f.lot, b1); err != nil {
+			t.Fatal(err)
+		}
+		if want := 2*fails <= len(committee); qualified != want {
+			t.Errorf("run %d: %d of %d reviews fail bid 1, but the confirmation says qualified=%v", iter, fails, len(committee), qualified)
+		}
+	}
+}
