@@ -288,7 +288,7 @@ func (s *Service) Declare(ctx context.Context, token string, lotID int64, in Dec
 	if err := f.Err(); err != nil {
 		return "", err
 	}
-	var replaced *memberRow
+	var nm *Member // the backup, called once however often the transaction runs
 	err := s.expertTx(ctx, token, lotID, func(tx *sqlx.Tx, l *lotRow, m *memberRow, now time.Time) error {
 		if l.State != StateEvaluating {
 			return stateConflict(l, "不能签署承诺书")
@@ -302,17 +302,15 @@ func (s *Service) Declare(ctx context.Context, token string, lotID int64, in Dec
 		if err := record(ctx, tx, now, l, "evaluation.member.declare", map[string]any{"member": m.ID, "conflict": in.Conflict}); err != nil {
 			return err
 		}
-		if in.Conflict {
-			replaced = m
-			return nil
+		if !in.Conflict {
+			return s.electIfDone(ctx, tx, lotID, now)
 		}
-		return s.electIfDone(ctx, tx, lotID, now)
+		// In the same transaction: without a backup to take his seat the
+		// declaration is not recorded (the member cannot act undeclared),
+		// rather than recorded with the member still seated.
+		return s.replaceTx(ctx, tx, l, m.ID, "回避："+note, now, &nm)
 	})
-	if err != nil || replaced == nil {
-		return "", err
-	}
-	nm, err := s.replace(ctx, lotID, replaced.ID, "回避："+note)
-	if err != nil {
+	if err != nil || nm == nil {
 		return "", err
 	}
 	return nm.Name, nil
@@ -334,83 +332,92 @@ func (s *Service) ReplaceMember(ctx context.Context, lotID, memberID int64, reas
 	return err
 }
 
-// replace calls the next backup from the draw, then records the change: the
+// replace calls the next backup from the draw and records the change: the
 // old member is marked replaced (his scores voided, his chair vote and any
 // votes for him cleared, the chair re-elected if he was the chair) and the
 // backup is seated.
 func (s *Service) replace(ctx context.Context, lotID, memberID int64, reason string) (*Member, error) {
-	l, err := loadLot(ctx, s.DB, lotID, false)
-	if err != nil {
-		return nil, err
-	}
-	if l.State != StateEvaluating {
-		return nil, stateConflict(l, "只能在评标过程中更换专家")
-	}
-	var old memberRow
-	err = sqlx.GetContext(ctx, s.DB, &old, `SELECT `+memberColumns+` FROM evaluation_members WHERE id = ? AND lot_id = ?`, memberID, lotID)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && old.State != MemberActive) {
-		return nil, problem.New(problem.NotFound, "member_not_found", "该专家不是本标段评标委员会的在任成员")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if s.Committee == nil {
-		return nil, errors.New("evaluation: Committee not configured")
-	}
-	nm, err := s.Committee.Replace(ctx, lotID, old.ExpertID, reason)
-	if err != nil {
-		return nil, fmt.Errorf("backup for expert %d on lot %d: %w", old.ExpertID, lotID, err)
-	}
-	now := s.Clock.Now()
-	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+	var nm *Member
+	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		l, err := loadLot(ctx, tx, lotID, true)
 		if err != nil {
 			return err
 		}
-		ms, err := loadMembers(ctx, tx, lotID, true)
-		if err != nil {
-			return err
+		if l.State != StateEvaluating {
+			return stateConflict(l, "只能在评标过程中更换专家")
 		}
-		seq := 0
-		for _, m := range ms {
-			seq = max(seq, m.Seq)
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE evaluation_members SET state = 'replaced', replaced_reason = ?, replaced_at = ?, chair_vote = NULL
-			WHERE id = ? AND state = 'active'`, db.Clip(reason, 500), now, memberID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return problem.New(problem.Conflict, "member_replaced", "该专家已被更换")
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE evaluation_scores SET voided = 1 WHERE member_id = ?`, memberID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE evaluation_members SET chair_vote = NULL WHERE lot_id = ? AND chair_vote = ?`, lotID, memberID); err != nil {
-			return err
-		}
-		if l.ChairMemberID.Int64 == memberID {
-			if _, err := tx.ExecContext(ctx, `UPDATE evaluation_lots SET chair_member_id = NULL WHERE lot_id = ?`, lotID); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO evaluation_members (lot_id, expert_id, user_id, name, seq, state, replaces_id) VALUES (?, ?, ?, ?, ?, 'active', ?)`,
-			lotID, nm.ExpertID, nm.UserID, db.Clip(nm.Name, 64), seq+1, memberID); err != nil {
-			if db.IsDuplicate(err) {
-				return problem.New(problem.Conflict, "backup_duplicate", "候补专家已在本评标委员会中")
-			}
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE evaluation_lots SET updated_at = ? WHERE lot_id = ?`, now, lotID); err != nil {
-			return err
-		}
-		return audit.RecordAs(ctx, tx, actorOrSystem(ctx), now, audit.Event{Action: "evaluation.member.replace", ObjectType: "lot",
-			ObjectID: fmt.Sprint(lotID), ProjectID: l.ProjectID, Summary: map[string]any{"member": memberID, "reason": db.Clip(reason, 200)}})
+		return s.replaceTx(ctx, tx, l, memberID, reason, s.Clock.Now(), &nm)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return nm, nil
+}
+
+// replaceTx replaces member memberID of the locked lot l in tx. The backup
+// is called from the draw (Committee.Replace, its own transaction) only
+// once the member is found still active under the lot's lock: a second
+// request for the same member waits for the first and is refused without
+// using up another backup. *nm keeps the backup called, so that a retried
+// transaction seats the same one.
+func (s *Service) replaceTx(ctx context.Context, tx *sqlx.Tx, l *lotRow, memberID int64, reason string, now time.Time, nm **Member) error {
+	lotID := l.LotID
+	ms, err := loadMembers(ctx, tx, lotID, true)
+	if err != nil {
+		return err
+	}
+	var old *memberRow
+	seq := 0
+	for i := range ms {
+		seq = max(seq, ms[i].Seq)
+		if ms[i].ID == memberID {
+			old = &ms[i]
+		}
+	}
+	switch {
+	case old == nil:
+		return problem.New(problem.NotFound, "member_not_found", "该专家不是本标段评标委员会的成员")
+	case old.State != MemberActive:
+		return problem.New(problem.Conflict, "member_replaced", "该专家已被更换")
+	}
+	if *nm == nil {
+		if s.Committee == nil {
+			return errors.New("evaluation: Committee not configured")
+		}
+		b, err := s.Committee.Replace(ctx, lotID, old.ExpertID, reason)
+		if err != nil {
+			return fmt.Errorf("backup for expert %d on lot %d: %w", old.ExpertID, lotID, err)
+		}
+		*nm = b
+	}
+	backup := *nm
+	if _, err := tx.ExecContext(ctx, `UPDATE evaluation_members SET state = 'replaced', replaced_reason = ?, replaced_at = ?, chair_vote = NULL
+		WHERE id = ? AND state = 'active'`, db.Clip(reason, 500), now, memberID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE evaluation_scores SET voided = 1 WHERE member_id = ?`, memberID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE evaluation_members SET chair_vote = NULL WHERE lot_id = ? AND chair_vote = ?`, lotID, memberID); err != nil {
+		return err
+	}
+	if l.ChairMemberID.Int64 == memberID {
+		if _, err := tx.ExecContext(ctx, `UPDATE evaluation_lots SET chair_member_id = NULL WHERE lot_id = ?`, lotID); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO evaluation_members (lot_id, expert_id, user_id, name, seq, state, replaces_id) VALUES (?, ?, ?, ?, ?, 'active', ?)`,
+		lotID, backup.ExpertID, backup.UserID, db.Clip(backup.Name, 64), seq+1, memberID); err != nil {
+		if db.IsDuplicate(err) {
+			return problem.New(problem.Conflict, "backup_duplicate", "候补专家已在本评标委员会中")
+		}
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE evaluation_lots SET updated_at = ? WHERE lot_id = ?`, now, lotID); err != nil {
+		return err
+	}
+	return audit.RecordAs(ctx, tx, actorOrSystem(ctx), now, audit.Event{Action: "evaluation.member.replace", ObjectType: "lot",
+		ObjectID: fmt.Sprint(lotID), ProjectID: l.ProjectID, Summary: map[string]any{"member": memberID, "reason": db.Clip(reason, 200)}})
 }
 
 // VoteChair records the member's vote for the chair (评标委员会主任). When

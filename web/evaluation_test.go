@@ -744,3 +744,62 @@ func TestEvaluationChairCountsTheLastSaves(t *testing.T) {
 		}
 	}
 }
+
+// A member who declares a conflict leaves the committee only with a backup
+// to take the seat: without one the declaration is refused and not
+// recorded, so the member cannot vote or review (not half-written with
+// the member still seated). Several staff replacing the same member at
+// once replace him once and call one backup, not one each.
+func TestEvaluationReplacementsUseOneBackupEach(t *testing.T) {
+	e := newEnv(t)
+	staffAPI := e.api("staff")
+
+	f := newEvalFixture(t, e, 9) // all nine seated: no backup
+	mustOK(t, e.api("agency").json(http.MethodPut, f.path("/plan"), evaltest.Plan()))
+	mustOK(t, staffAPI.json(http.MethodPost, f.path("/opening"), nil))
+	for i := 1; i <= 5; i++ {
+		mustOK(t, f.bidder(fmt.Sprintf("bidder%d", i)).json(http.MethodPost, f.path("/confirmation"), map[string]any{"agree": true}))
+	}
+	mustOK(t, staffAPI.json(http.MethodPost, f.path("/opening/close"), nil))
+	mustOK(t, staffAPI.json(http.MethodPost, f.path("/evaluation"), nil))
+	r := f.desk("expert5", http.MethodPost, "/declaration", map[string]any{"commitment": true, "conflict": true, "note": "曾在投标单位任职"})
+	if r.Code != http.StatusConflict {
+		t.Fatalf("a conflict without a backup: %d %s", r.Code, r.Body.String())
+	}
+	uid, _ := userID(t, e, "expert5")
+	if n := e.count(`SELECT COUNT(*) FROM evaluation_members WHERE lot_id = ? AND user_id = ? AND state = 'active' AND declared_at IS NULL AND conflict_note = ''`, f.lot, uid); n != 1 {
+		t.Errorf("the refused declaration was recorded")
+	}
+	d := f.deskView(t, "expert1")
+	if r := f.desk("expert5", http.MethodPost, "/chair", map[string]any{"member_id": d.Me.ID}); r.Code != http.StatusConflict || r.errorCode(t) != "declaration_first" {
+		t.Errorf("the member with a declared conflict voted: %d %s", r.Code, r.Body.String())
+	}
+
+	f = newEvalFixture(t, e, 5) // four backups
+	committee := []string{"expert1", "expert2", "expert3", "expert4", "expert5"}
+	d = f.openAndSeat(t, committee)
+	var m3, m4 int64
+	for _, m := range d.Members {
+		switch m.Name {
+		case "专家3":
+			m3 = m.ID
+		case "专家4":
+			m4 = m.ID
+		}
+	}
+	replace := func(c *client, member int64) response {
+		return c.json(http.MethodPost, fmt.Sprintf("/api/v1/evaluation/lots/%d/members/%d/replace", f.lot, member), map[string]any{"reason": "突发疾病离场"})
+	}
+	staff := []*client{e.api("staff"), e.api("staff"), e.api("staff"), e.api("staff")}
+	var next atomic.Int32
+	codes := parallel(len(staff), func() response { return replace(staff[next.Add(1)-1], m3) })
+	if codes[http.StatusOK] != 1 || codes[http.StatusConflict] != 3 {
+		t.Fatalf("4 replacements of one member at once: %v", codes)
+	}
+	if r := replace(staffAPI, m4); r.Code != http.StatusOK {
+		t.Errorf("the next replacement found no backup: %d %s", r.Code, r.Body.String())
+	}
+	if n := e.count(`SELECT COUNT(*) FROM evaluation_members WHERE lot_id = ? AND state = 'active'`, f.lot); n != 5 {
+		t.Errorf("%d active members, want 5", n)
+	}
+}
