@@ -75,10 +75,13 @@ func Open(ctx context.Context, cfg *mysql.Config) (*sqlx.DB, error) {
 }
 
 // OpenMulti opens a small second pool whose connections take several
-// statements in one request (the driver's multiStatements), for the few
-// hot paths that send a whole transaction in two round trips. Every value
-// still goes through the driver's escaping (InterpolateParams); the
-// statements' text must be built from constants only.
+// statements in one request (the driver's multiStatements), for the sign-up
+// group commit alone (trading/signup_batch.go), which sends its
+// transaction in two round trips. Every value still goes through the
+// driver's escaping (InterpolateParams); the statements' text must be built
+// from constants only — an SQL injection on this pool could append
+// statements of its own, which is why nothing else uses it. It fails when
+// the server (or a proxy in front of it) refuses such requests.
 func OpenMulti(ctx context.Context, cfg *mysql.Config, conns int) (*sqlx.DB, error) {
 	c := cfg.Clone()
 	c.MultiStatements = true
@@ -88,6 +91,29 @@ func OpenMulti(ctx context.Context, cfg *mysql.Config, conns int) (*sqlx.DB, err
 	}
 	x.SetMaxOpenConns(conns)
 	x.SetMaxIdleConns(conns)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	rows, err := x.QueryContext(pctx, "SELECT 1; SELECT 2")
+	sets := 0
+	if err == nil {
+		for {
+			for rows.Next() {
+			}
+			sets++
+			if !rows.NextResultSet() {
+				break
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+	}
+	if err == nil && sets != 2 {
+		err = fmt.Errorf("%d result sets for two statements", sets)
+	}
+	if err != nil {
+		x.Close()
+		return nil, fmt.Errorf("multi-statement requests refused by %s: %w", cfg.Addr, err)
+	}
 	return x, nil
 }
 

@@ -3,6 +3,7 @@ package trading
 import (
 	"cmp"
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 
 	"ggzy/audit"
@@ -149,7 +151,8 @@ func (s *Service) flushSignups(batch []*signupReq) {
 	}()
 	// A panic here would take the whole instance down (this is not a
 	// request goroutine, Echo's Recover does not see it): answer the batch
-	// with an error instead; the transaction was rolled back by Transact.
+	// with an error instead; the transaction was rolled back by Transact or
+	// by writeSignupsMulti's deferred ROLLBACK.
 	defer func() {
 		if p := recover(); p != nil {
 			slog.Error("sign-up batch panicked", "panic", p, "stack", string(debug.Stack()))
@@ -168,7 +171,7 @@ func (s *Service) flushSignups(batch []*signupReq) {
 	if s.Multi != nil {
 		outcome, err = s.writeSignupsMulti(ctx, now, live)
 	}
-	if outcome != multiCommitted {
+	if outcome != multiCommitted && err == nil {
 		err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error { return s.writeSignups(ctx, tx, now, live) })
 	}
 	switch {
@@ -321,6 +324,7 @@ const (
 // INSERTs. Unless committed, the transaction is rolled back and the batch
 // goes the five-step way. err is set only when COMMIT failed.
 func (s *Service) writeSignupsMulti(ctx context.Context, now time.Time, batch []*signupReq) (outcome int, err error) {
+	outcome = multiFailed // what a panic counts as
 	defer func() { s.multiCounts[outcome].Add(1) }()
 	failed := func(err error) (int, error) {
 		if ctx.Err() == nil {
@@ -338,7 +342,9 @@ func (s *Service) writeSignupsMulti(ctx context.Context, now time.Time, batch []
 		return cmp.Or(cmp.Compare(a.lotID, b.lotID), cmp.Compare(a.orgBlind, b.orgBlind))
 	})
 	q := make([]byte, 0, 1024+256*len(all))
-	q = append(q, "START TRANSACTION;\n"...)
+	// The ROLLBACK first: were a transaction ever left open on this
+	// connection, START TRANSACTION would commit it.
+	q = append(q, "ROLLBACK;\nSTART TRANSACTION;\n"...)
 	q = append(q, lq...)
 	q = append(q, ";\n"...)
 	if q, args, err = appendInserts(q, args, all, true); err != nil {
@@ -392,9 +398,26 @@ func (s *Service) writeSignupsMulti(ctx context.Context, now time.Time, batch []
 	if ok := checkBatch(now, batch, lots); len(ok) != len(batch) {
 		return multiRefused, nil
 	}
+	// COMMIT is sent even when the batch's context has just ended: the
+	// driver would refuse to send it and keep the connection, transaction
+	// and locks open in the pool.
 	open = false
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return multiCommitted, fmt.Errorf("commit %d sign-ups: %w", len(batch), err)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := conn.ExecContext(cctx, "COMMIT"); err != nil {
+		// Whatever happened, this connection is not used again.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		var me *mysql.MySQLError
+		if errors.As(err, &me) {
+			// The server answered: the transaction is rolled back (a
+			// duplicate or write conflict that an optimistic TiDB
+			// transaction reports at COMMIT, say). The five-step way
+			// answers each request.
+			slog.Warn("sign-up batch: COMMIT refused, writing it in five round trips", "size", len(batch), "err", err)
+			return multiFailed, nil
+		}
+		// No answer: it may or may not have committed.
+		return multiFailed, fmt.Errorf("commit %d sign-ups: %w", len(batch), err)
 	}
 	return multiCommitted, nil
 }

@@ -157,6 +157,24 @@ func testSignupGroupCommitAnswersEachRequest(t *testing.T, two bool) {
 	}
 	ways(2, 1, 0)
 
+	// A batch the database takes whole but the lots refuse in part (a lot
+	// whose sign-up closed): the two-round-trip way has inserted every
+	// sign-up when the check refuses one, so only its ROLLBACK keeps the
+	// refused sign-up out; the five-step way then writes the other.
+	b7, _ := fp.bidder()
+	late := []*signupReq{batchReq(s, b7, closedPID, closed[0], now), batchReq(s, b7, pid, lots[2], now)}
+	s.flushSignups(late)
+	if p, _ := problem.As(late[0].err); p == nil || p.Code != "signup_closed" || late[1].err != nil {
+		t.Fatalf("closed lot and open lot: %v / %v", late[0].err, late[1].err)
+	}
+	if n := fp.count(`SELECT COUNT(*) FROM trading_signups WHERE id IN (?, ?)`, late[0].id, late[1].id); n != 1 {
+		t.Errorf("%d rows of the two", n)
+	}
+	if n := events() - ev0; n != 7 {
+		t.Errorf("%d events for 7 sign-ups", n)
+	}
+	ways(2, 2, 0)
+
 	// A failure of one request (here a row the database refuses: more than a
 	// BLOB holds) fails that request alone; the batch is written one by one.
 	// The largest sign-up the rules allow (20 conditions of 300 characters,
@@ -174,7 +192,7 @@ func testSignupGroupCommitAnswersEachRequest(t *testing.T, two bool) {
 	if n := fp.count(`SELECT COUNT(*) FROM trading_signups WHERE id IN (?, ?)`, tooBig.id, large.id); n != 1 {
 		t.Errorf("%d rows of the two", n)
 	}
-	ways(2, 1, 1)
+	ways(2, 2, 1)
 
 	// A request whose client gave up before its batch is written is not written.
 	ctx, cancel := context.WithCancel(b3)

@@ -67,6 +67,7 @@ type tradingRig struct {
 	cleanup []func()
 	orgs    []int64 // bidder organisations created for the run
 	tokens  []string
+	private bool // the database is the private instance under ./var
 }
 
 func (r *tradingRig) close() {
@@ -90,6 +91,7 @@ func newTradingRig(ctx context.Context, bidders int, clk clock.Clock) (*tradingR
 	}
 	r := &tradingRig{}
 	r.cleanup = append(r.cleanup, srv.Close)
+	r.private = srv.Local()
 	var b [4]byte
 	_, _ = crand.Read(b[:])
 	name := "loadtest_trading_" + hex.EncodeToString(b[:])
@@ -304,7 +306,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 	memprofile := fs.String("memprofile", "", "write the allocations of the first round's HTTP sign-ups (only them) to this file")
 	batch := fs.Int("batch", 0, "sign-ups per group commit at most (0: the service's default)")
 	flushers := fs.Int("flushers", 0, "group commits in flight at once (0: the service's default)")
-	durable := fs.Bool("durable", false, "run the measured phases with innodb_flush_log_at_trx_commit = 1 (every commit written and flushed to disk, as a production server runs) instead of the private instance's 2; needs the privilege to SET GLOBAL")
+	durable := fs.Bool("durable", false, "run the whole load run with innodb_flush_log_at_trx_commit = 1 (every commit written and flushed to disk, as a production server runs) instead of the private instance's 2, restored at the end; only on the private instance (it is a global setting)")
 	five := fs.Bool("five", false, "write each group commit in five round trips (BEGIN, SELECT, INSERT, INSERT, COMMIT), as before session 4, instead of two on the multi-statement pool")
 	clientKind := fs.String("client", "lean", "HTTP client of the load: lean (one keep-alive connection per client, no goroutines, see leanclient.go), std (Go's net/http client) or wrk (Debian's wrk in its own process, see wrkclient.go)")
 	if err := fs.Parse(args); err != nil {
@@ -321,6 +323,9 @@ func tradingSignups(ctx context.Context, args []string) error {
 	r.svc.SignupBatch, r.svc.SignupFlushers = *batch, *flushers
 	if *five {
 		r.svc.Multi = nil
+	}
+	if *durable && !r.private {
+		return fmt.Errorf("-durable changes a global server setting: only on the private instance, not on TRADING_TEST_DSN")
 	}
 	if *durable {
 		var was int
@@ -527,6 +532,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 			}
 		}
 		var su result
+		c0, r0, f0 := r.svc.SignupBatches()
 		if *clientKind == "wrk" {
 			su, err = measure(n, func() (result, error) {
 				w, err := runWrk(ctx, r.base, *clients, r.tokens, lotIDs, arr)
@@ -551,6 +557,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 		if profile != nil && round == 0 {
 			pprof.StopCPUProfile()
 		}
+		c1, r1, f1 := r.svc.SignupBatches()
 		if *memprofile != "" && round == 0 {
 			// Both snapshots: `go tool pprof -base <file>.before <file>`.
 			runtime.GC()
@@ -617,6 +624,9 @@ func tradingSignups(ctx context.Context, args []string) error {
 			raw.statements, su.statements, tx.statements)
 		fmt.Printf("         Go allocations per operation: raw INSERT %.0f; sign-up %.0f; transaction alone %.0f\n", raw.allocs, su.allocs, tx.allocs)
 		fmt.Printf("         machine busy (all processes): raw INSERT %.0f%%; sign-ups %.0f%%; transaction alone %.0f%%\n", 100*raw.busy, 100*su.busy, 100*tx.busy)
+		if !*five {
+			fmt.Printf("         sign-up group commits in two round trips: %d committed, %d refused, %d failed (refused and failed ones took five)\n", c1-c0, r1-r0, f1-f0)
+		}
 	}
 	var rows int
 	if err := r.x.GetContext(ctx, &rows, `SELECT COUNT(*) FROM trading_signups`); err != nil {

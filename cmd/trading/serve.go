@@ -96,13 +96,16 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 		return err
 	}
 	// The sign-up group commit's own connections, which take a whole
-	// transaction in two round trips (trading/signup_batch.go).
+	// transaction in two round trips (trading/signup_batch.go). Where the
+	// database or a proxy refuses multi-statement requests, sign-ups take
+	// five round trips per batch instead.
 	multi, err := dbsrv.OpenMulti(ctx, "", 4)
 	if err != nil {
-		return err
+		log.Warn("sign-up group commit in five round trips per batch", "err", err)
+	} else {
+		defer multi.Close()
+		a.trading.Multi = multi
 	}
-	defer multi.Close()
-	a.trading.Multi = multi
 	if n, err := a.calendar.SeedIfEmpty(ctx); err != nil {
 		return err
 	} else if n > 0 {
@@ -117,7 +120,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewDBStatsCollector(x.DB, "trading"))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewDBStatsCollector(x.DB, "trading"),
+		signupBatchCollector(a.trading))
+	if a.trading.Multi != nil {
+		reg.MustRegister(collectors.NewDBStatsCollector(a.trading.Multi.DB, "trading_signup_batches"))
+	}
 	addr := getenv.or("TRADING_ADDR", "127.0.0.1:8080")
 	var proxies, metricsAllow []string
 	if m := getenv("TRADING_METRICS_ALLOW"); m != "" {
@@ -258,4 +265,26 @@ func auditVerify(ctx context.Context, x *sqlx.DB, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "warning: %d events older than a minute are not sealed yet (is a server running its sealer?)\n", rep.StaleUnseal)
 	}
 	return nil
+}
+
+// signupBatchCollector exports what became of the sign-up group commits
+// sent in two round trips (trading.Service.SignupBatches).
+func signupBatchCollector(t *trading.Service) prometheus.Collector {
+	return signupBatches{t: t, desc: prometheus.NewDesc("trading_signup_batches_total",
+		"Sign-up group commits sent in two round trips, by outcome: committed, refused (then written in five round trips), failed (likewise, logged).",
+		[]string{"outcome"}, nil)}
+}
+
+type signupBatches struct {
+	t    *trading.Service
+	desc *prometheus.Desc
+}
+
+func (c signupBatches) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c signupBatches) Collect(ch chan<- prometheus.Metric) {
+	committed, refused, failed := c.t.SignupBatches()
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(committed), "committed")
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(refused), "refused")
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(failed), "failed")
 }
