@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -260,6 +261,8 @@ func (s *FixedPrice) AddBlacklist(ctx context.Context, orgID int64, reason strin
 	var f problem.Fields
 	if reason == "" {
 		f.Add("reason", "required", "请写明列入黑名单的理由及依据")
+	} else if utf8.RuneCountInString(reason) > 500 {
+		f.Add("reason", "too_long", "理由不能超过500个字")
 	}
 	now := s.Clock.Now()
 	if !until.IsZero() && !until.After(now) {
@@ -272,12 +275,18 @@ func (s *FixedPrice) AddBlacklist(ctx context.Context, orgID int64, reason strin
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		// The organisation's row, locked: two entries for it are decided
 		// one after the other.
-		var ids []int64
-		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM organisations WHERE id = ? FOR UPDATE`, orgID); err != nil {
+		var kinds []string
+		if err := tx.SelectContext(ctx, &kinds, `SELECT kind FROM organisations WHERE id = ? FOR UPDATE`, orgID); err != nil {
 			return err
 		}
-		if len(ids) == 0 {
+		if len(kinds) == 0 {
 			return problem.InvalidField("org_id", "org_not_found", "单位不存在")
+		}
+		// Contractors are blacklisted, not the centre, agencies or
+		// government departments.
+		switch kinds[0] {
+		case accounts.OrgCentre, accounts.OrgAgency, accounts.OrgDepartment:
+			return problem.InvalidField("org_id", "org_not_contractor", "只能将投标单位（施工企业）列入黑名单")
 		}
 		// An entry in force that lasts at least as long makes this one
 		// say nothing new (a double submission, say); a longer one extends.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -165,6 +166,9 @@ func (s *FixedPrice) Decline(ctx context.Context, selectionID int64, reason stri
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return problem.InvalidField("reason", "required", "请写明放弃中选的理由")
+	}
+	if utf8.RuneCountInString(reason) > 480 { // the record's note holds 500 with its prefix
+		return problem.InvalidField("reason", "too_long", "理由不能超过480个字")
 	}
 	return s.winnerAction(ctx, selectionID, func(tx *sqlx.Tx, sel *Selection, w *Award, now time.Time) error {
 		return s.promote(ctx, tx, sel, w, AwardDeclined, "放弃中选："+reason, now, audit.ActorFrom(ctx))

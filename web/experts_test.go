@@ -154,7 +154,7 @@ func newDrawLot(t testing.TB, e *env, agency int64) drawLot {
 	if agency == 0 {
 		agency = org("agency")
 	}
-	tenderer := org("tenderer")
+	tenderer := org("other")
 	now := e.clock.Now().UTC()
 	res, err := e.db.Exec(`INSERT INTO trading_projects (kind, method, title, agency_org_id, locality, status, details, eligibility, signup_until, deadline, created_at, updated_at)
 		VALUES ('engineering', 'open', '专家抽取测试工程', ?, '示范县', 'published', '{}', '[]', ?, ?, ?, ?)`, agency, now.Add(24*time.Hour), now.Add(48*time.Hour), now, now)

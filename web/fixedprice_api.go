@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"ggzy/problem"
 	"ggzy/trading"
 )
 
@@ -229,7 +230,9 @@ func (s *Server) apiFPBlacklistAdd(c echo.Context) error {
 	}
 	until, err := trading.ParseLocalTime(r.ValidUntil)
 	if err != nil {
-		return err
+		var f problem.Fields
+		f.AddErr("valid_until", err)
+		return f.Err()
 	}
 	id, err := s.FixedPrice.AddBlacklist(c.Request().Context(), r.OrgID, r.Reason, until)
 	if err != nil {

@@ -294,4 +294,20 @@ func TestFixedPriceBlacklistSubmittedTwice(t *testing.T) {
 	if n := entries(); n != 2 {
 		t.Errorf("%d entries, want 2", n)
 	}
+	// Refusals name their field; agencies (and the centre, departments)
+	// are not contractors.
+	for _, c := range []struct {
+		body        map[string]any
+		field, code string
+	}{
+		{map[string]any{"org_id": org, "reason": "x", "valid_until": "garbage"}, "valid_until", "time_invalid"},
+		{map[string]any{"org_id": org, "reason": "x", "valid_until": "2026-02-30 10:00"}, "valid_until", "time_invalid"},
+		{map[string]any{"org_id": org, "reason": strings.Repeat("理", 501)}, "reason", "too_long"},
+		{map[string]any{"org_id": newDrawLot(t, e, 0).agency, "reason": "串通投标"}, "org_id", "org_not_contractor"},
+	} {
+		r := st.json("POST", "/api/v1/fixedprice/blacklist", c.body)
+		if r.Code != http.StatusBadRequest || fieldCodes(t, r)[c.field] != c.code {
+			t.Errorf("%v: %d %s", c.body, r.Code, r.Body.String())
+		}
+	}
 }
