@@ -40,8 +40,8 @@ const (
 // area closed the submissions); a call before the deadline changes nothing.
 func (s *Service) StartOpening(ctx context.Context, lotID int64) error {
 	err := s.OpenNow(ctx, lotID)
-	if problem.Is(err, "before_deadline") {
-		return nil
+	if problem.Is(err, "before_deadline") || problem.Is(err, "already_opened") {
+		return nil // the timed event is idempotent
 	}
 	return err
 }
@@ -49,8 +49,10 @@ func (s *Service) StartOpening(ctx context.Context, lotID int64) error {
 // OpenNow is StartOpening for staff: the same, but an error says why nothing
 // happened (before the deadline, already opened).
 func (s *Service) OpenNow(ctx context.Context, lotID int64) error {
-	if l, err := loadLot(ctx, s.DB, lotID, false); err == nil && l.State != StatePlanned {
-		return nil // opened before: idempotent
+	if l, err := loadLot(ctx, s.DB, lotID, false); err == nil && l.State == StateOpening {
+		return nil // a repeated click while the opening goes on
+	} else if err == nil && l.State != StatePlanned {
+		return problem.New(problem.Conflict, "already_opened", "该标段已开标，开标已结束")
 	} else if err != nil && !problem.Is(err, "evaluation_not_found") {
 		return err
 	}
@@ -404,6 +406,16 @@ func (s *Service) Object(ctx context.Context, lotID int64, body string) (int64, 
 		}
 		if _, err := myBid(ctx, tx, lotID, a); err != nil {
 			return err
+		}
+		// Under the lot's lock: the same objection while it waits for
+		// its answer (a double submission, say) is not a second one.
+		var same int
+		if err := tx.GetContext(ctx, &same, `SELECT COUNT(*) FROM evaluation_objections WHERE lot_id = ? AND org_id = ? AND stage = ? AND body = ? AND answered_at IS NULL`,
+			lotID, a.OrgID, stage, body); err != nil {
+			return err
+		}
+		if same > 0 {
+			return problem.New(problem.Conflict, "objection_exists", "该异议已提出，正在等待答复")
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO evaluation_objections (lot_id, stage, org_id, body, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			lotID, stage, a.OrgID, body, nullID(a.UserID), now)

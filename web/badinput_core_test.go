@@ -137,11 +137,16 @@ func TestTextInputPrintable(t *testing.T) {
 			t.Errorf("lot name with %+q: %d %s", bad, r.Code, r.Body.String())
 		}
 	}
+	body := engineeringProject(uniqueTitle("文书字库测试工程"))
+	body["title"] = "示范工程\u200f施工" // a right-to-left mark
+	if r := ag.json("POST", "/api/v1/projects", body); r.Code != http.StatusBadRequest || fieldCodes(t, r)["title"] != "control_character" {
+		t.Errorf("title with U+200F: %d %s", r.Code, r.Body.String())
+	}
 	if n := e.count(`SELECT COUNT(*) FROM trading_projects`); n != projects {
 		t.Errorf("refused registrations wrote %d projects", n-projects)
 	}
 	// Ordinary Chinese text with tabs and line breaks passes.
-	body := engineeringProject(uniqueTitle("文书字库测试工程"))
+	body = engineeringProject(uniqueTitle("文书字库测试工程"))
 	body["details"].(map[string]string)["site"] = "示范市新城区\r\n\t道路、排水及附属工程（含节假日施工）"
 	if r := ag.json("POST", "/api/v1/projects", body); r.Code != http.StatusCreated {
 		t.Errorf("ordinary text: %d %s", r.Code, r.Body.String())

@@ -263,6 +263,8 @@ func TestEvaluationFullFlow(t *testing.T) {
 	}
 	mustOK(t, staffAPI.json(http.MethodPost, fmt.Sprintf("/api/v1/evaluation/objections/%d/answer", objID), map[string]any{"answer": "经核对投标文件，唱标无误"}))
 	mustOK(t, staffAPI.json(http.MethodPost, f.path("/opening/close"), nil))
+	// Opening again once the opening is over says so, rather than "ok".
+	wantStatus(t, staffAPI.json(http.MethodPost, f.path("/opening"), nil), http.StatusConflict, "already_opened")
 	if n := e.count(`SELECT COUNT(*) FROM evaluation_bids WHERE lot_id = ? AND confirm = 'deemed'`, f.lot); n != 3 {
 		t.Errorf("deemed confirmations %d, want 3", n)
 	}
@@ -434,6 +436,12 @@ func TestEvaluationFullFlow(t *testing.T) {
 	wantStatus(t, r, http.StatusCreated, "")
 	var obj struct{ ID int64 }
 	r.decode(t, &obj)
+	// The same objection again while it waits for its answer is not a
+	// second one (twenty identical submissions stored twenty).
+	wantStatus(t, e.api("bidder4").json(http.MethodPost, f.path("/objections"), map[string]any{"body": "第一中标候选人项目经理有在建工程"}), http.StatusConflict, "objection_exists")
+	if n := e.count(`SELECT COUNT(*) FROM evaluation_objections WHERE lot_id = ? AND stage = 'publicity'`, f.lot); n != 1 {
+		t.Errorf("%d objections during the publicity, want 1", n)
+	}
 	if n := e.count(`SELECT COUNT(*) FROM timed_events WHERE kind = ? AND target = ? AND state = 'cancelled'`, evaluation.PublicityEvent, fmt.Sprintf("lot:%d", f.lot)); n != 1 {
 		t.Fatalf("paused publicity still has its end event")
 	}

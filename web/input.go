@@ -167,8 +167,9 @@ func joinPath(path, name string) string {
 
 // hasControl reports a control character in s other than tab, line feed
 // and carriage return: C0, DEL, C1 (text mis-decoded from Windows-1252),
-// and the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
-// U+2066–U+2069), with which a title or a name displays as other text.
+// and the bidirectional embeddings, overrides, isolates and marks
+// (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C), with which a
+// title or a name displays as other text.
 func hasControl(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -177,7 +178,7 @@ func hasControl(s string) bool {
 		}
 		if c >= utf8.RuneSelf {
 			for _, r := range s[i:] {
-				if (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) ||
+				if (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c ||
 					(r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
 					return true
 				}
