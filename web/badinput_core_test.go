@@ -175,6 +175,25 @@ func TestTextInputPrintable(t *testing.T) {
 		t.Errorf("XML body: %d %s", r.Code, r.Body.String())
 	}
 
+	// A lone half of a UTF-16 surrogate pair is not text (encoding/json
+	// would store U+FFFD in its place); a whole pair is an emoji, refused
+	// as unprintable; an escaped backslash before "ud800" is plain text.
+	for in, code := range map[string]string{`"\ud800"`: "body_not_utf8", `"x\udc00"`: "body_not_utf8", `"\ud83d\ude00"`: "unprintable_chars", `"\\ud800"`: ""} {
+		req := httptest.NewRequest("POST", "/api/v1/tokens", strings.NewReader(`{"username":`+in+`,"password":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		r := e.anon().do(req)
+		got := ""
+		if r.Code == http.StatusBadRequest {
+			got = r.errorCode(t)
+			if got == "validation_failed" {
+				got = fieldCodes(t, r)["username"]
+			}
+		}
+		if got != code {
+			t.Errorf("username %s: %d %s, want %q", in, r.Code, r.Body.String(), code)
+		}
+	}
+
 	// A password is never printed: any character may be in it (a wrong
 	// one is a failed login, not a refused request).
 	if r := e.anon().json("POST", "/api/v1/tokens", map[string]string{"username": "staff", "password": "密码😀\u200b"}); r.Code != http.StatusUnauthorized {

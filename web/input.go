@@ -37,7 +37,7 @@ func (strictJSON) Deserialize(c echo.Context, i any) error {
 	if err != nil {
 		return err // the body limit's 413, or a broken connection
 	}
-	if !utf8.Valid(b) {
+	if !utf8.Valid(b) || loneSurrogate(b) {
 		return problem.New(problem.Invalid, "body_not_utf8", "请求内容不是有效的 UTF-8 文本")
 	}
 	if err := json.Unmarshal(b, i); err != nil {
@@ -52,6 +52,55 @@ func (strictJSON) Deserialize(c echo.Context, i any) error {
 		return textProblem(path, text)
 	}
 	return nil
+}
+
+// loneSurrogate reports a \u escape in a JSON string that is half of a
+// UTF-16 surrogate pair without its other half ("\ud800"), which
+// encoding/json would silently store as U+FFFD. Malformed JSON otherwise
+// is left to the decoder.
+func loneSurrogate(b []byte) bool {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
+			return 0, false
+		}
+		var r rune
+		for _, c := range b[i+2 : i+6] {
+			switch {
+			case c >= '0' && c <= '9':
+				r = r<<4 | rune(c-'0')
+			case c >= 'a' && c <= 'f':
+				r = r<<4 | rune(c-'a'+10)
+			case c >= 'A' && c <= 'F':
+				r = r<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	inString := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString:
+			r, ok := hex4(i)
+			switch {
+			case !ok:
+				i++ // another escape: skip the escaped byte
+			case r >= 0xDC00 && r <= 0xDFFF:
+				return true // a low half first
+			case r >= 0xD800 && r <= 0xDBFF:
+				if lo, ok := hex4(i + 6); !ok || lo < 0xDC00 || lo > 0xDFFF {
+					return true
+				}
+				i += 11
+			default:
+				i += 5
+			}
+		}
+	}
+	return false
 }
 
 // textProblem is the refusal of text v at field: a control character, or
