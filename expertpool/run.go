@@ -137,6 +137,9 @@ func (s *Service) runTx(ctx context.Context, tx *sqlx.Tx, d *Draw, witness []str
 	if err != nil {
 		return nil, nil, fmt.Errorf("draw %d: %w", d.ID, err)
 	}
+	if err := checkStillEligible(ctx, tx, d, picks); err != nil {
+		return nil, nil, err
+	}
 	srcJSON, _ := json.Marshal(sources)
 	resJSON, _ := json.Marshal(picks)
 	actor := audit.ActorFrom(ctx)
@@ -696,4 +699,43 @@ func (s *Service) supplement(ctx context.Context, tx *sqlx.Tx, d *Draw, order []
 	}
 	_, tokens, err := s.runTx(ctx, tx, nd, SupplementWitnesses(d.Witnesses(), d.ID), st, now)
 	return tokens, err
+}
+
+// checkStillEligible refuses a run that picked an expert who no longer
+// qualifies for the session since the pool was fixed: suspended, under a
+// penalty on the session day, on leave during it, or invited to (or
+// confirmed for) an overlapping session of another lot by a draw run in
+// between. The pool document is what witnesses re-check, so the draw is
+// not run on a pool that no longer holds: staff cancel it and fix a new
+// one. No name is given.
+func checkStillEligible(ctx context.Context, tx *sqlx.Tx, d *Draw, picks []Pick) error {
+	if len(picks) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(picks))
+	for i, p := range picks {
+		ids[i] = p.ExpertID
+	}
+	sd := d.SessionStart.In(clock.Shanghai)
+	day := time.Date(sd.Year(), sd.Month(), sd.Day(), 0, 0, 0, 0, time.UTC)
+	start, end := d.SessionStart.UTC(), d.SessionEnd.UTC()
+	q, args, err := sqlx.In(`SELECT id FROM experts WHERE id IN (?) AND status <> 'active'
+		UNION SELECT expert_id FROM expert_penalties WHERE expert_id IN (?) AND decided_on <= ? AND (until_on IS NULL OR until_on >= ?)
+		UNION SELECT expert_id FROM expert_leaves WHERE expert_id IN (?) AND ends_at > ? AND starts_at < ?
+		UNION SELECT m.expert_id FROM expert_draw_members m JOIN expert_draws o ON o.id = m.draw_id
+		  WHERE m.expert_id IN (?) AND m.state IN ('notified', 'confirmed') AND o.status IN ('drawn', 'published')
+		  AND o.lot_id <> ? AND o.session_starts_at < ? AND o.session_ends_at > ?`,
+		ids, ids, day, day, ids, start, end, ids, d.LotID, end, start)
+	if err != nil {
+		return err
+	}
+	var stale []int64
+	if err := tx.SelectContext(ctx, &stale, tx.Rebind(q), args...); err != nil {
+		return fmt.Errorf("re-check picks of draw %d: %w", d.ID, err)
+	}
+	if len(stale) > 0 {
+		return problem.New(problem.Conflict, "pool_stale", fmt.Sprintf(
+			"候选名单固定后，有%d名被抽中的专家不再符合条件（已被其他项目抽中、请假、受到处理或被暂停），本次抽取不能进行：请取消后重新固定候选名单", len(stale)))
+	}
+	return nil
 }

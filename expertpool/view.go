@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -236,6 +237,34 @@ func (s *Service) SignIn(ctx context.Context, drawID, memberID int64) error {
 // Publish fixes the result: once every group has its primaries confirmed
 // (counting supplementary draws of the lot), the draw and its supplementary
 // draws become published and the tenderer and agency may see the committee.
+// Cancel cancels a prepared draw that has not been run (staff): its pool
+// no longer holds (pool_stale), its session moved, or it was prepared in
+// error. Its pool document stays archived; the lot may be prepared again.
+func (s *Service) Cancel(ctx context.Context, drawID int64, reason string) error {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return problem.InvalidField("reason", "required", "请写明取消的原因")
+	case utf8.RuneCountInString(reason) > 200:
+		return problem.InvalidField("reason", "too_long", "原因不能超过200个字")
+	}
+	now := s.Clock.Now()
+	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		d, err := loadDraw(ctx, tx, drawID, true)
+		if err != nil {
+			return err
+		}
+		if d.Status != DrawPrepared {
+			return problem.New(problem.Conflict, "draw_not_prepared", "只有尚未抽取的抽取记录可以取消")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE expert_draws SET status = 'cancelled' WHERE id = ? AND status = 'prepared'`, drawID); err != nil {
+			return fmt.Errorf("cancel draw %d: %w", drawID, err)
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "expertdraw.cancel", ObjectType: "expert_draw", ObjectID: fmt.Sprint(drawID),
+			ProjectID: d.ProjectID, Summary: map[string]any{"lot_id": d.LotID, "reason": reason}})
+	})
+}
+
 func (s *Service) Publish(ctx context.Context, drawID int64) error {
 	now := s.Clock.Now()
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {

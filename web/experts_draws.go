@@ -221,6 +221,17 @@ func (s *Server) drawsRun(c echo.Context) error {
 	return s.redirectFlash(c, "/expert-draws/"+strconv.FormatInt(id, 10), "抽取完成，已通知专家")
 }
 
+func (s *Server) drawsCancel(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Experts.Cancel(c.Request().Context(), id, c.FormValue("reason")); err != nil {
+		return s.drawPage(c, id, &Page{Form: map[string]string{"reason": c.FormValue("reason")}}, err)
+	}
+	return s.redirectFlash(c, "/expert-draws/"+strconv.FormatInt(id, 10), "抽取已取消，可为该标段重新固定候选名单")
+}
+
 func (s *Server) drawsPublish(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -321,6 +332,22 @@ func (s *Server) apiDrawRun(c echo.Context) error {
 		return err
 	}
 	if _, err := s.Experts.Run(c.Request().Context(), id, r.Sources); err != nil {
+		return err
+	}
+	return s.apiDrawJSON(c, http.StatusOK, id)
+}
+
+type cancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) apiDrawCancel(c echo.Context) error {
+	var r cancelRequest
+	id, err := bindPathID(c, &r)
+	if err != nil {
+		return err
+	}
+	if err := s.Experts.Cancel(c.Request().Context(), id, r.Reason); err != nil {
 		return err
 	}
 	return s.apiDrawJSON(c, http.StatusOK, id)

@@ -560,3 +560,59 @@ func TestExpertLeaveSubmittedTwice(t *testing.T) {
 		t.Errorf("%d leaves, want 2", n)
 	}
 }
+
+// A draw is run on the pool fixed when it was prepared, so a pool that no
+// longer holds is not drawn from: an expert invited in between to an
+// overlapping session of another lot, or suspended, is not invited again
+// — the run is refused and the draw cancelled, to be prepared afresh.
+func TestExpertDrawPoolMustStillHold(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	region := makePool(t, st, 5, "GC01")
+	var ids []int64
+	prepare := func(l drawLot) int64 {
+		t.Helper()
+		r := st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, l, "GC01", 5, 0))
+		if r.Code != http.StatusCreated {
+			t.Fatalf("prepare: %d %s", r.Code, r.Body.String())
+		}
+		var p struct {
+			ID int64 `json:"id"`
+		}
+		r.decode(t, &p)
+		ids = append(ids, p.ID)
+		return p.ID
+	}
+	first, second := prepare(newDrawLot(t, e, 0)), prepare(newDrawLot(t, e, 0)) // the same session, the same five experts
+	run := func(id int64) response {
+		return st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/run", id), map[string]any{"sources": []string{"5 17"}})
+	}
+	mustOK(t, run(first))
+	if r := run(second); r.Code != http.StatusConflict || r.errorCode(t) != "pool_stale" {
+		t.Fatalf("second draw over the same experts and session: %d %s", r.Code, r.Body.String())
+	}
+	if n := e.count(`SELECT COUNT(*) FROM expert_draw_members WHERE draw_id = ?`, second); n != 0 {
+		t.Fatalf("the refused run invited %d experts", n)
+	}
+	if r := st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/cancel", second), map[string]any{"reason": ""}); r.Code != http.StatusBadRequest {
+		t.Errorf("cancel without a reason: %d", r.Code)
+	}
+	mustOK(t, st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/cancel", second), map[string]any{"reason": "候选名单固定后专家已被其他项目抽中"}))
+	if r := st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/cancel", first), map[string]any{"reason": "x"}); r.Code != http.StatusConflict {
+		t.Errorf("cancelling a draw already run: %d", r.Code)
+	}
+
+	// Suspended after the pool was fixed.
+	region = makePool(t, st, 5, "GC01")
+	third := prepare(newDrawLot(t, e, 0))
+	var expert int64
+	if err := e.db.Get(&expert, `SELECT id FROM experts WHERE region = ? ORDER BY id LIMIT 1`, region); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Exec(`UPDATE experts SET status = 'suspended' WHERE id = ?`, expert); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(third); r.Code != http.StatusConflict || r.errorCode(t) != "pool_stale" {
+		t.Fatalf("a suspended expert in the pool: %d %s", r.Code, r.Body.String())
+	}
+}
