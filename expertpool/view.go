@@ -447,8 +447,36 @@ func (s *Service) ArchiveOf(ctx context.Context, id int64) (*Archive, error) {
 		if _, names, err := mayView(a, d); err != nil || !names {
 			return nil, problem.New(problem.Forbidden, "draw_confidential", "仅本次抽取的经办人员和监督人员可以查看抽取档案")
 		}
+		if err := s.checkNamesShown(ctx, a, d); err != nil {
+			return nil, err
+		}
 	}
 	return archiveOf(ctx, s.DB, d)
+}
+
+// checkNamesShown refuses the archive and the verification — which name
+// the drawn experts by id — to staff while hide_names_until_signin hides a
+// drawn member's name from them (not yet signed in); supervisors see them.
+func (s *Service) checkNamesShown(ctx context.Context, a audit.Actor, d *Draw) error {
+	if a.Has("supervisor") {
+		return nil
+	}
+	st, err := LoadSettings(ctx, s.DB)
+	if err != nil {
+		return err
+	}
+	if !st.HideNames {
+		return nil
+	}
+	var waiting int
+	if err := s.DB.GetContext(ctx, &waiting, `SELECT COUNT(*) FROM expert_draw_members m JOIN expert_draws d ON d.id = m.draw_id
+		WHERE (d.id = ? OR d.parent_draw_id = ?) AND m.signed_in_at IS NULL AND m.state IN ('notified', 'confirmed')`, d.ID, d.ID); err != nil {
+		return err
+	}
+	if waiting > 0 {
+		return problem.New(problem.Forbidden, "draw_confidential", "按设置，专家签到后才能查看抽取档案或复核抽取")
+	}
+	return nil
 }
 
 func archiveOf(ctx context.Context, q sqlx.QueryerContext, d *Draw) (*Archive, error) {
@@ -496,6 +524,9 @@ func (s *Service) Verify(ctx context.Context, id int64) (*Verification, error) {
 	if actor.Role != "system" {
 		if _, names, err := mayView(actor, d); err != nil || !names {
 			return nil, problem.New(problem.Forbidden, "draw_confidential", "仅本次抽取的经办人员和监督人员可以复核抽取")
+		}
+		if err := s.checkNamesShown(ctx, actor, d); err != nil {
+			return nil, err
 		}
 	}
 	v, err := s.verifyDraw(ctx, d, nil)

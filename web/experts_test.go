@@ -616,3 +616,32 @@ func TestExpertDrawPoolMustStillHold(t *testing.T) {
 		t.Fatalf("a suspended expert in the pool: %d %s", r.Code, r.Body.String())
 	}
 }
+
+// With hide_names_until_signin the staff who ran a draw see no names until
+// the experts sign in — nor their ids, through the archive or the
+// verification (the registry would name them); supervisors see both.
+func TestExpertDrawHiddenNamesStayHidden(t *testing.T) {
+	e := newEnv(t)
+	keepExpertSettings(t, e)
+	if _, err := e.db.Exec(`DELETE FROM settings WHERE name = 'expertpool.hide_names_until_signin'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Exec(`INSERT INTO settings (name, value, updated_at) VALUES ('expertpool.hide_names_until_signin', '1', NOW(6))`); err != nil {
+		t.Fatal(err)
+	}
+	st := e.api("staff")
+	region := makePool(t, st, 6, "GC03")
+	r := st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, newDrawLot(t, e, 0), "GC03", 5, 0))
+	if r.Code != http.StatusCreated {
+		t.Fatalf("prepare: %d %s", r.Code, r.Body.String())
+	}
+	var p struct {
+		ID int64 `json:"id"`
+	}
+	r.decode(t, &p)
+	mustOK(t, st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/run", p.ID), map[string]any{"sources": []string{"3 1"}}))
+	for _, path := range []string{"archive", "verify"} {
+		wantStatus(t, st.get(fmt.Sprintf("/api/v1/expert-draws/%d/%s", p.ID, path)), http.StatusForbidden, "draw_confidential")
+		mustOK(t, e.api("supervisor").get(fmt.Sprintf("/api/v1/expert-draws/%d/%s", p.ID, path)))
+	}
+}
