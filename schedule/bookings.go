@@ -330,7 +330,7 @@ func (s *Service) Extend(ctx context.Context, id int64, minutes int) (*Booking, 
 	now := s.Clock.Now().UTC()
 	var out *Booking
 	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		b, _, err := lockBooking(ctx, tx, id)
+		b, room, err := lockBooking(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -343,6 +343,15 @@ func (s *Service) Extend(ctx context.Context, id int64, minutes int) (*Booking, 
 		buf := time.Duration(b.BufferMinutes) * time.Minute
 		ends := b.EndsAt.Add(time.Duration(minutes) * time.Minute)
 		until := ends.Add(buf)
+		// An overrun may go past the room's closing time; a booking that
+		// has not started is simply booked longer, within the room's hours.
+		if now.Before(b.StartsAt) && room != nil {
+			day := calendar.DateOf(b.BlockedFrom, clock.Shanghai).In(clock.Shanghai)
+			if closes := day.Add(time.Duration(room.CloseMinute) * time.Minute); until.After(closes) {
+				return problem.InvalidField("minutes", "outside_opening_hours",
+					fmt.Sprintf("%s开放至 %s，未开始的预约延长后（含准备时间）不能超出开放时间；进行中的会议超时可延长", room.Name, room.Closes()))
+			}
+		}
 		if calendar.DateOf(until.Add(-time.Nanosecond), clock.Shanghai) != calendar.DateOf(b.BlockedFrom, clock.Shanghai) {
 			return problem.InvalidField("minutes", "spans_days", "延长后（含准备时间）不能跨过午夜，请另行预约次日场地")
 		}
@@ -382,15 +391,19 @@ func (s *Service) Move(ctx context.Context, id int64, in MoveInput) error {
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		// Lock both rooms in id order so that two moves never deadlock.
 		var cur struct {
-			RoomID int64 `db:"room_id"`
-			Buffer int   `db:"buffer_minutes"`
+			RoomID int64     `db:"room_id"`
+			Buffer int       `db:"buffer_minutes"`
+			Starts time.Time `db:"starts_at"`
 		}
-		err := tx.GetContext(ctx, &cur, `SELECT room_id, buffer_minutes FROM room_bookings WHERE id = ?`, id)
+		err := tx.GetContext(ctx, &cur, `SELECT room_id, buffer_minutes, starts_at FROM room_bookings WHERE id = ?`, id)
 		if err == db.ErrNoRows {
 			return errBookingNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("booking %d: %w", id, err)
+		}
+		if !now.Before(cur.Starts) {
+			return problem.New(problem.Conflict, "booking_started", fmt.Sprintf("预约#%d已于 %s 开始，不能再改期；进行中的可延长", id, localDT(cur.Starts)))
 		}
 		f = problem.Fields{}
 		sl, _ := s.parseSlot(&f, in.StartsAt, in.EndsAt, cur.Buffer)
@@ -471,6 +484,9 @@ func (s *Service) Cancel(ctx context.Context, id int64, reason string) error {
 		}
 		if err := bookingLive(b); err != nil {
 			return err
+		}
+		if !now.Before(b.EndsAt) {
+			return problem.New(problem.Conflict, "booking_ended", fmt.Sprintf("预约#%d已于 %s 结束，不能再取消", b.ID, localDT(b.EndsAt)))
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE room_bookings SET state = 'cancelled', cancel_reason = ?, updated_at = ? WHERE id = ?`,
 			reason, now, b.ID); err != nil {

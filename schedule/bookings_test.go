@@ -339,3 +339,30 @@ func TestRoomValidation(t *testing.T) {
 	_, err = s.CreateRoom(context.Background(), RoomInput{Code: "UNIQ-1", Name: r.Name, Kind: KindNegotiation, Capacity: 5, Opens: "08:30", Closes: "17:30"})
 	wantProblem(t, err, "room_name_taken")
 }
+
+// What happened stays as it happened: a booking that has started is not
+// moved, one that has ended is not cancelled; and a booking that has not
+// started is extended only within the room's hours (an overrun of a
+// running one may go past them).
+func TestBookingsPastAndFuture(t *testing.T) {
+	s, clk := testService(t)
+	room := newRoom(t, s, KindEvaluation) // 08:30–17:30
+	done := book(t, s, room, KindEvaluation, "2026-03-03 09:00", "2026-03-03 10:00")
+	running := book(t, s, room, KindEvaluation, "2026-03-03 13:00", "2026-03-03 16:00")
+	later := book(t, s, room, KindEvaluation, "2026-03-04 15:00", "2026-03-04 16:00")
+	clk.Set(time.Date(2026, 3, 3, 6, 0, 0, 0, time.UTC)) // 14:00 on the 3rd
+	wantProblem(t, s.Cancel(context.Background(), done, "事后取消"), "booking_ended")
+	wantProblem(t, s.Move(context.Background(), done, MoveInput{StartsAt: "2026-03-05 09:00", EndsAt: "2026-03-05 10:00"}), "booking_started")
+	wantProblem(t, s.Move(context.Background(), running, MoveInput{StartsAt: "2026-03-05 13:00", EndsAt: "2026-03-05 16:00"}), "booking_started")
+	_, err := s.Extend(context.Background(), later, 360)
+	wantProblem(t, err, "outside_opening_hours")
+	if _, err := s.Extend(context.Background(), later, 60); err != nil {
+		t.Errorf("extend a future booking within the hours: %v", err)
+	}
+	if _, err := s.Extend(context.Background(), running, 120); err != nil {
+		t.Errorf("an overrun past closing: %v", err)
+	}
+	if err := s.Cancel(context.Background(), running, "会议中止"); err != nil {
+		t.Errorf("cancel a running booking: %v", err)
+	}
+}
