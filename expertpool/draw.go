@@ -92,6 +92,7 @@ type DrawRequest struct {
 	Quotas           []Quota
 
 	parent   int64 // the draw a supplementary draw replaces members of
+	runBy    int64 // the parent's runner: a supplementary draw prepared on an expert's reply is his to see and check
 	autoRun  bool
 	checkOff bool // a supplementary draw does not re-check the composition
 	// chainFrom asks for the next chain secret of the root that this draw
@@ -537,6 +538,10 @@ func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, 
 	params, _ := json.Marshal(map[string]any{"avoid_org_ids": req.AvoidOrgIDs, "region": req.Region, "region_rule": req.RegionRule,
 		"tenderer_reps": req.TendererReps, "quotas": req.Quotas})
 	actor := audit.ActorFrom(ctx)
+	createdBy := actor.UserID
+	if createdBy == 0 {
+		createdBy = req.runBy
+	}
 	committee := req.TendererReps
 	for _, q := range req.Quotas {
 		committee += q.Count
@@ -548,7 +553,7 @@ func (s *Service) prepareTx(ctx context.Context, tx *sqlx.Tx, req *DrawRequest, 
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'prepared', ?, ?, ?, ?, ?, ?, ?)`,
 		req.ProjectID, req.LotID, seq, nullInt(req.parent), req.TendererOrgID, nullInt(req.AgencyOrgID), nullInt(req.SupervisingOrgID),
 		req.TradeKind, req.Method, req.BudgetFen, req.SessionStart.UTC(), req.SessionEnd.UTC(), strings.TrimSpace(req.Place), committee,
-		string(params), poolHash, poolSize, len(doc.Exclusions), doc.Commitment, sealed, req.autoRun, nullInt(actor.UserID), now,
+		string(params), poolHash, poolSize, len(doc.Exclusions), doc.Commitment, sealed, req.autoRun, nullInt(createdBy), now,
 		chainSealed, chainLen, secretRoot, chainIndex)
 	if db.IsDuplicate(err) {
 		return nil, drawExists(0)

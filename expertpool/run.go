@@ -1,6 +1,7 @@
 package expertpool
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -143,10 +144,14 @@ func (s *Service) runTx(ctx context.Context, tx *sqlx.Tx, d *Draw, witness []str
 	srcJSON, _ := json.Marshal(sources)
 	resJSON, _ := json.Marshal(picks)
 	actor := audit.ActorFrom(ctx)
+	drawnBy := actor.UserID
+	if drawnBy == 0 { // run on an expert's reply: the draw's own runner
+		drawnBy = d.CreatedBy.Int64
+	}
 	// The members are booked from now on: bookings_version moves (bookings.go).
 	if _, err := tx.ExecContext(ctx, `UPDATE expert_draws SET status = 'drawn', secret_revealed = ?, sources = ?, key_text = ?, result = ?,
 		drawn_by = ?, drawn_at = ?, bookings_version = bookings_version + 1 WHERE id = ? AND status = 'prepared'`,
-		string(secret), string(srcJSON), key, string(resJSON), nullInt(actor.UserID), now, d.ID); err != nil {
+		string(secret), string(srcJSON), key, string(resJSON), nullInt(drawnBy), now, d.ID); err != nil {
 		return nil, nil, fmt.Errorf("record draw %d: %w", d.ID, err)
 	}
 	deadline := replyDeadline(d, st, now)
@@ -353,6 +358,9 @@ func (s *Service) ResendNotices(ctx context.Context, drawID int64) (int, error) 
 		tokens = tokens[:0]
 		d, err := loadDraw(ctx, tx, drawID, true)
 		if err != nil {
+			return err
+		}
+		if err := requireRunner(audit.ActorFrom(ctx), d); err != nil {
 			return err
 		}
 		var ms []struct {
@@ -655,7 +663,7 @@ func (s *Service) supplement(ctx context.Context, tx *sqlx.Tx, d *Draw, order []
 	req := DrawRequest{ProjectID: d.ProjectID, LotID: d.LotID, TendererOrgID: d.TendererOrgID, AgencyOrgID: d.AgencyOrgID.Int64,
 		SupervisingOrgID: d.SupervisingOrgID.Int64, AvoidOrgIDs: params.Avoid, TradeKind: d.TradeKind, Method: d.Method, BudgetFen: d.BudgetFen,
 		SessionStart: d.SessionStart, SessionEnd: d.SessionEnd, Place: d.Place, Region: params.Region, RegionRule: params.RegionRule,
-		parent: d.ID, autoRun: st.AutoSupplement, checkOff: true}
+		parent: d.ID, runBy: cmp.Or(d.DrawnBy.Int64, d.CreatedBy.Int64), autoRun: st.AutoSupplement, checkOff: true}
 	if st.AutoSupplement {
 		req.chainFrom = d
 	}

@@ -57,6 +57,20 @@ type DrawView struct {
 // mayView decides what the actor in ctx sees of a draw: staff who run it
 // and supervisors see the members; other staff see the draw without names;
 // the tenderer's and agency's users see it only once published.
+// requireRunner refuses staff other than those who prepared or ran the
+// draw (and so see its names) the steps that act on its members: signing
+// them in, publishing, re-sending invitations. The command line (system)
+// may.
+func requireRunner(a audit.Actor, d *Draw) error {
+	if a.Role == "system" {
+		return nil
+	}
+	if _, names, err := mayView(a, d); err != nil || !names || a.Has("supervisor") && !a.Has("staff") {
+		return problem.New(problem.Forbidden, "draw_not_yours", "只有本次抽取的经办人员可以办理")
+	}
+	return nil
+}
+
 func mayView(a audit.Actor, d *Draw) (visible bool, names bool, err error) {
 	switch {
 	case a.Has("supervisor"):
@@ -221,6 +235,9 @@ func (s *Service) SignIn(ctx context.Context, drawID, memberID int64) error {
 		if err != nil {
 			return err
 		}
+		if err := requireRunner(audit.ActorFrom(ctx), d); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE expert_draw_members SET signed_in_at = ?, updated_at = ? WHERE id = ? AND draw_id = ? AND state = 'confirmed' AND signed_in_at IS NULL`,
 			now, now, memberID, drawID)
 		if err != nil {
@@ -270,6 +287,9 @@ func (s *Service) Publish(ctx context.Context, drawID int64) error {
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		d, err := loadDraw(ctx, tx, drawID, true)
 		if err != nil {
+			return err
+		}
+		if err := requireRunner(audit.ActorFrom(ctx), d); err != nil {
 			return err
 		}
 		if d.ParentDrawID.Valid {

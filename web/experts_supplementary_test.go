@@ -43,6 +43,12 @@ func TestExpertSupplementaryDrawVerify(t *testing.T) {
 		t.Fatalf("no automatic supplementary draw on link 1: %v", err)
 	}
 
+	// Prepared and run on an expert's reply, the supplementary draw is the
+	// runner's of the first draw to see and re-check.
+	if r := st.get(fmt.Sprintf("/api/v1/expert-draws/%d/verify", sup)); r.Code != http.StatusOK {
+		t.Fatalf("the runner verifies the supplementary draw: %d %s", r.Code, r.Body.String())
+	}
+
 	sv := e.api("supervisor")
 	var v expertpool.Verification
 	sv.get(fmt.Sprintf("/api/v1/expert-draws/%d/verify", prep.ID)).decode(t, &v)

@@ -321,6 +321,10 @@ func TestExpertDrawConfidentialityAndVerify(t *testing.T) {
 	if r := e.api(other).get(path + "/archive"); r.Code != http.StatusForbidden {
 		t.Fatalf("other staff archive: %d", r.Code)
 	}
+	// Nor act on its members: signing in, publishing, re-sending.
+	for _, p := range []string{"/publish", "/resend", "/members/1/signin"} {
+		wantStatus(t, e.api(other).json(http.MethodPost, path+p, nil), http.StatusForbidden, "draw_not_yours")
+	}
 	// The printed 抽取记录 (PDF): the pool hash for everyone who may see the
 	// draw, the experts' names only for those who may see them.
 	record := wantPDF(t, st.get(path+"/record.pdf"), "")
