@@ -236,14 +236,17 @@ func (r *DrawRequest) validate(specs Specialties, now time.Time) error {
 	if utf8.RuneCountInString(r.Place) > 200 {
 		f.Add("place", "too_long", "地点不超过200字")
 	}
-	if r.TendererReps < 0 {
-		f.Add("tenderer_reps", "invalid", "招标人代表人数不能为负数")
+	if r.TendererReps < 0 || r.TendererReps > 20 {
+		f.Add("tenderer_reps", "invalid", "招标人代表人数应为0到20人")
 	}
 	if r.RegionRule == "" {
 		r.RegionRule = RegionAny
 	}
 	switch r.RegionRule {
 	case RegionAny:
+		if r.Region != "" && !validRegion(r.Region) {
+			f.Add("region", "region_invalid", "行政区划代码应为6位数字，不限地区时可不填")
+		}
 	case RegionLocal, RegionOutside:
 		if !validRegion(r.Region) {
 			f.Add("region", "region_invalid", "本地或异地抽取须填写6位行政区划代码")

@@ -246,6 +246,8 @@ func TestTerminalsAndSessions(t *testing.T) {
 	}
 	_, err = s.TerminalByToken(ctx, token+"x")
 	wantProblem(t, err, "terminal_unknown")
+	_, _, err = s.RegisterTerminal(ctx, room.ID, " 评标席位1 ")
+	wantProblem(t, err, "terminal_exists", "评标席位1")
 	_, _, err = s.RegisterTerminal(ctx, 987654, "x")
 	wantProblem(t, err, "room_not_found")
 

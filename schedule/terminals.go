@@ -66,6 +66,15 @@ func (s *Service) RegisterTerminal(ctx context.Context, roomID int64, name strin
 		if err != nil {
 			return err
 		}
+		// Under the room's lock: one name, one seat (a double
+		// submission registered twenty devices of one name).
+		var same int
+		if err := tx.GetContext(ctx, &same, `SELECT COUNT(*) FROM room_terminals WHERE room_id = ? AND name = ? AND revoked_at IS NULL`, room.ID, name); err != nil {
+			return err
+		}
+		if same > 0 {
+			return problem.New(problem.Conflict, "terminal_exists", room.Name+"已登记名为“"+name+"”的终端；如需更换设备，请先撤销原终端")
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO room_terminals (room_id, name, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
 			room.ID, name, hashToken(token), nullID(audit.ActorFrom(ctx).UserID), now)
 		if err != nil {

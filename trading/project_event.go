@@ -23,8 +23,9 @@ var eventKinds = map[string]map[string]bool{
 
 // ProjectEvent returns the title to show for a room booking of event kind
 // for a project (schedule.ProjectEvents): a project must have been handed
-// to the centre (a draft is the agency's alone) and be of a kind that holds
-// such an event.
+// to the centre (a draft, or one returned for correction, is the agency's),
+// not be finished (its result published), and be of a kind that holds such
+// an event.
 func (s *Service) ProjectEvent(ctx context.Context, projectID int64, kind string) (string, error) {
 	var p struct {
 		Kind   string         `db:"kind"`
@@ -33,11 +34,14 @@ func (s *Service) ProjectEvent(ctx context.Context, projectID int64, kind string
 		Code   sql.NullString `db:"code"`
 	}
 	err := s.DB.GetContext(ctx, &p, `SELECT kind, status, title, code FROM trading_projects WHERE id = ?`, projectID)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && p.Status == StatusDraft) {
-		return "", problem.New(problem.NotFound, "project_not_found", fmt.Sprintf("项目 %d 不存在或尚未提交进场登记", projectID))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (p.Status == StatusDraft || p.Status == StatusReturned)) {
+		return "", problem.New(problem.NotFound, "project_not_found", fmt.Sprintf("项目 %d 不存在或尚未进场登记（草稿或已退回修改）", projectID))
 	}
 	if err != nil {
 		return "", fmt.Errorf("project %d: %w", projectID, err)
+	}
+	if p.Status == StatusResult {
+		return "", problem.New(problem.Conflict, "project_finished", "该项目已公布交易结果，不再安排场地")
 	}
 	if !eventKinds[p.Kind][kind] {
 		return "", problem.New(problem.Invalid, "event_kind_mismatch", KindNames[p.Kind]+"项目不安排该事项")

@@ -490,6 +490,8 @@ func TestExpertDrawReferences(t *testing.T) {
 		{"no such tenderer", func(b map[string]any) { b["tenderer_org_id"] = other.tenderer + 1_000_000 }, "tenderer_org_id", "org_unknown"},
 		{"no such supervising department", func(b map[string]any) { b["supervising_org_id"] = other.tenderer + 1_000_000 }, "supervising_org_id", "org_unknown"},
 		{"no such organisation to avoid", func(b map[string]any) { b["avoid_org_ids"] = []int64{other.tenderer, other.tenderer + 1_000_000} }, "avoid_org_ids", "org_unknown"},
+		{"a region that is no region code", func(b map[string]any) { b["region_rule"], b["region"] = "any", strings.Repeat("长", 30000) }, "region", "region_invalid"},
+		{"nine quintillion tenderer's representatives", func(b map[string]any) { b["tenderer_reps"] = int64(9e18) }, "tenderer_reps", "invalid"},
 	} {
 		body := drawBody(e, region, l, "GC04", 5, 1)
 		c.change(body)

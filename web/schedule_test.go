@@ -51,6 +51,16 @@ func bookingProject(t testing.TB, e *env, kind string) int64 {
 	return id
 }
 
+// projectIn is a bookingProject moved to status.
+func projectIn(t testing.TB, e *env, status string) int64 {
+	t.Helper()
+	id := bookingProject(t, e, "engineering")
+	if _, err := e.db.Exec(`UPDATE trading_projects SET status = ? WHERE id = ?`, status, id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func TestScheduleAPIBookingsAndConflicts(t *testing.T) {
 	e := newEnv(t)
 	staffAPI := e.api("staff")
@@ -82,6 +92,8 @@ func TestScheduleAPIBookingsAndConflicts(t *testing.T) {
 		{"unknown event", map[string]any{"room_id": roomID, "project_id": p502, "event_kind": "wedding", "title": "另一项目", "starts_at": "2026-03-03 14:00", "ends_at": "2026-03-03 15:00"}, "validation_failed", http.StatusBadRequest},
 		{"wrong type", map[string]any{"room_id": "one", "project_id": p502}, "field_type", http.StatusBadRequest},
 		{"unknown project", map[string]any{"room_id": roomID, "project_id": p502 + 1_000_000, "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 14:00", "ends_at": "2026-03-03 15:00"}, "project_not_found", http.StatusBadRequest},
+		{"a project returned to its agency", map[string]any{"room_id": roomID, "project_id": projectIn(t, e, "returned"), "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 14:00", "ends_at": "2026-03-03 15:00"}, "project_not_found", http.StatusBadRequest},
+		{"a finished project", map[string]any{"room_id": roomID, "project_id": projectIn(t, e, "result"), "event_kind": "evaluation", "title": "另一项目", "starts_at": "2026-03-03 14:00", "ends_at": "2026-03-03 15:00"}, "project_finished", http.StatusBadRequest},
 		{"auction of an engineering project", map[string]any{"room_id": roomID, "project_id": p502, "event_kind": "auction", "title": "另一项目", "starts_at": "2026-03-03 14:00", "ends_at": "2026-03-03 15:00"}, "event_kind_mismatch", http.StatusBadRequest},
 	}
 	for _, tc := range bad {
