@@ -368,3 +368,35 @@ func TestBookingsPastAndFuture(t *testing.T) {
 		t.Errorf("cancel a running booking: %v", err)
 	}
 }
+
+// A room change that would strand a booking still to come — deactivated,
+// another kind, hours that no longer cover it — is refused naming the
+// booking; once it is over the same change goes through.
+func TestRoomChangesKeepBookingsPossible(t *testing.T) {
+	s, clk := testService(t)
+	room := newRoom(t, s, KindEvaluation)
+	id := book(t, s, room, KindEvaluation, "2026-03-03 14:00", "2026-03-03 16:00")
+	in := RoomInput{Code: room.Code, Name: room.Name, Kind: KindEvaluation, Capacity: 20, Opens: "08:30", Closes: "17:30", Active: true}
+	for name, change := range map[string]func(*RoomInput){
+		"deactivated":       func(r *RoomInput) { r.Active = false },
+		"another kind":      func(r *RoomInput) { r.Kind = KindOpening },
+		"closing before it": func(r *RoomInput) { r.Closes = "12:00" },
+		"opening after it":  func(r *RoomInput) { r.Opens = "14:30" },
+	} {
+		c := in
+		change(&c)
+		t.Run(name, func(t *testing.T) {
+			wantProblem(t, s.UpdateRoom(context.Background(), room.ID, c), "room_has_bookings", fmt.Sprintf("预约#%d", id))
+		})
+	}
+	if err := s.UpdateRoom(context.Background(), room.ID, RoomInput{Code: room.Code, Name: room.Name, Kind: KindNegotiation, Capacity: 30,
+		Opens: "08:00", Closes: "18:00", Active: true}); err != nil {
+		t.Fatalf("a change the booking survives: %v", err) // evaluations may use negotiation rooms
+	}
+	clk.Set(time.Date(2026, 3, 3, 8, 30, 0, 0, time.UTC)) // 16:30: over
+	c := in
+	c.Active = false
+	if err := s.UpdateRoom(context.Background(), room.ID, c); err != nil {
+		t.Fatalf("after the booking: %v", err)
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"ggzy/audit"
+	"ggzy/calendar"
+	"ggzy/clock"
 	"ggzy/db"
 	"ggzy/problem"
 )
@@ -175,8 +177,11 @@ func (s *Service) CreateRoom(ctx context.Context, in RoomInput) (int64, error) {
 	return id, err
 }
 
-// UpdateRoom changes a room's details. Existing bookings are kept even when
-// the new hours no longer cover them.
+// UpdateRoom changes a room's details. A change that would strand a
+// booking still to come — the room deactivated, of a kind that cannot hold
+// its event, or with hours that no longer cover it — is refused, naming
+// the bookings to move or cancel first. A running booking counts as still
+// to come; past ones stay as they were.
 func (s *Service) UpdateRoom(ctx context.Context, id int64, in RoomInput) error {
 	r, err := in.validate()
 	if err != nil {
@@ -186,6 +191,30 @@ func (s *Service) UpdateRoom(ctx context.Context, id int64, in RoomInput) error 
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		if _, err := lockRoom(ctx, tx, id); err != nil {
 			return err
+		}
+		var live []Booking
+		if err := tx.SelectContext(ctx, &live, `SELECT `+bookingColumns+bookingFrom+`
+			WHERE b.room_id = ? AND b.state = 'booked' AND b.ends_at > ? ORDER BY b.blocked_from`, id, now); err != nil {
+			return fmt.Errorf("bookings of room %d: %w", id, err)
+		}
+		var stranded []string
+		for _, b := range live {
+			midnight := calendar.DateOf(b.BlockedFrom, clock.Shanghai).In(clock.Shanghai)
+			opens := midnight.Add(time.Duration(r.OpenMinute) * time.Minute)
+			closes := midnight.Add(time.Duration(r.CloseMinute) * time.Minute)
+			running := !now.Before(b.StartsAt)
+			if !r.Active || checkRoomKind(&r.Room, b.EventKind) != nil || !running && (b.BlockedFrom.Before(opens) || b.BlockedUntil.After(closes)) {
+				stranded = append(stranded, b.describe())
+			}
+		}
+		if len(stranded) > 0 {
+			more := ""
+			if len(stranded) > 3 {
+				more = fmt.Sprintf("等%d项", len(stranded))
+				stranded = stranded[:3]
+			}
+			return problem.New(problem.Conflict, "room_has_bookings", "该修改会使已有预约无法进行（停用、场地类型或开放时间不符）："+
+				strings.Join(stranded, "；")+more+"。请先改期或取消这些预约")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE rooms SET code = ?, name = ?, kind = ?, capacity = ?, equipment = ?, open_minute = ?,
 			close_minute = ?, active = ?, updated_at = ? WHERE id = ?`,
