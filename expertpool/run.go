@@ -488,7 +488,7 @@ func (s *Service) Reply(ctx context.Context, token string, accept bool, note str
 			return errLinkInvalid
 		}
 		if !now.Before(m.Deadline) {
-			return problem.New(problem.Gone, "reply_expired", "答复期限已过，已由候补专家递补")
+			return problem.New(problem.Gone, "reply_expired", "答复期限已过，视为不参加，将由候补专家递补")
 		}
 		state := MemberDeclined
 		if accept {
