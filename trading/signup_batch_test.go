@@ -268,7 +268,11 @@ func testSignupGroupCommitConcurrent(t *testing.T, two bool) {
 	if n := fp.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'trading.sealed'`) - ev0; n != total {
 		t.Errorf("%d events, want %d", n, total)
 	}
-	if c, r, f := s.SignupBatches(); two && (c == 0 || f != 0) || !two && c+r+f != 0 {
+	// Which batches committed in two round trips depends on how the pairs
+	// fell into batches (a batch holding both of a pair is refused and
+	// written in five); none may fail. The committed way is pinned by
+	// TestSignupGroupCommitAnswersEachRequest.
+	if c, r, f := s.SignupBatches(); two && (c+r == 0 || f != 0) || !two && c+r+f != 0 {
 		t.Errorf("batches in two round trips: %d committed, %d refused, %d failed", c, r, f)
 	}
 }
