@@ -722,6 +722,12 @@ func (s *Service) Clarify(ctx context.Context, id int64, text string, newDeadlin
 			if !newDeadline.After(now) {
 				return problem.InvalidField("deadline", "time_past", "新的递交截止时间须晚于现在")
 			}
+			// A clarification moves the deadline later, never earlier: an
+			// earlier one would shorten the tender period announced (and
+			// could fall before the sign-up closes).
+			if newDeadline.Before(old) {
+				return problem.InvalidField("deadline", "deadline_earlier", fmt.Sprintf("澄清只能顺延递交截止时间，不能提前（现为 %s）", localTime(old)))
+			}
 			deadline = newDeadline
 		}
 		var ruleUsed string
@@ -766,9 +772,13 @@ func (s *Service) Clarify(ctx context.Context, id int64, text string, newDeadlin
 		if err != nil {
 			return err
 		}
-		for _, q := range answers {
-			if _, err := tx.ExecContext(ctx, `UPDATE trading_questions SET answer_id = ? WHERE id = ? AND project_id = ?`, annID, q, id); err != nil {
+		for i, q := range answers {
+			res, err := tx.ExecContext(ctx, `UPDATE trading_questions SET answer_id = ? WHERE id = ? AND project_id = ?`, annID, q, id)
+			if err != nil {
 				return fmt.Errorf("answer question %d: %w", q, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return problem.InvalidField(fmt.Sprintf("answers[%d]", i), "question_not_found", fmt.Sprintf("本项目没有编号为%d的问题", q))
 			}
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "trading.project.clarify", ObjectType: "project", ObjectID: fmt.Sprint(id), ProjectID: id,

@@ -597,7 +597,12 @@ func TestTradingClarificationMovesDeadline(t *testing.T) {
 	// 2026-03-20: ten days before the deadline of 03-30 09:30.
 	e.clock.Set(sh("2026-03-20 10:00"))
 	ag = e.api("agency")
-	r := ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/clarifications", p.ID), map[string]any{"text": "第一标段工程量清单第3项更正"})
+	// A new deadline later than the old one but inside the 15 days is refused.
+	r := ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/clarifications", p.ID), map[string]any{"text": "修改", "deadline": "2026-04-01 09:30"})
+	if r.Code != http.StatusBadRequest || r.errorCode(t) != "rule_eng.clarify" {
+		t.Errorf("short new deadline: %d %s", r.Code, r.Body.String())
+	}
+	r = ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/clarifications", p.ID), map[string]any{"text": "第一标段工程量清单第3项更正"})
 	if r.Code != http.StatusCreated || !strings.Contains(r.Body.String(), "2026-04-04 09:30") {
 		t.Fatalf("clarify: %d %s", r.Code, r.Body.String())
 	}
@@ -606,10 +611,15 @@ func TestTradingClarificationMovesDeadline(t *testing.T) {
 	if !due.Equal(sh("2026-04-04 09:30")) {
 		t.Errorf("deadline event due %s", due.In(clock.Shanghai))
 	}
-	// A new deadline inside the 15 days is refused.
+	// A clarification never brings the deadline forward, nor answers a
+	// question the project does not have.
 	r = ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/clarifications", p.ID), map[string]any{"text": "再次修改", "deadline": "2026-04-01 09:30"})
-	if r.Code != http.StatusBadRequest || r.errorCode(t) != "rule_eng.clarify" {
-		t.Errorf("short new deadline: %d %s", r.Code, r.Body.String())
+	if r.Code != http.StatusBadRequest || r.errorCode(t) != "deadline_earlier" && fieldCodes(t, r)["deadline"] != "deadline_earlier" {
+		t.Errorf("an earlier deadline: %d %s", r.Code, r.Body.String())
+	}
+	r = ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/clarifications", p.ID), map[string]any{"text": "再次修改", "answers": []int64{1 << 40}})
+	if r.Code != http.StatusBadRequest || fieldCodes(t, r)["answers[0]"] != "question_not_found" {
+		t.Errorf("answering an unknown question: %d %s", r.Code, r.Body.String())
 	}
 	// The portal shows the clarification and the moved deadline.
 	r = e.anon().json("GET", fmt.Sprintf("/api/v1/announcements/%d", p.AnnID), nil)
