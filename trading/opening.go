@@ -274,12 +274,15 @@ func (s *Service) MarkRefunded(ctx context.Context, signupID int64, note string)
 			ProjectID  int64        `db:"project_id"`
 			RefundDue  sql.NullTime `db:"refund_due"`
 			RefundedAt sql.NullTime `db:"refunded_at"`
+			Paid       bool         `db:"paid"`
 		}
-		err := tx.GetContext(ctx, &r, `SELECT project_id, refund_due, refunded_at FROM trading_signups WHERE id = ? FOR UPDATE`, signupID)
+		err := tx.GetContext(ctx, &r, `SELECT project_id, refund_due, refunded_at, deposit_sealed IS NOT NULL AS paid FROM trading_signups WHERE id = ? FOR UPDATE`, signupID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return s.markWithdrawalRefunded(ctx, tx, signupID, note, now)
 		}
-		if err == nil && !r.RefundDue.Valid {
+		// A sign-up that never recorded a deposit has nothing to get back
+		// (refund_due is not set for it either).
+		if err == nil && (!r.RefundDue.Valid || !r.Paid) {
 			return problem.New(problem.NotFound, "refund_not_found", "没有待退还的保证金")
 		}
 		if err != nil {

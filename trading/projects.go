@@ -857,7 +857,7 @@ func (s *Service) PublishResult(ctx context.Context, id int64, results []LotResu
 			d := dayOf(now).AddDays(5)
 			due = &d
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE trading_signups SET refund_due = ? WHERE project_id = ? AND refunded_at IS NULL`, due.String(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE trading_signups SET refund_due = ? WHERE project_id = ? AND refunded_at IS NULL AND deposit_sealed IS NOT NULL`, due.String(), id); err != nil {
 			return fmt.Errorf("refund due dates: %w", err)
 		}
 		if err := scheduleRefundDue(ctx, tx, id, *due, now); err != nil {

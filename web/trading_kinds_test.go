@@ -88,6 +88,13 @@ func TestTradingResultAndRefunds(t *testing.T) {
 		c := e.api(u)
 		signups = append(signups, signUpAndDeposit(t, e, c, p.Lots[0], fmt.Sprintf("BT-RES-%d-%d", p.ID, i)))
 	}
+	// bidder3 signs up and never pays a deposit.
+	unpaid := e.api("bidder3").json("POST", "/api/v1/signups", map[string]any{"lot_id": p.Lots[0], "declared": declaredAll()})
+	var up struct{ ID int64 }
+	unpaid.decode(t, &up)
+	if unpaid.Code != http.StatusCreated || up.ID == 0 {
+		t.Fatalf("sign-up: %d %s", unpaid.Code, unpaid.Body.String())
+	}
 	ag := e.api("agency")
 	if r := ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/result", p.ID), map[string]any{}); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "lot_not_closed") {
 		t.Errorf("result before closing: %d %s", r.Code, r.Body.String())
@@ -121,6 +128,14 @@ func TestTradingResultAndRefunds(t *testing.T) {
 	r := st.json("GET", "/api/v1/refunds", nil)
 	if !strings.Contains(r.Body.String(), `"due":"2026-04-04"`) || !strings.Contains(r.Body.String(), "宏达路桥工程有限公司") {
 		t.Errorf("refunds: %s", r.Body.String())
+	}
+	// A deposit never paid is not due back (it was listed, and a refund of
+	// it recorded).
+	if strings.Contains(r.Body.String(), orgName(t, "bidder3")) {
+		t.Errorf("an unpaid deposit is listed for refund: %s", r.Body.String())
+	}
+	if r = st.json("POST", fmt.Sprintf("/api/v1/signups/%d/refund", up.ID), map[string]string{"note": "x"}); r.Code != http.StatusNotFound {
+		t.Errorf("refund of an unpaid deposit: %d %s", r.Code, r.Body.String())
 	}
 	if r = st.json("POST", fmt.Sprintf("/api/v1/signups/%d/refund", signups[1]), map[string]string{"note": "已原路退回"}); r.Code != http.StatusNoContent {
 		t.Errorf("refund: %d %s", r.Code, r.Body.String())
