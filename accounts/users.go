@@ -125,6 +125,17 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, roles []string, stat
 	now := s.Clock.Now()
 	defer s.sessions.forget("", id) // new roles or status: read the user again
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		// The active admins, locked in id order: two admins removing each
+		// other at once are decided one after the other, and the centre
+		// keeps at least one.
+		var admins []int64
+		if err := tx.SelectContext(ctx, &admins, `SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = ?
+			WHERE u.status = ? ORDER BY u.id FOR UPDATE`, RoleAdmin, StatusActive); err != nil {
+			return fmt.Errorf("lock admins: %w", err)
+		}
+		if slices.Contains(admins, id) && len(admins) == 1 && (status != StatusActive || !slices.Contains(roles, RoleAdmin)) {
+			return problem.InvalidField("roles", "last_admin", "这是最后一位启用的管理员，不能取消其管理员角色或停用")
+		}
 		var cur string
 		err := tx.GetContext(ctx, &cur, `SELECT status FROM users WHERE id = ? FOR UPDATE`, id)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -2,16 +2,22 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
+	"ggzy/accounts"
+	"ggzy/audit"
 	"ggzy/problem"
 )
 
@@ -198,5 +204,55 @@ func TestTextInputPrintable(t *testing.T) {
 	// one is a failed login, not a refused request).
 	if r := e.anon().json("POST", "/api/v1/tokens", map[string]string{"username": "staff", "password": "密码😀\u200b"}); r.Code != http.StatusUnauthorized {
 		t.Errorf("login with an emoji password: %d %s", r.Code, r.Body.String())
+	}
+}
+
+// Two admins who remove each other's admin role at the same moment leave
+// one admin, not none: the last active admin cannot be demoted or
+// disabled.
+func TestLastAdminStays(t *testing.T) {
+	e := newEnv(t)
+	ctx := audit.WithActor(context.Background(), audit.System)
+	name := fmt.Sprintf("admin%d", time.Now().UnixNano()%1e9)
+	other, err := e.deps.Accounts.CreateUser(ctx, accounts.UserInput{Username: name, DisplayName: "第二管理员", Roles: []string{admin}, Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first int64
+	if err := e.db.Get(&first, `SELECT id FROM users WHERE username = 'admin'`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // whichever way the race went, the demo admin stays an admin for the other tests
+		e.db.Exec(`UPDATE users SET status = 'active' WHERE id = ?`, first)
+		e.db.Exec(`INSERT IGNORE INTO user_roles (user_id, role) VALUES (?, 'admin')`, first)
+		e.db.Exec(`UPDATE users SET status = 'disabled' WHERE id = ?`, other)
+	})
+	admins := e.count(`SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'admin' WHERE u.status = 'active'`)
+	a, b := e.api("admin"), e.api(name)
+	demote := func(c *client, id int64) response {
+		return c.json("PUT", "/api/v1/users/"+strconv.FormatInt(id, 10), map[string]any{"roles": []string{"staff"}, "status": "disabled"})
+	}
+	var wg sync.WaitGroup
+	var ra, rb response
+	wg.Add(2)
+	go func() { defer wg.Done(); ra = demote(a, other) }()
+	go func() { defer wg.Done(); rb = demote(b, first) }()
+	wg.Wait()
+	ok := 0
+	for _, r := range []response{ra, rb} {
+		switch {
+		case r.Code == http.StatusOK:
+			ok++
+		case r.Code == http.StatusBadRequest && fieldCodes(t, r)["roles"] == "last_admin", r.Code == http.StatusForbidden, r.Code == http.StatusUnauthorized:
+		default:
+			t.Errorf("demotion: %d %s", r.Code, r.Body.String())
+		}
+	}
+	n := e.count(`SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'admin' WHERE u.status = 'active' AND u.id IN (?, ?)`, first, other)
+	if admins == 2 && (ok != 1 || n != 1) { // the two were the centre's only admins
+		t.Errorf("%d demotions went through, %d of the two admins left", ok, n)
+	}
+	if e.count(`SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'admin' WHERE u.status = 'active'`) == 0 {
+		t.Error("no active admin left")
 	}
 }
