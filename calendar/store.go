@@ -107,6 +107,8 @@ func (s *Store) SetDay(ctx context.Context, date, kind, name string) error {
 	d, err := ParseDate(strings.TrimSpace(date))
 	if err != nil {
 		f.AddErr("date", err)
+	} else if d.Year < clock.MinYear || d.Year > clock.MaxYear {
+		f.Add("date", "date_out_of_range", fmt.Sprintf("日期应在%d年至%d年之间", clock.MinYear, clock.MaxYear))
 	}
 	if kind != "holiday" && kind != "workday" {
 		f.Add("kind", "day_kind_unknown", "类型只能是法定节假日或调休上班日")

@@ -74,6 +74,24 @@ func TestCoreBadInputFoundByExploration(t *testing.T) {
 		t.Errorf("a refused expert wrote %d rows", n-experts)
 	}
 
+	// The archive's filters: one that cannot be read is refused with its
+	// field — project_id=abc showed the unfiltered archive.
+	sup := e.api("supervisor")
+	for q, field := range map[string]string{"project_id=abc": "project_id", "limit=-1": "limit", "limit=99999999999999999999": "limit",
+		"before_id=x": "before_id", "actor=" + strings.Repeat("a", 70000): "actor"} {
+		if r := sup.json("GET", "/api/v1/audit/events?"+q, nil); r.Code != http.StatusBadRequest || fieldCodes(t, r)[field] == "" {
+			t.Errorf("audit filter %.40s: %d %.300s", q, r.Code, r.Body.String())
+		}
+	}
+
+	// Calendar days and day counts stay within 2000–2099.
+	if r := admin.json("PUT", "/api/v1/calendar/days/1999-12-31", map[string]string{"kind": "holiday", "name": "元旦"}); r.Code != http.StatusBadRequest || fieldCodes(t, r)["date"] != "date_out_of_range" {
+		t.Errorf("a holiday in 1999: %d %s", r.Code, r.Body.String())
+	}
+	if r := admin.json("GET", "/api/v1/calendar/working-days?from=2099-12-01&days=3000&kind=calendar", nil); r.Code != http.StatusBadRequest || fieldCodes(t, r)["days"] != "date_out_of_range" {
+		t.Errorf("a day count into 2108: %d %s", r.Code, r.Body.String())
+	}
+
 	// A filter value the column's character set cannot hold.
 	if r := e.api("staff").json("GET", "/api/v1/experts?specialty="+strings.Repeat("%E9%95%BF", 40), nil); r.Code >= 500 {
 		t.Errorf("experts by a CJK specialty: %d %s", r.Code, r.Body.String())

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -114,5 +115,8 @@ func (s *Server) apiWorkingDays(c echo.Context) error {
 		return err
 	}
 	to := cal.AddDays(from, n, kind)
+	if to.Year < clock.MinYear || to.Year > clock.MaxYear {
+		return problem.InvalidField("days", "date_out_of_range", fmt.Sprintf("结果日期应在%d年至%d年之间", clock.MinYear, clock.MaxYear))
+	}
 	return c.JSON(http.StatusOK, map[string]any{"from": from.String(), "days": n, "kind": kind.String(), "date": to.String(), "is_working_day": cal.IsWorkingDay(to)})
 }

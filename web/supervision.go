@@ -1,28 +1,54 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"ggzy/audit"
+	"ggzy/problem"
 )
 
-func auditFilter(c echo.Context) audit.Filter {
+// auditFilter reads the archive's filters. A filter that cannot be read is
+// refused with its field: ignoring it would show the unfiltered archive as
+// if it were the filtered one.
+func auditFilter(c echo.Context) (audit.Filter, error) {
 	f := audit.Filter{Action: strings.TrimSpace(c.QueryParam("action")), Actor: strings.TrimSpace(c.QueryParam("actor")),
-		ObjectType: c.QueryParam("object_type"), ObjectID: c.QueryParam("object_id")}
-	f.ProjectID, _ = strconv.ParseInt(c.QueryParam("project_id"), 10, 64)
-	f.BeforeID, _ = strconv.ParseInt(c.QueryParam("before_id"), 10, 64)
-	f.Limit, _ = strconv.Atoi(c.QueryParam("limit"))
-	return f
+		ObjectType: strings.TrimSpace(c.QueryParam("object_type")), ObjectID: strings.TrimSpace(c.QueryParam("object_id"))}
+	var fs problem.Fields
+	for name, v := range map[string]string{"action": f.Action, "actor": f.Actor, "object_type": f.ObjectType, "object_id": f.ObjectID} {
+		if utf8.RuneCountInString(v) > 64 {
+			fs.Add(name, "too_long", "筛选条件不能超过64个字")
+		}
+	}
+	num := func(name string, max int64) int64 {
+		v := strings.TrimSpace(c.QueryParam(name))
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > max {
+			fs.Add(name, "number_invalid", fmt.Sprintf("应为1到%d之间的整数", max))
+		}
+		return n
+	}
+	f.ProjectID = num("project_id", 1<<53)
+	f.BeforeID = num("before_id", 1<<62)
+	f.Limit = int(num("limit", 1000))
+	return f, fs.Err()
 }
 
 func (s *Server) auditPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	f := auditFilter(c)
+	f, err := auditFilter(c)
+	if err != nil {
+		return err
+	}
 	events, err := s.Audit.List(ctx, f)
 	if err != nil {
 		return err
@@ -59,7 +85,11 @@ func ptr(v int64, ok bool) *int64 {
 }
 
 func (s *Server) apiAuditList(c echo.Context) error {
-	events, err := s.Audit.List(c.Request().Context(), auditFilter(c))
+	f, err := auditFilter(c)
+	if err != nil {
+		return err
+	}
+	events, err := s.Audit.List(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
