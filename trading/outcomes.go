@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -453,9 +454,37 @@ func (s *Service) decideOutcomes(ctx context.Context, tx *sqlx.Tx, p *Project, r
 			f.Add(lotField(i, "winner"), "required", fmt.Sprintf("结果中缺少第%d标段（包、宗地、标的）「%s」", i+1, l.Name))
 			continue
 		}
-		out[i], _ = decideOutcome(i, facts[i], r, &f)
+		o, ok := decideOutcome(i, facts[i], r, &f)
+		out[i] = o
+		if ok && o.Winner != "" {
+			names, err := s.lotBidderNames(ctx, tx, l.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if len(names) > 0 && !slices.Contains(names, o.Winner) {
+				f.Add(lotField(i, "winner"), "winner_not_bidder", fmt.Sprintf("第%d标段（包、宗地、标的）的中标（成交）人须为其投标人（竞买人）之一", i+1))
+			}
+		}
 	}
 	return facts, out, f.Err()
+}
+
+// lotBidderNames returns the names of the organisations signed up for a
+// closed lot (its bidders, or for land and property its 竞买人), unsealed.
+func (s *Service) lotBidderNames(ctx context.Context, tx *sqlx.Tx, lotID int64) ([]string, error) {
+	var rows []signupRow
+	if err := tx.SelectContext(ctx, &rows, `SELECT `+signupColumns+` FROM trading_signups WHERE lot_id = ?`, lotID); err != nil {
+		return nil, fmt.Errorf("bidders of lot %d: %w", lotID, err)
+	}
+	names := make([]string, 0, len(rows))
+	for i := range rows {
+		e, err := s.entry(ctx, &rows[i], 0)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, e.OrgName)
+	}
+	return names, nil
 }
 
 // writeOutcomes stores each lot's outcome and, for land, reveals the

@@ -56,7 +56,13 @@ func closeAndAward(t testing.TB, e *env, p createdProject, deadline time.Time, p
 	}
 	var lots []map[string]any
 	for i, l := range p.Lots {
-		lots = append(lots, map[string]any{"lot_id": l, "winner": fmt.Sprintf("示范第%d建设集团有限公司", i+1), "price": prices[i]})
+		// The first lot's bidders, where the tests signed up, include
+		// bidder1; the others have none.
+		winner := fmt.Sprintf("示范第%d建设集团有限公司", i+1)
+		if i == 0 {
+			winner = orgName(t, "bidder1")
+		}
+		lots = append(lots, map[string]any{"lot_id": l, "winner": winner, "price": prices[i]})
 	}
 	if r := e.api("agency").json("POST", fmt.Sprintf("/api/v1/projects/%d/result", p.ID), map[string]any{"lots": lots}); r.Code != http.StatusOK {
 		t.Fatalf("result: %d %s", r.Code, r.Body.String())

@@ -118,6 +118,12 @@ func TestTradingResultAndRefunds(t *testing.T) {
 		t.Errorf("negative price: %d", r.Code)
 	}
 	body["lots"].([]map[string]any)[1]["price"] = "3,900,000"
+	// The winner of a lot with bidders is one of them.
+	body["lots"].([]map[string]any)[0]["winner"] = "根本没有投标的公司"
+	if r := ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/result", p.ID), body); r.Code != http.StatusBadRequest || fieldCodes(t, r)["lot1_winner"] != "winner_not_bidder" {
+		t.Errorf("a winner who did not bid: %d %s", r.Code, r.Body.String())
+	}
+	body["lots"].([]map[string]any)[0]["winner"] = "示范第一建设集团有限公司"
 	// Friday 2026-04-03 is a holiday week (清明): 5 日 is calendar days → 04-04.
 	e.clock.Set(sh("2026-03-30 15:00"))
 	ag = e.api("agency")
