@@ -79,7 +79,7 @@ func TestAuthenticateReturnsTheWholeUser(t *testing.T) {
 	s, _ := newSessionService(t)
 	ctx := context.Background()
 	org := newOrg(t, s, OrgAgency)
-	uid := newUser(t, s, "sess_multi", org, RoleBidder, RoleAgency, RoleExpert)
+	uid := newUser(t, s, "sess_multi", org, RoleExpert, RoleAgency, RoleClerk)
 	nobody := newUser(t, s, "sess_noorg", 0, RoleStaff)
 
 	for _, tt := range []struct {
@@ -110,7 +110,7 @@ func TestAuthenticateReturnsTheWholeUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{RoleAgency, RoleBidder, RoleExpert}; !slices.Equal(sess.User.Roles, want) || sess.User.PrimaryRole() != RoleAgency {
+	if want := []string{RoleClerk, RoleAgency, RoleExpert}; !slices.Equal(sess.User.Roles, want) || sess.User.PrimaryRole() != RoleClerk {
 		t.Fatalf("roles %v, want %v", sess.User.Roles, want)
 	}
 	o, err := s.Organisation(ctx, org)
@@ -265,10 +265,10 @@ func TestSessionCacheRevocation(t *testing.T) {
 	}
 
 	// New roles: the next request has them.
-	if err := s.UpdateUser(admin, uid, []string{RoleBidder, RoleAgency}, StatusActive); err != nil {
+	if err := s.UpdateUser(admin, uid, []string{RoleBidder, RoleExpert}, StatusActive); err != nil {
 		t.Fatal(err)
 	}
-	if got := authOK(tok, KindAPI).User.Roles; !slices.Equal(got, []string{RoleAgency, RoleBidder}) {
+	if got := authOK(tok, KindAPI).User.Roles; !slices.Equal(got, []string{RoleBidder, RoleExpert}) {
 		t.Fatalf("roles after the change %v", got)
 	}
 	// Disabled: the next request is refused.

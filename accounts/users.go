@@ -36,6 +36,15 @@ func validateRoles(f *problem.Fields, roles []string) {
 			f.Add("roles", "role_unknown", "未知角色："+r)
 		}
 	}
+	// One person does not sit on both sides: a bidder is not also an
+	// agency, the centre's staff, a supervisor or an administrator, and an
+	// agency is not also the centre's staff or a supervisor.
+	for _, pair := range [][2]string{{RoleBidder, RoleAgency}, {RoleBidder, RoleStaff}, {RoleBidder, RoleSupervisor}, {RoleBidder, RoleAdmin},
+		{RoleAgency, RoleStaff}, {RoleAgency, RoleSupervisor}} {
+		if slices.Contains(roles, pair[0]) && slices.Contains(roles, pair[1]) {
+			f.Add("roles", "roles_conflict", fmt.Sprintf("角色“%s”与“%s”不能由同一账号兼任", RoleNames[pair[0]], RoleNames[pair[1]]))
+		}
+	}
 }
 
 const userColumns = `id, username, display_name, phone, password_hash, org_id, status, created_at, updated_at, last_login_at`

@@ -84,6 +84,17 @@ func TestCoreBadInputFoundByExploration(t *testing.T) {
 		}
 	}
 
+	// One person does not sit on both sides of a tender.
+	for _, roles := range [][]string{{"agency", "bidder"}, {"staff", "bidder"}, {"supervisor", "bidder"}, {"admin", "bidder"}, {"agency", "staff"}} {
+		r := admin.json("POST", "/api/v1/users", map[string]any{"username": "two" + roles[0], "display_name": "兼任", "roles": roles, "password": "a-long-enough-password-1"})
+		if r.Code != http.StatusBadRequest || fieldCodes(t, r)["roles"] != "roles_conflict" {
+			t.Errorf("roles %v: %d %s", roles, r.Code, r.Body.String())
+		}
+	}
+	if r := admin.json("PUT", "/api/v1/users/"+strconv.FormatInt(me.ID, 10), map[string]any{"roles": []string{"admin", "bidder"}, "status": "active"}); r.Code != http.StatusBadRequest {
+		t.Errorf("an admin who is also a bidder: %d %s", r.Code, r.Body.String())
+	}
+
 	// Calendar days and day counts stay within 2000–2099.
 	if r := admin.json("PUT", "/api/v1/calendar/days/1999-12-31", map[string]string{"kind": "holiday", "name": "元旦"}); r.Code != http.StatusBadRequest || fieldCodes(t, r)["date"] != "date_out_of_range" {
 		t.Errorf("a holiday in 1999: %d %s", r.Code, r.Body.String())
