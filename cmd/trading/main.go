@@ -32,7 +32,7 @@ Usage:
   trading serve [-demo]        run the web server (migrates first; -demo seeds a demo centre on an empty database)
   trading migrate              apply database migrations
   trading seed                 seed the demo centre (refused when the database holds data)
-  trading audit verify         walk the audit hash chain; exit 3 naming the first bad event
+  trading audit verify         walk the audit hash chain; exit 3 naming the first bad event, 4 when events older than a minute are still unsealed
   trading db exec -- CMD ...   run CMD with TRADING_TEST_DSN pointing at the private MariaDB
   trading lottery --pool N --count K --source "…" [--source "…" …]
                                print the RFC 3797 selection of K of members 1..N, in order

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"ggzy/db/dbtest"
 	"ggzy/evaluation"
@@ -60,6 +61,19 @@ func TestSeedThenAuditVerify(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "audit chain OK") {
 		t.Fatalf("verify output: %s", out.String())
+	}
+	// An event left unsealed (no server running its sealer) is not
+	// covered: verify says so with exit 4 rather than "OK".
+	if _, err := x.Exec(`INSERT INTO audit_events (occurred_at, actor, role, action, summary) VALUES (?, 'x', 'system', 'test.unsealed', '{}')`,
+		time.Now().UTC().Add(-2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	var unsealed exitError
+	if err := run(ctx, []string{"audit", "verify"}, &out, getenv); !errors.As(err, &unsealed) || unsealed.code != 4 {
+		t.Fatalf("verify with an unsealed event: %v, want exit 4", err)
+	}
+	if _, err := a.sealer.SealAll(ctx); err != nil {
+		t.Fatal(err)
 	}
 
 	var seq int64
