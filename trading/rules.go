@@ -238,6 +238,27 @@ func (s *Service) ChangeRule(ctx context.Context, ch RuleChange) (int64, error) 
 		if found.Action == "move" && found.Anchor != "clarification" {
 			return problem.InvalidField("action", "action_not_allowed", "只有澄清期限规则可以设为顺延")
 		}
+		// Days belong to rules that count days, rates to those that cap
+		// or floor an amount: a value for the other is meaningless.
+		switch found.CheckType {
+		case "period", "refund":
+			if ratePPM >= 0 && strings.TrimSpace(ch.Rate) != "" && ratePPM != before.RatePPM {
+				return problem.InvalidField("rate", "rate_not_applicable", "该规则按天数计算，不设比例")
+			}
+		default:
+			if ch.Days != 0 {
+				return problem.InvalidField("days", "days_not_applicable", "该规则按比例计算，天数应为0")
+			}
+		}
+		// A locality may be stricter than the law, not laxer: the rule as
+		// seeded from its legal basis is the floor.
+		var law Rule
+		if err := tx.GetContext(ctx, &law, `SELECT `+ruleColumns+` FROM trading_rules WHERE rule_id = ? ORDER BY rule_set_id LIMIT 1`, ch.RuleID); err != nil {
+			return fmt.Errorf("legal floor of %s: %w", ch.RuleID, err)
+		}
+		if field, msg := laxerThanLaw(law, *found); field != "" {
+			return problem.InvalidField(field, "laxer_than_law", fmt.Sprintf("%s（%s）：%s", law.Title, law.Basis, msg))
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO trading_rule_sets (locality, note, created_by, created_at) VALUES (?, ?, ?, ?)`,
 			ch.Locality, ch.Note, nullID(actor.UserID), now)
 		if err != nil {
@@ -259,6 +280,46 @@ func (s *Service) ChangeRule(ctx context.Context, ch RuleChange) (int64, error) 
 				"after":  map[string]any{"day_kind": found.DayKind, "days": found.Days, "rate_ppm": found.RatePPM, "action": found.Action}}})
 	})
 	return newID, err
+}
+
+// laxerThanLaw returns the field and the reason when r is laxer than the
+// rule as seeded from its legal basis: a shorter minimum period (or
+// calendar days where the law counts working days), a longer refund time
+// (or working days where the law counts calendar days), a higher deposit
+// cap, a lower price floor, or a blocking rule made a warning.
+func laxerThanLaw(law, r Rule) (field, msg string) {
+	unit := map[string]string{"calendar": "日", "working": "工作日"}
+	switch law.CheckType {
+	case "period":
+		if law.DayKind == "working" && r.DayKind != "working" {
+			return "day_kind", "法定期限按工作日计算，不能改为按日计算"
+		}
+		if r.Days < law.Days {
+			return "days", fmt.Sprintf("不得少于%d%s", law.Days, unit[law.DayKind])
+		}
+	case "refund":
+		if law.DayKind == "calendar" && r.DayKind != "calendar" {
+			return "day_kind", "法定退还期限按日计算，不能改为按工作日计算"
+		}
+		if r.Days > law.Days {
+			return "days", fmt.Sprintf("不得多于%d%s", law.Days, unit[law.DayKind])
+		}
+	case "deposit_cap":
+		if r.RatePPM > law.RatePPM {
+			return "rate", fmt.Sprintf("不得高于%s", money.Rate(law.RatePPM))
+		}
+	case "price_floor":
+		if r.RatePPM < law.RatePPM {
+			return "rate", fmt.Sprintf("不得低于%s", money.Rate(law.RatePPM))
+		}
+	}
+	switch {
+	case law.Action == "block" && r.Action != "block":
+		return "action", "法定要求须阻止，不能改为提醒"
+	case law.Action == "move" && r.Action == "warn":
+		return "action", "澄清晚于法定期限的，递交截止时间须顺延，不能改为提醒"
+	}
+	return "", ""
 }
 
 // describe is the finding's message: the rule, its number and its basis.

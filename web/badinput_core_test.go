@@ -95,6 +95,31 @@ func TestCoreBadInputFoundByExploration(t *testing.T) {
 		t.Errorf("an admin who is also a bidder: %d %s", r.Code, r.Body.String())
 	}
 
+	// A locality's rules may be stricter than the law, not laxer, and take
+	// only the values their kind of rule has.
+	for _, c := range []struct {
+		rule        string
+		body        map[string]any
+		field, code string
+	}{
+		{"eng.tender_period", map[string]any{"day_kind": "calendar", "days": 1, "action": "block"}, "days", "laxer_than_law"},
+		{"eng.tender_period", map[string]any{"day_kind": "calendar", "days": 20, "action": "warn"}, "action", "laxer_than_law"},
+		{"eng.clarify", map[string]any{"day_kind": "calendar", "days": 15, "action": "warn"}, "action", "laxer_than_law"},
+		{"proc.docs_period", map[string]any{"day_kind": "calendar", "days": 5, "action": "block"}, "day_kind", "laxer_than_law"},
+		{"eng.deposit_cap", map[string]any{"day_kind": "calendar", "days": 0, "rate": "3", "action": "block"}, "rate", "laxer_than_law"},
+		{"eng.refund", map[string]any{"day_kind": "calendar", "days": 10, "action": "warn"}, "days", "laxer_than_law"},
+		{"eng.tender_period", map[string]any{"day_kind": "calendar", "days": 20, "rate": "50", "action": "block"}, "rate", "rate_not_applicable"},
+		{"eng.deposit_cap", map[string]any{"day_kind": "calendar", "days": 5, "rate": "2", "action": "block"}, "days", "days_not_applicable"},
+	} {
+		r := admin.json("PUT", "/api/v1/rules/qa-stricter/"+c.rule, c.body)
+		if r.Code != http.StatusBadRequest || fieldCodes(t, r)[c.field] != c.code {
+			t.Errorf("%s %v: %d %s", c.rule, c.body, r.Code, r.Body.String())
+		}
+	}
+	if r := admin.json("PUT", "/api/v1/rules/qa-stricter/eng.tender_period", map[string]any{"day_kind": "working", "days": 25, "action": "block"}); r.Code != http.StatusOK {
+		t.Errorf("a stricter tender period: %d %s", r.Code, r.Body.String())
+	}
+
 	// Calendar days and day counts stay within 2000–2099.
 	if r := admin.json("PUT", "/api/v1/calendar/days/1999-12-31", map[string]string{"kind": "holiday", "name": "元旦"}); r.Code != http.StatusBadRequest || fieldCodes(t, r)["date"] != "date_out_of_range" {
 		t.Errorf("a holiday in 1999: %d %s", r.Code, r.Body.String())
