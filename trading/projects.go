@@ -396,6 +396,18 @@ func (s *Service) UpdateProject(ctx context.Context, id int64, in ProjectInput) 
 		if status != StatusDraft && status != StatusReturned {
 			return problem.New(problem.Conflict, "project_not_editable", "项目已提交或已受理，不能修改")
 		}
+		// A project coded at its submission keeps its kind: the code
+		// (GC-, CG-, TD-, CQ-) says it.
+		var cur struct {
+			Kind string         `db:"kind"`
+			Code sql.NullString `db:"code"`
+		}
+		if err := tx.GetContext(ctx, &cur, `SELECT kind, code FROM trading_projects WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if cur.Code.Valid && cur.Code.String != "" && in.Kind != cur.Kind {
+			return problem.InvalidField("kind", "kind_fixed", fmt.Sprintf("项目已编号（%s），不能改为其他交易类型；如需改变类型请重新登记", cur.Code.String))
+		}
 		if err := checkLocality(ctx, tx, in.Locality); err != nil {
 			return err
 		}

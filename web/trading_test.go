@@ -181,6 +181,11 @@ func TestTradingRegistrationReviewPublish(t *testing.T) {
 			t.Errorf("returned project page lacks item %q", it)
 		}
 	}
+	// Coded GC-, it stays an engineering project.
+	asProcurement := projectBody(e, trading.Procurement, title)
+	if r = ag.json("PUT", fmt.Sprintf("/api/v1/projects/%d", p.ID), asProcurement); r.Code != http.StatusBadRequest || fieldCodes(t, r)["kind"] != "kind_fixed" {
+		t.Errorf("changing the kind of a coded project: %d %s", r.Code, r.Body.String())
+	}
 	if r = ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/submit", p.ID), nil); r.Code != http.StatusOK {
 		t.Fatalf("resubmit: %d %s", r.Code, r.Body.String())
 	}
