@@ -181,6 +181,18 @@ func (s *Server) apiOrgCreate(c echo.Context) error {
 	}
 	id, err := s.Accounts.CreateOrganisation(c.Request().Context(), f.input())
 	if err != nil {
+		// The service names the page form's fields; the API's are the
+		// JSON names.
+		if p, ok := problem.As(err); ok {
+			for i := range p.Fields {
+				switch p.Fields[i].Name {
+				case "org_name":
+					p.Fields[i].Name = "name"
+				case "org_kind":
+					p.Fields[i].Name = "kind"
+				}
+			}
+		}
 		return err
 	}
 	return s.apiOrgJSON(c, http.StatusCreated, id)

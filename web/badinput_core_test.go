@@ -120,6 +120,11 @@ func TestCoreBadInputFoundByExploration(t *testing.T) {
 		t.Errorf("a stricter tender period: %d %s", r.Code, r.Body.String())
 	}
 
+	// The organisation API names its own fields (kind, not the page's org_kind).
+	if r := admin.json("POST", "/api/v1/organisations", map[string]any{"name": "某单位", "uscc": "91330100MA2XXXXXXX", "kind": "weird"}); r.Code != http.StatusBadRequest || fieldCodes(t, r)["kind"] == "" {
+		t.Errorf("organisation of an unknown kind: %d %s", r.Code, r.Body.String())
+	}
+
 	// Calendar days and day counts stay within 2000–2099.
 	if r := admin.json("PUT", "/api/v1/calendar/days/1999-12-31", map[string]string{"kind": "holiday", "name": "元旦"}); r.Code != http.StatusBadRequest || fieldCodes(t, r)["date"] != "date_out_of_range" {
 		t.Errorf("a holiday in 1999: %d %s", r.Code, r.Body.String())
