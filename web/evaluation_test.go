@@ -181,7 +181,9 @@ func (f *evalFixture) deskView(t testing.TB, name string) evaluation.Desk {
 
 // openAndSeat runs the opening (all bidders confirm) and starts the
 // evaluation with the committee declared and expert1 elected chair.
-func (f *evalFixture) openAndSeat(t testing.TB, committee []string) evaluation.Desk {
+// startEvaluation plans the lot, opens it with every bidder's agreement,
+// closes the opening and starts the evaluation.
+func (f *evalFixture) startEvaluation(t testing.TB) {
 	t.Helper()
 	e := f.e
 	staffAPI := e.api("staff")
@@ -192,6 +194,11 @@ func (f *evalFixture) openAndSeat(t testing.TB, committee []string) evaluation.D
 	}
 	mustOK(t, staffAPI.json(http.MethodPost, f.path("/opening/close"), nil))
 	mustOK(t, staffAPI.json(http.MethodPost, f.path("/evaluation"), nil))
+}
+
+func (f *evalFixture) openAndSeat(t testing.TB, committee []string) evaluation.Desk {
+	t.Helper()
+	f.startEvaluation(t)
 	for _, x := range committee {
 		mustOK(t, f.desk(x, http.MethodPost, "/declaration", map[string]any{"commitment": true}))
 	}
@@ -763,13 +770,7 @@ func TestEvaluationReplacementsUseOneBackupEach(t *testing.T) {
 	staffAPI := e.api("staff")
 
 	f := newEvalFixture(t, e, 9) // all nine seated: no backup
-	mustOK(t, e.api("agency").json(http.MethodPut, f.path("/plan"), evaltest.Plan()))
-	mustOK(t, staffAPI.json(http.MethodPost, f.path("/opening"), nil))
-	for i := 1; i <= 5; i++ {
-		mustOK(t, f.bidder(fmt.Sprintf("bidder%d", i)).json(http.MethodPost, f.path("/confirmation"), map[string]any{"agree": true}))
-	}
-	mustOK(t, staffAPI.json(http.MethodPost, f.path("/opening/close"), nil))
-	mustOK(t, staffAPI.json(http.MethodPost, f.path("/evaluation"), nil))
+	f.startEvaluation(t)
 	r := f.desk("expert5", http.MethodPost, "/declaration", map[string]any{"commitment": true, "conflict": true, "note": "曾在投标单位任职"})
 	if r.Code != http.StatusConflict {
 		t.Fatalf("a conflict without a backup: %d %s", r.Code, r.Body.String())

@@ -170,6 +170,20 @@ func newDrawLot(t testing.TB, e *env, agency int64) drawLot {
 	return drawLot{project: pid, lot: lot, agency: agency, tenderer: tenderer}
 }
 
+// prepareDraw prepares a draw through the API and returns its id.
+func prepareDraw(t testing.TB, c *client, body map[string]any) int64 {
+	t.Helper()
+	r := c.json(http.MethodPost, "/api/v1/expert-draws", body)
+	if r.Code != http.StatusCreated {
+		t.Fatalf("prepare: %d %s", r.Code, r.Body.String())
+	}
+	var p struct {
+		ID int64 `json:"id"`
+	}
+	r.decode(t, &p)
+	return p.ID
+}
+
 func drawBody(e *env, region string, l drawLot, spec string, count, backups int) map[string]any {
 	start := e.clock.Now().Add(26 * time.Hour)
 	return map[string]any{"project_id": l.project, "lot_id": l.lot, "tenderer_org_id": l.tenderer, "trade_kind": "engineering",
@@ -578,16 +592,9 @@ func TestExpertDrawPoolMustStillHold(t *testing.T) {
 	var ids []int64
 	prepare := func(l drawLot) int64 {
 		t.Helper()
-		r := st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, l, "GC01", 5, 0))
-		if r.Code != http.StatusCreated {
-			t.Fatalf("prepare: %d %s", r.Code, r.Body.String())
-		}
-		var p struct {
-			ID int64 `json:"id"`
-		}
-		r.decode(t, &p)
-		ids = append(ids, p.ID)
-		return p.ID
+		id := prepareDraw(t, st, drawBody(e, region, l, "GC01", 5, 0))
+		ids = append(ids, id)
+		return id
 	}
 	first, second := prepare(newDrawLot(t, e, 0)), prepare(newDrawLot(t, e, 0)) // the same session, the same five experts
 	run := func(id int64) response {
@@ -637,17 +644,10 @@ func TestExpertDrawHiddenNamesStayHidden(t *testing.T) {
 	}
 	st := e.api("staff")
 	region := makePool(t, st, 6, "GC03")
-	r := st.json(http.MethodPost, "/api/v1/expert-draws", drawBody(e, region, newDrawLot(t, e, 0), "GC03", 5, 0))
-	if r.Code != http.StatusCreated {
-		t.Fatalf("prepare: %d %s", r.Code, r.Body.String())
-	}
-	var p struct {
-		ID int64 `json:"id"`
-	}
-	r.decode(t, &p)
-	mustOK(t, st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/run", p.ID), map[string]any{"sources": []string{"3 1"}}))
+	id := prepareDraw(t, st, drawBody(e, region, newDrawLot(t, e, 0), "GC03", 5, 0))
+	mustOK(t, st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/run", id), map[string]any{"sources": []string{"3 1"}}))
 	for _, path := range []string{"archive", "verify"} {
-		wantStatus(t, st.get(fmt.Sprintf("/api/v1/expert-draws/%d/%s", p.ID, path)), http.StatusForbidden, "draw_confidential")
-		mustOK(t, e.api("supervisor").get(fmt.Sprintf("/api/v1/expert-draws/%d/%s", p.ID, path)))
+		wantStatus(t, st.get(fmt.Sprintf("/api/v1/expert-draws/%d/%s", id, path)), http.StatusForbidden, "draw_confidential")
+		mustOK(t, e.api("supervisor").get(fmt.Sprintf("/api/v1/expert-draws/%d/%s", id, path)))
 	}
 }
