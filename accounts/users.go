@@ -47,6 +47,36 @@ func validateRoles(f *problem.Fields, roles []string) {
 	}
 }
 
+// checkRoleOrg refuses a bidder or agency role for a user whose
+// organisation is not of that side: a bidder belongs to a bidder
+// organisation, an agency user to an agency (or a tenderer registering its
+// own projects, the same kind).
+func checkRoleOrg(ctx context.Context, tx *sqlx.Tx, roles []string, orgID int64) error {
+	need := map[string]string{RoleBidder: OrgBidder, RoleAgency: OrgAgency}
+	var kind string
+	for _, r := range roles {
+		want, ok := need[r]
+		if !ok {
+			continue
+		}
+		if orgID == 0 {
+			return problem.InvalidField("org_id", "org_required", RoleNames[r]+"账号须属于一个"+OrgKindNames[want]+"单位")
+		}
+		if kind == "" {
+			if err := tx.GetContext(ctx, &kind, `SELECT kind FROM organisations WHERE id = ?`, orgID); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return problem.InvalidField("org_id", "org_not_found", "所属单位不存在")
+				}
+				return err
+			}
+		}
+		if kind != want {
+			return problem.InvalidField("roles", "role_org_mismatch", fmt.Sprintf("%s角色须属于%s单位，该账号所属单位是%s", RoleNames[r], OrgKindNames[want], OrgKindNames[kind]))
+		}
+	}
+	return nil
+}
+
 const userColumns = `id, username, display_name, phone, password_hash, org_id, status, created_at, updated_at, last_login_at`
 
 func insertUser(ctx context.Context, ext sqlx.ExtContext, in UserInput, hash, status string, now time.Time) (int64, error) {
@@ -104,6 +134,9 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (int64, error) {
 	var id int64
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		var err error
+		if err := checkRoleOrg(ctx, tx, in.Roles, in.OrgID); err != nil {
+			return err
+		}
 		if id, err = insertUser(ctx, tx, in, hash, StatusActive, now); err != nil {
 			return err
 		}
@@ -145,13 +178,19 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, roles []string, stat
 		if slices.Contains(admins, id) && len(admins) == 1 && (status != StatusActive || !slices.Contains(roles, RoleAdmin)) {
 			return problem.InvalidField("roles", "last_admin", "这是最后一位启用的管理员，不能取消其管理员角色或停用")
 		}
-		var cur string
-		err := tx.GetContext(ctx, &cur, `SELECT status FROM users WHERE id = ? FOR UPDATE`, id)
+		var cur struct {
+			Status string        `db:"status"`
+			OrgID  sql.NullInt64 `db:"org_id"`
+		}
+		err := tx.GetContext(ctx, &cur, `SELECT status, org_id FROM users WHERE id = ? FOR UPDATE`, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return problem.New(problem.NotFound, "user_not_found", "用户不存在")
 		}
 		if err != nil {
 			return fmt.Errorf("lock user %d: %w", id, err)
+		}
+		if err := checkRoleOrg(ctx, tx, roles, cur.OrgID.Int64); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = ?, updated_at = ? WHERE id = ?`, status, now, id); err != nil {
 			return fmt.Errorf("update user %d: %w", id, err)
@@ -165,7 +204,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, roles []string, stat
 			}
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "user.update", ObjectType: "user", ObjectID: fmt.Sprint(id),
-			Summary: map[string]any{"roles": roles, "status": status, "previous_status": cur}})
+			Summary: map[string]any{"roles": roles, "status": status, "previous_status": cur.Status}})
 	})
 }
 

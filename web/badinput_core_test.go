@@ -91,6 +91,22 @@ func TestCoreBadInputFoundByExploration(t *testing.T) {
 			t.Errorf("roles %v: %d %s", roles, r.Code, r.Body.String())
 		}
 	}
+	// A bidder belongs to a bidder organisation, an agency user to an agency.
+	var agencyOrg int64
+	if err := e.db.Get(&agencyOrg, `SELECT org_id FROM users WHERE username = 'agency'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		body        map[string]any
+		field, code string
+	}{
+		{map[string]any{"username": "bidder_in_agency", "display_name": "错位", "roles": []string{"bidder"}, "organisation_id": agencyOrg, "password": "a-long-enough-password-1"}, "roles", "role_org_mismatch"},
+		{map[string]any{"username": "bidder_alone", "display_name": "无单位", "roles": []string{"bidder"}, "password": "a-long-enough-password-1"}, "org_id", "org_required"},
+	} {
+		if r := admin.json("POST", "/api/v1/users", c.body); r.Code != http.StatusBadRequest || fieldCodes(t, r)[c.field] != c.code {
+			t.Errorf("%v: %d %s", c.body["username"], r.Code, r.Body.String())
+		}
+	}
 	if r := admin.json("PUT", "/api/v1/users/"+strconv.FormatInt(me.ID, 10), map[string]any{"roles": []string{"admin", "bidder"}, "status": "active"}); r.Code != http.StatusBadRequest {
 		t.Errorf("an admin who is also a bidder: %d %s", r.Code, r.Body.String())
 	}
