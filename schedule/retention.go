@@ -146,8 +146,19 @@ func (s *Service) AddRecording(ctx context.Context, in RecordingInput) (int64, e
 	if in.SizeBytes < 0 {
 		f.Add("size_bytes", "size_invalid", "文件大小不能为负")
 	}
+	if in.ProjectID < 0 {
+		f.Add("project_id", "project_not_found", "项目编号不正确")
+	}
 	if err := f.Err(); err != nil {
 		return 0, err
+	}
+	if s.Projects != nil && in.ProjectID > 0 {
+		if _, err := s.Projects.ProjectTitle(ctx, in.ProjectID); err != nil {
+			if p, ok := problem.As(err); ok {
+				return 0, problem.InvalidField("project_id", p.Code, p.Message)
+			}
+			return 0, err
+		}
 	}
 	now := s.Clock.Now().UTC()
 	if at.After(now) {

@@ -44,6 +44,9 @@ type ProjectEvents interface {
 	// ProjectEvent returns the title to show for the event of kind of the
 	// project, or a *problem.Error (NotFound) when there is no such event.
 	ProjectEvent(ctx context.Context, projectID int64, kind string) (title string, err error)
+	// ProjectTitle returns the title of a registered project (any stage
+	// but a draft), or a *problem.Error (NotFound).
+	ProjectTitle(ctx context.Context, projectID int64) (title string, err error)
 }
 
 func (s *Service) calendarStore() *calendar.Store {

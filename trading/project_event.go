@@ -51,3 +51,17 @@ func (s *Service) ProjectEvent(ctx context.Context, projectID int64, kind string
 	}
 	return p.Title, nil
 }
+
+// ProjectTitle returns the title of a project handed to the centre at any
+// stage since (schedule.ProjectEvents: a recording names its project).
+func (s *Service) ProjectTitle(ctx context.Context, projectID int64) (string, error) {
+	var title string
+	err := s.DB.GetContext(ctx, &title, `SELECT title FROM trading_projects WHERE id = ? AND status <> ?`, projectID, StatusDraft)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", problem.New(problem.NotFound, "project_not_found", fmt.Sprintf("项目 %d 不存在", projectID))
+	}
+	if err != nil {
+		return "", fmt.Errorf("project %d: %w", projectID, err)
+	}
+	return title, nil
+}

@@ -61,6 +61,23 @@ func projectIn(t testing.TB, e *env, status string) int64 {
 	return id
 }
 
+// A recording names an existing room and a registered project, if any.
+func TestRecordingsNameWhatExists(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	body := func(project int64) map[string]any {
+		return map[string]any{"class": "opening_video", "ref": "rec/opening-1.mp4", "recorded_at": "2026-03-01 10:00", "project_id": project}
+	}
+	for _, p := range []int64{-5, 1 << 40} {
+		if r := st.json("POST", "/api/v1/recordings", body(p)); r.Code != http.StatusBadRequest || fieldCodes(t, r)["project_id"] != "project_not_found" {
+			t.Errorf("project %d: %d %s", p, r.Code, r.Body.String())
+		}
+	}
+	if r := st.json("POST", "/api/v1/recordings", body(bookingProject(t, e, "engineering"))); r.Code != http.StatusCreated {
+		t.Errorf("a registered project: %d %s", r.Code, r.Body.String())
+	}
+}
+
 func TestScheduleAPIBookingsAndConflicts(t *testing.T) {
 	e := newEnv(t)
 	staffAPI := e.api("staff")
