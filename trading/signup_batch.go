@@ -245,10 +245,13 @@ func checkBatch(now time.Time, batch []*signupReq, rows []lotNow) []*signupReq {
 			ok = append(ok, r)
 		}
 	}
-	slices.SortFunc(ok, func(a, b *signupReq) int {
-		return cmp.Or(cmp.Compare(a.lotID, b.lotID), cmp.Compare(a.orgBlind, b.orgBlind))
-	})
+	slices.SortFunc(ok, signupOrder)
 	return ok
+}
+
+// signupOrder is the one order every batch writes in.
+func signupOrder(a, b *signupReq) int {
+	return cmp.Or(cmp.Compare(a.lotID, b.lotID), cmp.Compare(a.orgBlind, b.orgBlind))
 }
 
 // appendInserts appends the multi-row INSERT of the sign-ups ok and, with
@@ -338,9 +341,7 @@ func (s *Service) writeSignupsMulti(ctx context.Context, now time.Time, batch []
 	}
 	// In the order checkBatch returns them when all pass.
 	all := slices.Clone(batch)
-	slices.SortFunc(all, func(a, b *signupReq) int {
-		return cmp.Or(cmp.Compare(a.lotID, b.lotID), cmp.Compare(a.orgBlind, b.orgBlind))
-	})
+	slices.SortFunc(all, signupOrder)
 	q := make([]byte, 0, 1024+256*len(all))
 	// The ROLLBACK first: were a transaction ever left open on this
 	// connection, START TRANSACTION would commit it.
