@@ -2,8 +2,10 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,10 +26,27 @@ func (s *Server) loginPage(c echo.Context) error {
 
 // safeNext keeps redirects after login on this site.
 func safeNext(n string) string {
-	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.Contains(n, "\\") || len(n) > 500 {
+	if len(n) > 500 || !localPath(n) {
 		return ""
 	}
 	return n
+}
+
+// localPath reports whether p is a path on this site to send a browser
+// back to: it starts with one "/", and holds no backslash, whitespace or
+// control character — browsers drop tabs and line breaks from a URL, so
+// "/\t/evil.example" would become "//evil.example", another host.
+func localPath(p string) bool {
+	if len(p) < 1 || p[0] != '/' || strings.HasPrefix(p, "//") {
+		return false
+	}
+	for _, r := range p {
+		if r == '\\' || r <= ' ' || r == 0x7f || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return false
+		}
+	}
+	u, err := url.Parse(p)
+	return err == nil && u.Host == "" && u.Scheme == ""
 }
 
 type loginForm struct {

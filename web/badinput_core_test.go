@@ -250,6 +250,17 @@ func TestTextInputPrintable(t *testing.T) {
 	if r := e.anon().do(req); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "控制字符") {
 		t.Errorf("multipart with U+202E: %d %s", r.Code, r.Body.String())
 	}
+	// A multipart form under a path whose uploads stream (but not an upload
+	// itself: the bid form) is checked too.
+	mp.Reset()
+	w = multipart.NewWriter(&mp)
+	_ = w.WriteField("duration", "360日历天😀")
+	_ = w.Close()
+	req = httptest.NewRequest("POST", "/bidder/lots/1/form", &mp)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	if r := e.anon().do(req); r.Code != http.StatusBadRequest {
+		t.Errorf("multipart bid form with an emoji: %d %s", r.Code, r.Body.String())
+	}
 	req = httptest.NewRequest("POST", "/api/v1/tokens", strings.NewReader(`<r><Username>staff</Username><Password>x</Password></r>`))
 	req.Header.Set("Content-Type", "application/xml")
 	if r := e.anon().do(req); r.Code != http.StatusUnsupportedMediaType {
@@ -329,5 +340,39 @@ func TestLastAdminStays(t *testing.T) {
 	}
 	if e.count(`SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'admin' WHERE u.status = 'active'`) == 0 {
 		t.Error("no active admin left")
+	}
+}
+
+// After logging in the browser goes back only to a path on this site: a
+// tab or line break, which browsers drop, must not turn "/\t/evil.example"
+// into "//evil.example".
+func TestLoginNextStaysOnSite(t *testing.T) {
+	for _, next := range []string{"/\t/evil.example/phish", "/\n/evil.example", "//evil.example", "/\\evil.example", "https://evil.example/", "/ /evil.example", "javascript:alert(1)"} {
+		if got := safeNext(next); got != "" {
+			t.Errorf("safeNext(%q) = %q", next, got)
+		}
+	}
+	for _, next := range []string{"/projects/12", "/announcements?q=%E9%81%93%E8%B7%AF&page=2"} {
+		if got := safeNext(next); got != next {
+			t.Errorf("safeNext(%q) = %q", next, got)
+		}
+	}
+	e := newEnv(t)
+	c := e.anon()
+	c.get("/login") // the anonymous CSRF cookie
+	r := c.postForm("/login", url.Values{"username": {"staff"}, "password": {testPassword}, "next": {"/\t/evil.example/phish"}})
+	if loc := r.Header().Get("Location"); r.Code != http.StatusSeeOther || strings.Contains(loc, "evil") {
+		t.Errorf("login with a tabbed next: %d to %q", r.Code, loc)
+	}
+}
+
+// An error that names its fields renders as a page of the site with the
+// messages, not as bare text (the template once named a field that does
+// not exist).
+func TestErrorPageListsFields(t *testing.T) {
+	e := newEnv(t)
+	r := e.browser("staff").postForm("/schedule/bookings", url.Values{})
+	if r.Code != http.StatusBadRequest || !strings.Contains(r.Header().Get("Content-Type"), "text/html") || !strings.Contains(r.Body.String(), "<li>") {
+		t.Errorf("an empty booking form: %d %s %.300s", r.Code, r.Header().Get("Content-Type"), r.Body.String())
 	}
 }

@@ -315,15 +315,7 @@ func checkValues(vs map[string][]string) error {
 
 // readsOwnBody reports the routes that read their (multipart) bodies
 // themselves: sealed bid uploads and expert imports.
-func readsOwnBody(c echo.Context) bool {
-	p := c.Request().URL.Path
-	for _, sp := range streamingPaths {
-		if strings.HasPrefix(p, sp) {
-			return true
-		}
-	}
-	return false
-}
+func readsOwnBody(c echo.Context) bool { return isStreaming(c) }
 
 // parseUserDate reads a date entered by a user (年-月-日) within the years
 // times may take (clock.MinYear … MaxYear): year 1 in Beijing is year 0 in

@@ -194,7 +194,7 @@ func (s *Server) schedTerminalRevoke(c echo.Context) error {
 // backTo is the room page a form came from (its "back" field), or def.
 func backTo(c echo.Context, def string) string {
 	b := c.FormValue("back")
-	if len(b) > 1 && len(b) < 200 && b[0] == '/' && b[1] != '/' && b[1] != '\\' {
+	if len(b) > 1 && len(b) < 200 && localPath(b) {
 		return b
 	}
 	return def
