@@ -376,3 +376,31 @@ func TestErrorPageListsFields(t *testing.T) {
 		t.Errorf("an empty booking form: %d %s %.300s", r.Code, r.Header().Get("Content-Type"), r.Body.String())
 	}
 }
+
+// CSRF: an anonymous form's token is one this server issued (a cookie
+// planted with a chosen value is not), and a token in the query string
+// counts only for the uploads that stream their bodies (it would end in
+// the request log).
+func TestCSRFTokensAreTheServers(t *testing.T) {
+	e := newEnv(t)
+	planted := strings.Repeat("A", 43)
+	c := e.anon()
+	c.cookies[csrfCookie] = planted
+	req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"username": {"staff"}, "password": {testPassword}, csrfField: {planted}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if r := c.do(req); r.Code != http.StatusForbidden {
+		t.Errorf("login with a planted token: %d", r.Code)
+	}
+	ad := e.browser("admin")
+	req = httptest.NewRequest("POST", "/admin/calendar?"+csrfField+"="+url.QueryEscape(ad.csrf()), strings.NewReader(url.Values{"date": {"2026-10-10"}, "kind": {"holiday"}, "name": {"测试"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if r := ad.do(req); r.Code != http.StatusForbidden {
+		t.Errorf("a form with its token in the query string: %d", r.Code)
+	}
+	// The issued anonymous token still works.
+	c = e.anon()
+	c.get("/login")
+	if r := c.postForm("/login", url.Values{"username": {"staff"}, "password": {testPassword}}); r.Code != http.StatusSeeOther {
+		t.Errorf("login with the issued token: %d %s", r.Code, r.Body.String())
+	}
+}

@@ -118,10 +118,10 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		got := c.Request().Header.Get(csrfHeader)
 		if got == "" {
-			if q := c.QueryParam(csrfField); q != "" {
-				got = q
+			if q := c.QueryParam(csrfField); q != "" && isStreaming(c) {
+				got = q // an upload streams its body: the token cannot come after the file
 			} else if !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) || !isStreaming(c) {
-				got = c.FormValue(csrfField)
+				got = c.Request().PostFormValue(csrfField) // the body only, not the query string
 			}
 		}
 		if got == "" || want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
@@ -140,17 +140,39 @@ func (s *Server) csrfToken(c echo.Context) string {
 	if v, ok := c.Get(csrfCookie).(string); ok {
 		return v
 	}
-	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
+	if ck, err := c.Cookie(csrfCookie); err == nil && s.anonTokenValid(ck.Value) {
 		c.Set(csrfCookie, ck.Value)
 		return ck.Value
 	}
-	b := make([]byte, 32)
+	b := make([]byte, 24)
 	_, _ = rand.Read(b)
-	v := base64.RawURLEncoding.EncodeToString(b)
+	v := s.signAnonToken(base64.RawURLEncoding.EncodeToString(b))
 	c.SetCookie(&http.Cookie{Name: csrfCookie, Value: v, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	c.Set(csrfCookie, v)
 	// A request that arrives without the cookie cannot have a valid token.
 	return ""
+}
+
+// The anonymous forms' token is random ‖ "." ‖ its HMAC under a key of the
+// vault: a cookie planted with a value of the attacker's choosing (cookie
+// tossing from a sibling host) is not a token this server issued.
+func (s *Server) signAnonToken(random string) string {
+	return random + "." + s.anonMAC(random)
+}
+
+func (s *Server) anonMAC(random string) string {
+	var key []byte
+	if s.Vault != nil {
+		key = s.Vault.Key("csrf", "anonymous")
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(random))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+func (s *Server) anonTokenValid(v string) bool {
+	random, mac, ok := strings.Cut(v, ".")
+	return ok && len(random) >= 32 && subtle.ConstantTimeCompare([]byte(mac), []byte(s.anonMAC(random))) == 1
 }
 
 func clearCookie(c echo.Context, name string, secure bool) {
