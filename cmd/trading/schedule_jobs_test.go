@@ -63,8 +63,20 @@ func TestRetentionSweepRemovesStoredRecordings(t *testing.T) {
 	}
 	now := time.Now()
 	day := 24 * time.Hour
+	// The recordings' project: a registration handed to the centre.
+	ins, err := x.Exec(`INSERT INTO organisations (name, uscc, kind, status, created_at) VALUES ('录像测试代理', '91469001MA5T000077', 'agency', 'active', ?)`, now.UTC())
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, _ := ins.LastInsertId()
+	ins, err = x.Exec(`INSERT INTO trading_projects (kind, method, title, agency_org_id, locality, status, details, eligibility, created_at, updated_at)
+		VALUES ('engineering', 'open', '录像测试工程', ?, 'default', 'submitted', '{}', '[]', ?, ?)`, org, now.UTC(), now.UTC())
+	if err != nil {
+		t.Fatal(err)
+	}
+	project, _ := ins.LastInsertId()
 	add := func(ref string, age time.Duration) int64 {
-		id, err := a.schedule.AddRecording(ctx, schedule.RecordingInput{Class: "opening_video", ProjectID: 77, Ref: ref,
+		id, err := a.schedule.AddRecording(ctx, schedule.RecordingInput{Class: "opening_video", ProjectID: project, Ref: ref,
 			RecordedAt: now.Add(-age).Format(time.RFC3339Nano)})
 		if err != nil {
 			t.Fatal(err)
@@ -97,7 +109,7 @@ func TestRetentionSweepRemovesStoredRecordings(t *testing.T) {
 		t.Error("a file still indexed inside its retention was removed")
 	}
 	var summaries []string
-	if err := x.Select(&summaries, `SELECT summary FROM audit_events WHERE action = 'recording.delete' AND project_id = 77 ORDER BY id`); err != nil {
+	if err := x.Select(&summaries, `SELECT summary FROM audit_events WHERE action = 'recording.delete' AND project_id = ? ORDER BY id`, project); err != nil {
 		t.Fatal(err)
 	}
 	if len(summaries) != 3 {
