@@ -64,8 +64,9 @@ func BenchmarkFixedPriceDraw5000(b *testing.B) {
 			b.Fatalf("prepare: %d %s", r.Code, r.Body)
 		}
 		t1 := time.Now()
-		for _, n := range []string{"3 1 4 1 5", "9 2 6"} {
-			if r := sup.json("POST", base+"/draw/witnesses", map[string]string{"name": "监督", "role": "监督人员", "numbers": n}); r.Code != http.StatusOK {
+		for j, n := range []string{"3 1 4 1 5", "9 2 6"} {
+			w := map[string]string{"name": []string{"王监督", "赵代表"}[j], "role": []string{"监督人员", "招标人代表"}[j], "numbers": n}
+			if r := sup.json("POST", base+"/draw/witnesses", w); r.Code != http.StatusOK {
 				b.Fatalf("witness: %d %s", r.Code, r.Body)
 			}
 		}
