@@ -167,7 +167,9 @@ func ParseDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{"2006-01-02", "2006/01/02", "20060102", "2006-1-2", "2006/1/2"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
+			// A registry's dates (births, appointments, penalties) fall
+			// in 1900–2099; year 1 became year 0 in the database, a 500.
+			return t, t.Year() >= 1900 && t.Year() <= 2099
 		}
 	}
 	return time.Time{}, false

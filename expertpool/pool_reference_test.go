@@ -242,8 +242,9 @@ func TestBuildPoolMatchesReference(t *testing.T) {
 				t.Fatal(err)
 			}
 		case 2:
-			for _, org := range []int64{bidder2, tenderer, bidder2} {
-				if _, err := f.svc.AddDeclaration(f.ctx, id, DeclarationInput{Kind: DeclRelative, OrgID: org, Detail: "配偶任职"}); err != nil {
+			// bidder2 twice (two relatives there): the pool merges the marks.
+			for j, org := range []int64{bidder2, tenderer, bidder2} {
+				if _, err := f.svc.AddDeclaration(f.ctx, id, DeclarationInput{Kind: DeclRelative, OrgID: org, Detail: []string{"配偶任职", "子女任职", "兄弟任职"}[j]}); err != nil {
 					t.Fatal(err)
 				}
 			}

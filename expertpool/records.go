@@ -158,6 +158,12 @@ func (s *Service) AddPenalty(ctx context.Context, expertID int64, in PenaltyInpu
 	now := s.Clock.Now()
 	summary := map[string]any{"decided_on": decided.Format("2006-01-02"), "until": until.Time.Format("2006-01-02")}
 	return s.addRecord(ctx, expertID, now, "expert.penalty", summary, func(tx *sqlx.Tx) (sql.Result, error) {
+		// Under the expert's lock: the same decision again (a double
+		// submission) is not a second penalty.
+		if err := refuseSame(ctx, tx, `SELECT COUNT(*) FROM expert_penalties WHERE expert_id = ? AND decided_on = ? AND reason = ?`,
+			"penalty_exists", "该处理决定已登记", expertID, decided, reason); err != nil {
+			return nil, err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO expert_penalties (expert_id, decided_on, until_on, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
 			expertID, decided, until, reason, now)
 		if err != nil {
@@ -206,6 +212,10 @@ func (s *Service) AddDeclaration(ctx context.Context, expertID int64, in Declara
 	}
 	now := s.Clock.Now()
 	return s.addRecord(ctx, expertID, now, "expert.declaration", map[string]any{"kind": in.Kind, "org_id": in.OrgID}, func(tx *sqlx.Tx) (sql.Result, error) {
+		if err := refuseSame(ctx, tx, `SELECT COUNT(*) FROM expert_declarations WHERE expert_id = ? AND kind = ? AND org_name = ? AND detail = ?`,
+			"declaration_exists", "该声明已登记", expertID, in.Kind, in.OrgName, in.Detail); err != nil {
+			return nil, err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO expert_declarations (expert_id, kind, org_id, org_name, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			expertID, in.Kind, nullInt(in.OrgID), in.OrgName, in.Detail, now)
 		if err != nil {
@@ -240,11 +250,35 @@ func (s *Service) AddEmployment(ctx context.Context, expertID int64, in Employme
 			e.end = sql.NullTime{Time: end, Valid: true}
 		}
 	}
+	switch {
+	case e.orgID < 0:
+		f.Add("org_id", "org_not_found", "任职单位不存在")
+	case e.orgID > 0:
+		// The employment rule avoids the expert for this organisation's
+		// projects: it must exist, and its name is kept with the entry.
+		var name string
+		err := s.DB.GetContext(ctx, &name, `SELECT name FROM organisations WHERE id = ?`, e.orgID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			f.Add("org_id", "org_not_found", "任职单位不存在")
+		case err != nil:
+			return 0, err
+		case e.orgName == "":
+			e.orgName = name
+		}
+	}
+	if e.end.Valid && e.end.Time.After(today(s.Clock)) {
+		f.Add("ended_on", "date_future", "结束日期晚于今天；仍在任的不填结束日期")
+	}
 	if err := f.Err(); err != nil {
 		return 0, err
 	}
 	now := s.Clock.Now()
 	return s.addRecord(ctx, expertID, now, "expert.employment", map[string]any{"org_id": e.orgID}, func(tx *sqlx.Tx) (sql.Result, error) {
+		if err := refuseSame(ctx, tx, `SELECT COUNT(*) FROM expert_employments WHERE expert_id = ? AND org_name = ? AND started_on = ?`,
+			"employment_exists", "该任职经历已登记", expertID, e.orgName, e.start); err != nil {
+			return nil, err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO expert_employments (expert_id, org_id, org_name, started_on, ended_on) VALUES (?, ?, ?, ?, ?)`,
 			expertID, nullInt(e.orgID), e.orgName, e.start, e.end)
 		if err != nil {
@@ -365,4 +399,17 @@ func (s *Service) addRecord(ctx context.Context, expertID int64, now time.Time, 
 		return audit.Record(ctx, tx, now, audit.Event{Action: action, ObjectType: "expert", ObjectID: fmt.Sprint(expertID), Summary: summary})
 	})
 	return id, err
+}
+
+// refuseSame answers code when query (a COUNT under the expert's lock)
+// finds the record already there.
+func refuseSame(ctx context.Context, tx *sqlx.Tx, query, code, msg string, args ...any) error {
+	var n int
+	if err := tx.GetContext(ctx, &n, query, args...); err != nil {
+		return err
+	}
+	if n > 0 {
+		return problem.New(problem.Conflict, code, msg)
+	}
+	return nil
 }

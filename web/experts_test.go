@@ -651,3 +651,50 @@ func TestExpertDrawHiddenNamesStayHidden(t *testing.T) {
 		mustOK(t, e.api("supervisor").get(fmt.Sprintf("/api/v1/expert-draws/%d/%s", id, path)))
 	}
 }
+
+// The registry's records: dates within 1900–2099 (year 1 was a 500), an
+// employer named by id must exist (its name is kept), an end date is not
+// in the future, and the same penalty, declaration or employment twenty
+// times at once is recorded once.
+func TestExpertRecordsOnceAndValid(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	region := makePool(t, st, 1, "GC05")
+	var id int64
+	if err := e.db.Get(&id, `SELECT id FROM experts WHERE region = ?`, region); err != nil {
+		t.Fatal(err)
+	}
+	path := func(p string) string { return fmt.Sprintf("/api/v1/experts/%d/%s", id, p) }
+	for _, c := range []struct {
+		path        string
+		body        map[string]any
+		field, code string
+	}{
+		{"penalties", map[string]any{"decided_on": "0001-01-01", "reason": "迟到"}, "decided_on", "date_invalid"},
+		{"employments", map[string]any{"org_name": "A公司", "started_on": "0001-01-01"}, "started_on", "date_invalid"},
+		{"employments", map[string]any{"org_id": 1 << 40, "started_on": "2020-01-01"}, "org_id", "org_not_found"},
+		{"employments", map[string]any{"org_id": -3, "started_on": "2020-01-01"}, "org_id", "org_not_found"},
+		{"employments", map[string]any{"org_name": "A公司", "started_on": "2020-01-01", "ended_on": "2030-12-31"}, "ended_on", "date_future"},
+	} {
+		if r := st.json(http.MethodPost, path(c.path), c.body); r.Code != http.StatusBadRequest || fieldCodes(t, r)[c.field] != c.code {
+			t.Errorf("%s %v: %d %s", c.path, c.body, r.Code, r.Body.String())
+		}
+	}
+	for table, c := range map[string]struct {
+		path string
+		body map[string]any
+	}{
+		"expert_penalties":    {"penalties", map[string]any{"decided_on": "2026-02-01", "reason": "评标中违规"}},
+		"expert_declarations": {"declarations", map[string]any{"kind": "relative", "org_name": "某建设公司", "detail": "配偶任职"}},
+		"expert_employments":  {"employments", map[string]any{"org_name": "D公司", "started_on": "2015-01-01", "ended_on": "2018-01-01"}},
+	} {
+		codes := parallel(20, func() response { return st.json(http.MethodPost, path(c.path), c.body) })
+		n := e.count(`SELECT COUNT(*) FROM `+table+` WHERE expert_id = ?`, id)
+		if table == "expert_employments" {
+			n = e.count(`SELECT COUNT(*) FROM expert_employments WHERE expert_id = ? AND org_name = 'D公司'`, id)
+		}
+		if codes[http.StatusCreated] != 1 || codes[http.StatusConflict] != 19 || n != 1 {
+			t.Errorf("20 identical %s: %v, %d rows", c.path, codes, n)
+		}
+	}
+}
