@@ -375,6 +375,9 @@ func (in *SelectionInput) check(st FixedPriceSettings, cal *calendar.Calendar, n
 		return c, err
 	}
 	c.fixed = FixedPriceTerms(c.control, c.rate)
+	if c.fixed <= 0 {
+		return c, problem.InvalidField("rate", "fixedprice_price_zero", "按该控制价和下浮率计算的固定价为零，请核对")
+	}
 	return c, nil
 }
 

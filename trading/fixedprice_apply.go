@@ -103,6 +103,23 @@ func (s *FixedPrice) Apply(ctx context.Context, selectionID int64, in Applicatio
 		if org.Status != accounts.StatusActive {
 			return problem.New(problem.Forbidden, "org_not_active", "本单位注册尚未审核通过，不能申请")
 		}
+		var mine int
+		if err := tx.GetContext(ctx, &mine, `SELECT COUNT(*) FROM fixedprice_applications WHERE selection_id = ? AND org_id = ?`, selectionID, a.OrgID); err != nil {
+			return err
+		}
+		if mine > 0 {
+			return problem.New(problem.Conflict, "fixedprice_duplicate_application", "本单位已申请该项目，不能重复申请")
+		}
+		// Under the selection's lock: one project manager is proposed by
+		// one applicant (a manager cannot run the works for two).
+		var taken int
+		if err := tx.GetContext(ctx, &taken, `SELECT COUNT(*) FROM fixedprice_applications WHERE selection_id = ? AND manager_cert = ? AND org_id <> ? AND status <> ?`,
+			selectionID, in.ManagerCert, a.OrgID, AppRejected); err != nil {
+			return err
+		}
+		if taken > 0 {
+			return problem.InvalidField("manager_cert", "fixedprice_manager_taken", "该项目经理已由其他申请人在本项目中拟派，同一项目经理不能由两家申请人拟派")
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO fixedprice_applications (selection_id, org_id, org_name, org_uscc, qualification, safety_licence,
 			manager_name, manager_cert, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			selectionID, a.OrgID, org.Name, org.USCC, in.Qualification, in.SafetyLicence, in.ManagerName, in.ManagerCert, AppPending, nullID(a.UserID), now)

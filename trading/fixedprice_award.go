@@ -264,8 +264,11 @@ func (s *FixedPrice) RecordContract(ctx context.Context, selectionID int64, cont
 		return err
 	}
 	contractNo = strings.TrimSpace(contractNo)
-	if contractNo == "" || len(contractNo) > 64 {
-		return problem.InvalidField("contract_no", "required", "请填写合同编号（不超过64字符）")
+	switch {
+	case contractNo == "":
+		return problem.InvalidField("contract_no", "required", "请填写合同编号")
+	case utf8.RuneCountInString(contractNo) > 64:
+		return problem.InvalidField("contract_no", "too_long", "合同编号不能超过64个字")
 	}
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		now := s.Clock.Now()

@@ -116,8 +116,10 @@ func (s *Server) apiFPReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := r.Qualified != nil && *r.Qualified
-	if err := s.FixedPrice.Review(c.Request().Context(), id, q, r.Reason); err != nil {
+	if r.Qualified == nil {
+		return problem.InvalidField("qualified", "decision_required", "请选择审查结论：合格或不合格")
+	}
+	if err := s.FixedPrice.Review(c.Request().Context(), id, *r.Qualified, r.Reason); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

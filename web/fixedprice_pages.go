@@ -215,9 +215,12 @@ func (s *Server) fpReview(c echo.Context) error {
 		return err
 	}
 	selID, _ := strconv.ParseInt(c.FormValue("selection_id"), 10, 64)
-	qualified := c.FormValue("decision") == "qualified"
+	decision := c.FormValue("decision")
 	act := func() error {
-		return s.FixedPrice.Review(c.Request().Context(), appID, qualified, c.FormValue("reason"))
+		if decision != "qualified" && decision != "rejected" {
+			return problem.InvalidField("decision", "decision_required", "请选择审查结论：合格或不合格")
+		}
+		return s.FixedPrice.Review(c.Request().Context(), appID, decision == "qualified", c.FormValue("reason"))
 	}
 	if selID <= 0 {
 		if err := act(); err != nil {

@@ -98,6 +98,14 @@ func TestFixedPriceHTTPJourney(t *testing.T) {
 	if r := e.api("bidder1").json("POST", base+"/applications", app); r.Code != http.StatusConflict || r.errorCode(t) != "fixedprice_duplicate_application" {
 		t.Fatalf("second application: %d %s", r.Code, r.Body)
 	}
+	// One project manager is proposed by one applicant.
+	if r := e.api("bidder4").json("POST", base+"/applications", app); r.Code != http.StatusBadRequest || fieldCode(t, r, "manager_cert") != "fixedprice_manager_taken" {
+		t.Fatalf("another applicant's project manager: %d %s", r.Code, r.Body)
+	}
+	// A review records a decision, not silence.
+	if r := e.api("staff").json("POST", fmt.Sprintf("/api/v1/fixedprice/applications/%d/review", 1<<40), map[string]any{"reason": "看看"}); r.Code != http.StatusBadRequest || fieldCode(t, r, "qualified") != "decision_required" {
+		t.Fatalf("a review without a decision: %d %s", r.Code, r.Body)
+	}
 	e.clock.Set(sv.Selection.ApplyUntil)
 	b4 := e.api("bidder4")
 	if r := b4.json("POST", base+"/applications", app); r.Code != http.StatusConflict || r.errorCode(t) != "fixedprice_window_closed" {
@@ -309,5 +317,18 @@ func TestFixedPriceBlacklistSubmittedTwice(t *testing.T) {
 		if r.Code != http.StatusBadRequest || fieldCodes(t, r)[c.field] != c.code {
 			t.Errorf("%v: %d %s", c.body, r.Code, r.Body.String())
 		}
+	}
+}
+
+// A selection whose terms give a fixed price of nothing is refused.
+func TestFixedPriceOfZeroRefused(t *testing.T) {
+	e := newEnv(t)
+	before := e.count(`SELECT COUNT(*) FROM fixedprice_selections`)
+	r := e.api("agency").json("POST", "/api/v1/fixedprice/selections", fpBody("0.01", "99.99"))
+	if r.Code != http.StatusBadRequest || fieldCode(t, r, "rate") != "fixedprice_price_zero" {
+		t.Errorf("a fixed price of 0.00: %d %s", r.Code, r.Body.String())
+	}
+	if n := e.count(`SELECT COUNT(*) FROM fixedprice_selections`); n != before {
+		t.Errorf("a refused selection wrote %d rows", n-before)
 	}
 }
