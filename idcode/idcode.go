@@ -11,25 +11,27 @@ import (
 
 // Error codes. They are stable and may be stored or matched by callers.
 const (
-	CodeUSCCLength   = "uscc_length"   // not 18 characters
-	CodeUSCCCharset  = "uscc_charset"  // a character outside the code alphabet
-	CodeUSCCChecksum = "uscc_checksum" // the 18th character does not match
-	CodeIDLength     = "id_length"     // not 18 characters
-	CodeIDCharset    = "id_charset"    // not 17 digits and a digit or X
-	CodeIDBirthDate  = "id_birthdate"  // positions 7–14 are not a date
-	CodeIDChecksum   = "id_checksum"   // the 18th character does not match
-	CodePhoneInvalid = "phone_invalid" // not an 11-digit mainland mobile number
+	CodeUSCCLength    = "uscc_length"    // not 18 characters
+	CodeUSCCCharset   = "uscc_charset"   // a character outside the code alphabet
+	CodeUSCCChecksum  = "uscc_checksum"  // the 18th character does not match
+	CodeUSCCAuthority = "uscc_authority" // the registration authority or category code is not one of GB 32100
+	CodeIDLength      = "id_length"      // not 18 characters
+	CodeIDCharset     = "id_charset"     // not 17 digits and a digit or X
+	CodeIDBirthDate   = "id_birthdate"   // positions 7–14 are not a date
+	CodeIDChecksum    = "id_checksum"    // the 18th character does not match
+	CodePhoneInvalid  = "phone_invalid"  // not an 11-digit mainland mobile number
 )
 
 var messages = map[string]string{
-	CodeUSCCLength:   "统一社会信用代码应为18位",
-	CodeUSCCCharset:  "统一社会信用代码含有不允许的字符（只能是数字和除I、O、Z、S、V以外的大写字母）",
-	CodeUSCCChecksum: "统一社会信用代码校验位不正确，请核对",
-	CodeIDLength:     "身份证号码应为18位",
-	CodeIDCharset:    "身份证号码应为17位数字加1位数字或X",
-	CodeIDBirthDate:  "身份证号码中的出生日期不正确",
-	CodeIDChecksum:   "身份证号码校验位不正确，请核对",
-	CodePhoneInvalid: "手机号码应为以13至19开头的11位数字",
+	CodeUSCCLength:    "统一社会信用代码应为18位",
+	CodeUSCCCharset:   "统一社会信用代码含有不允许的字符（只能是数字和除I、O、Z、S、V以外的大写字母）",
+	CodeUSCCChecksum:  "统一社会信用代码校验位不正确，请核对",
+	CodeUSCCAuthority: "统一社会信用代码的登记管理部门码或机构类别码不正确，请核对前两位",
+	CodeIDLength:      "身份证号码应为18位",
+	CodeIDCharset:     "身份证号码应为17位数字加1位数字或X",
+	CodeIDBirthDate:   "身份证号码中的出生日期不正确",
+	CodeIDChecksum:    "身份证号码校验位不正确，请核对",
+	CodePhoneInvalid:  "手机号码应为以13至19开头的11位数字",
 }
 
 // Error is a validation failure with a stable code and a Chinese message.
@@ -46,14 +48,15 @@ func (e *Error) Message() string { return messages[e.code] }
 func (e *Error) Error() string { return e.Message() }
 
 var (
-	errUSCCLength   = &Error{CodeUSCCLength}
-	errUSCCCharset  = &Error{CodeUSCCCharset}
-	errUSCCChecksum = &Error{CodeUSCCChecksum}
-	errIDLength     = &Error{CodeIDLength}
-	errIDCharset    = &Error{CodeIDCharset}
-	errIDBirthDate  = &Error{CodeIDBirthDate}
-	errIDChecksum   = &Error{CodeIDChecksum}
-	errPhone        = &Error{CodePhoneInvalid}
+	errUSCCLength    = &Error{CodeUSCCLength}
+	errUSCCCharset   = &Error{CodeUSCCCharset}
+	errUSCCChecksum  = &Error{CodeUSCCChecksum}
+	errUSCCAuthority = &Error{CodeUSCCAuthority}
+	errIDLength      = &Error{CodeIDLength}
+	errIDCharset     = &Error{CodeIDCharset}
+	errIDBirthDate   = &Error{CodeIDBirthDate}
+	errIDChecksum    = &Error{CodeIDChecksum}
+	errPhone         = &Error{CodePhoneInvalid}
 )
 
 // usccAlphabet lists the 31 characters of a 统一社会信用代码 in the order of
@@ -93,8 +96,8 @@ func USCCCheckChar(first17 string) (byte, error) {
 
 // ValidateUSCC checks a 统一社会信用代码 (GB 32100-2015): 18 characters from
 // the code alphabet (upper case; see NormalizeUSCC) whose last one is the
-// check character. The structure of the first characters (registration
-// authority, organisation type, region) is not checked.
+// check character, and whose first two are a registration authority and an
+// organisation category (the region code is not checked).
 func ValidateUSCC(s string) error {
 	if len(s) != 18 {
 		if utf8.RuneCountInString(s) == 18 {
@@ -111,6 +114,12 @@ func ValidateUSCC(s string) error {
 	}
 	if s[17] != want {
 		return errUSCCChecksum
+	}
+	// The registration authority (1–9, A, N, Y under GB 32100-2015) and
+	// the organisation category (a digit 1–9): "000000000000000000" has a
+	// valid check character and is no code.
+	if !strings.ContainsRune("123456789ANY", rune(s[0])) || s[1] < '1' || s[1] > '9' {
+		return errUSCCAuthority
 	}
 	return nil
 }
