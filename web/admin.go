@@ -122,7 +122,22 @@ func toAPIOrg(o *accounts.Organisation) apiOrg {
 }
 
 func (s *Server) apiOrgList(c echo.Context) error {
-	orgs, err := s.Accounts.ListOrganisations(c.Request().Context(), accounts.OrgFilter{Status: c.QueryParam("status"), Kind: c.QueryParam("kind")})
+	// An unknown filter value is refused rather than answered with an
+	// empty list that looks like "none".
+	var f problem.Fields
+	status, kind := c.QueryParam("status"), c.QueryParam("kind")
+	switch status {
+	case "", accounts.StatusPending, accounts.StatusActive, accounts.StatusRejected, accounts.StatusDisabled:
+	default:
+		f.Add("status", "status_unknown", "状态只能是 pending、active、rejected 或 disabled")
+	}
+	if _, ok := accounts.OrgKindNames[kind]; kind != "" && !ok {
+		f.Add("kind", "org_kind_unknown", "单位类型不正确")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	orgs, err := s.Accounts.ListOrganisations(c.Request().Context(), accounts.OrgFilter{Status: status, Kind: kind})
 	if err != nil {
 		return err
 	}

@@ -136,6 +136,11 @@ func TestCoreBadInputFoundByExploration(t *testing.T) {
 		t.Errorf("a stricter tender period: %d %s", r.Code, r.Body.String())
 	}
 
+	for q, field := range map[string]string{"status=xyz": "status", "kind=xyz": "kind"} {
+		if r := e.api("staff").json("GET", "/api/v1/organisations?"+q, nil); r.Code != http.StatusBadRequest || fieldCodes(t, r)[field] == "" {
+			t.Errorf("organisations?%s: %d %s", q, r.Code, r.Body.String())
+		}
+	}
 	// The organisation API names its own fields (kind, not the page's org_kind).
 	if r := admin.json("POST", "/api/v1/organisations", map[string]any{"name": "某单位", "uscc": "91330100MA2XXXXXXX", "kind": "weird"}); r.Code != http.StatusBadRequest || fieldCodes(t, r)["kind"] == "" {
 		t.Errorf("organisation of an unknown kind: %d %s", r.Code, r.Body.String())
