@@ -170,6 +170,17 @@ func newDrawLot(t testing.TB, e *env, agency int64) drawLot {
 	return drawLot{project: pid, lot: lot, agency: agency, tenderer: tenderer}
 }
 
+// oneExpert registers one expert (GC05, a region of its own) and returns its id.
+func oneExpert(t *testing.T, e *env, st *client) int64 {
+	t.Helper()
+	region := makePool(t, st, 1, "GC05")
+	var id int64
+	if err := e.db.Get(&id, `SELECT id FROM experts WHERE region = ?`, region); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // prepareDraw prepares a draw through the API and returns its id.
 func prepareDraw(t testing.TB, c *client, body map[string]any) int64 {
 	t.Helper()
@@ -556,11 +567,7 @@ func parallel(n int, send func() response) map[int]int {
 func TestExpertLeaveSubmittedTwice(t *testing.T) {
 	e := newEnv(t)
 	st := e.api("staff")
-	region := makePool(t, st, 1, "GC05")
-	var id int64
-	if err := e.db.Get(&id, `SELECT id FROM experts WHERE region = ?`, region); err != nil {
-		t.Fatal(err)
-	}
+	id := oneExpert(t, e, st)
 	path := fmt.Sprintf("/api/v1/experts/%d/leaves", id)
 	leaves := func() int { return e.count(`SELECT COUNT(*) FROM expert_leaves WHERE expert_id = ?`, id) }
 	codes := parallel(20, func() response {
@@ -659,11 +666,7 @@ func TestExpertDrawHiddenNamesStayHidden(t *testing.T) {
 func TestExpertRecordsOnceAndValid(t *testing.T) {
 	e := newEnv(t)
 	st := e.api("staff")
-	region := makePool(t, st, 1, "GC05")
-	var id int64
-	if err := e.db.Get(&id, `SELECT id FROM experts WHERE region = ?`, region); err != nil {
-		t.Fatal(err)
-	}
+	id := oneExpert(t, e, st)
 	path := func(p string) string { return fmt.Sprintf("/api/v1/experts/%d/%s", id, p) }
 	for _, c := range []struct {
 		path        string
