@@ -377,6 +377,35 @@ func tradingSignups(ctx context.Context, args []string) error {
 		lean[c] = newLeanConn(r.base)
 		defer lean[c].close()
 	}
+	// The floor of any sign-up over HTTP on this machine: a bare Echo
+	// server (no middleware, no database) that reads the same request and
+	// answers 201 with an answer of a sign-up's size, from the same lean
+	// clients. Its Go CPU per request is what no sign-up can go below.
+	bare := echo.New()
+	bare.HideBanner, bare.HidePort = true, true
+	bareAnswer := []byte(`{"id":1234567890123,"lot_id":1234,"project_id":567,"code":"GC-2026-0001","title":"报名压测项目0-0","lot_name":"第1标段","lot_status":"open","deadline":"2026-12-31T10:00:00+08:00","deposit_due":"0.00","signed_up_at":"2026-11-22T18:00:00.123456+08:00","receipts":[]}`)
+	bare.POST("/api/v1/signups", func(c echo.Context) error {
+		var req struct {
+			LotID    int64  `json:"lot_id"`
+			Declared []bool `json:"declared"`
+		}
+		if err := json.NewDecoder(c.Request().Body).Decode(&req); err != nil || req.LotID <= 0 {
+			return c.NoContent(http.StatusBadRequest)
+		}
+		return c.JSONBlob(http.StatusCreated, bareAnswer)
+	})
+	bareLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	bareSrv := &http.Server{Handler: bare}
+	go bareSrv.Serve(bareLn) //nolint:errcheck
+	defer bareSrv.Close()
+	bareLean := make([]*leanConn, *clients)
+	for c := range bareLean {
+		bareLean[c] = newLeanConn("http://" + bareLn.Addr().String())
+		defer bareLean[c].close()
+	}
 	way := "two round trips per group commit"
 	if r.svc.Multi == nil {
 		way = "five round trips per group commit"
@@ -491,7 +520,7 @@ func tradingSignups(ctx context.Context, args []string) error {
 	}
 	warm := *clients * 5
 
-	var rawRates, rates, txRates []float64
+	var rawRates, rates, txRates, floorRates, ceilings []float64
 	var all, suP99 []time.Duration
 	total := 0
 	for round := 0; round < *rounds; round++ {
@@ -607,6 +636,18 @@ func tradingSignups(ctx context.Context, args []string) error {
 			return err
 		}
 
+		// The bare Echo floor, same clients and count.
+		floor, err := phase(lotIDs, func(c int, l int64) error {
+			code, body, err := bareLean[c].do("POST", "/api/v1/signups", r.tokens[c], fmt.Appendf(nil, `{"lot_id":%d,"declared":[]}`, l))
+			if code != http.StatusCreated {
+				return fmt.Errorf("bare sign-up: %d %v %s", code, err, body)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+
 		all = append(all, su.lat...)
 		suP99 = append(suP99, su.p99)
 		rate := func(res result) float64 { return float64(n) / res.dur.Seconds() }
@@ -620,6 +661,14 @@ func tradingSignups(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("         CPU per operation (Go + MariaDB): raw INSERT %s + %s; sign-up %s + %s%s; transaction alone %s + %s\n",
 			us(raw.goCPU), us(raw.dbCPU), us(su.goCPU), us(su.dbCPU), wrkCPU, us(tx.goCPU), us(tx.dbCPU))
+		// At equal use of the cores a rate goes as 1 / (CPU per operation):
+		// a sign-up costing only the bare request's Go CPU and its own
+		// MariaDB CPU would reach this share of the raw INSERT rate.
+		ceiling := float64(raw.goCPU+raw.dbCPU) / float64(floor.goCPU+su.dbCPU)
+		floorRates = append(floorRates, rate(floor))
+		ceilings = append(ceilings, ceiling)
+		fmt.Printf("         bare Echo POST (no middleware, no database) %5.0f /s, Go CPU %s per request; a sign-up with only that Go CPU and its own MariaDB CPU: at most %.0f%% of raw\n",
+			rate(floor), us(floor.goCPU), 100*ceiling)
 		fmt.Printf("         statements per operation: raw INSERT %.2f; sign-up %.2f; transaction alone %.2f\n",
 			raw.statements, su.statements, tx.statements)
 		fmt.Printf("         Go allocations per operation: raw INSERT %.0f; sign-up %.0f; transaction alone %.0f\n", raw.allocs, su.allocs, tx.allocs)
@@ -642,6 +691,8 @@ func tradingSignups(ctx context.Context, args []string) error {
 	fmt.Printf("median: raw INSERT %.0f rows/s; sign-ups %.0f /s = %.0f%% of raw; %s; transaction alone %.0f /s = %.0f%% of raw\n",
 		median(rawRates), median(rates), 100*median(rates)/median(rawRates), latencies,
 		median(txRates), 100*median(txRates)/median(rawRates))
+	fmt.Printf("median: bare Echo POST %.0f /s; ceiling of a sign-up (bare request's Go CPU + the sign-up's MariaDB CPU) %.0f%% of raw\n",
+		median(floorRates), 100*median(ceilings))
 	st := r.x.Stats()
 	fmt.Printf("database pool (server and load share it): max open %d, connections opened %d, closed as surplus idle %d, waits %d (%s)\n",
 		st.MaxOpenConnections, st.OpenConnections-stats0.OpenConnections+int(st.MaxIdleClosed-stats0.MaxIdleClosed+st.MaxIdleTimeClosed-stats0.MaxIdleTimeClosed+st.MaxLifetimeClosed-stats0.MaxLifetimeClosed),
