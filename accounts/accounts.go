@@ -238,7 +238,11 @@ type RegistrationInput struct {
 }
 
 // Register records a pending organisation and its pending first user; staff
-// approve or return it.
+// approve or return it. An organisation that staff returned registers again
+// under the same USCC: its record goes back to pending with the corrected
+// data (the record keeps its id; the returned version and the reason stay in
+// the audit chain), and a first user of the returned registration may sign
+// up again under the same username.
 func (s *Service) Register(ctx context.Context, in RegistrationInput) (orgID int64, err error) {
 	var f problem.Fields
 	in.Org.validate(&f)
@@ -261,20 +265,100 @@ func (s *Service) Register(ctx context.Context, in RegistrationInput) (orgID int
 	}
 	now := s.Clock.Now()
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		var err error
-		orgID, err = insertOrg(ctx, tx, in.Org, StatusPending, now)
+		id, returned, err := registerOrg(ctx, tx, in.Org, now)
 		if err != nil {
 			return err
 		}
-		userID, err := insertUser(ctx, tx, UserInput{Username: in.Username, DisplayName: in.DisplayName, Phone: in.Phone,
-			OrgID: orgID, Roles: []string{role}}, hash, StatusPending, now)
-		if err != nil {
-			return err
+		user := UserInput{Username: in.Username, DisplayName: in.DisplayName, Phone: in.Phone, OrgID: id, Roles: []string{role}}
+		var userID int64
+		if returned != nil {
+			if userID, err = reuseReturnedUser(ctx, tx, user, hash, now); err != nil {
+				return err
+			}
 		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "org.register", ObjectType: "organisation", ObjectID: fmt.Sprint(orgID),
-			Summary: map[string]any{"name": in.Org.Name, "uscc": in.Org.USCC, "kind": in.Org.Kind, "user_id": userID, "username": in.Username}})
+		reused := userID != 0
+		if !reused {
+			if userID, err = insertUser(ctx, tx, user, hash, StatusPending, now); err != nil {
+				return err
+			}
+		}
+		orgID = id
+		summary := map[string]any{"name": in.Org.Name, "uscc": in.Org.USCC, "kind": in.Org.Kind, "user_id": userID, "username": in.Username}
+		action := "org.register"
+		if returned != nil {
+			action = "org.resubmit"
+			summary["user_reused"] = reused
+			summary["returned"] = map[string]any{"name": returned.Name, "kind": returned.Kind, "contact_name": returned.ContactName,
+				"contact_phone": returned.ContactPhone, "address": returned.Address, "review_note": returned.ReviewNote,
+				"reviewed_by": returned.ReviewedBy.Int64, "reviewed_at": returned.ReviewedAt.Time}
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: action, ObjectType: "organisation", ObjectID: fmt.Sprint(id), Summary: summary})
 	})
 	return orgID, err
+}
+
+// errUSCCTaken is a new value each time: handlers rename fields in place.
+func errUSCCTaken() error {
+	return problem.InvalidField("uscc", "uscc_taken", "该统一社会信用代码已注册")
+}
+
+// registerOrg inserts a pending organisation or, when staff returned the
+// registration of this USCC, puts that record back to pending with the new
+// data and returns it as it was. A pending, active or disabled organisation
+// keeps its USCC.
+func registerOrg(ctx context.Context, tx *sqlx.Tx, in OrgInput, now time.Time) (int64, *Organisation, error) {
+	// A plain read first: a new USCC is inserted as before (the UNIQUE key
+	// decides between two at once), and an existing record is then locked
+	// directly, so two re-submissions queue instead of deadlocking.
+	var id int64
+	err := tx.GetContext(ctx, &id, `SELECT id FROM organisations WHERE uscc = ?`, in.USCC)
+	if errors.Is(err, sql.ErrNoRows) {
+		id, err := insertOrg(ctx, tx, in, StatusPending, now)
+		return id, nil, err
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("find organisation by USCC: %w", err)
+	}
+	var old Organisation
+	if err := tx.GetContext(ctx, &old, `SELECT `+orgColumns+` FROM organisations WHERE id = ? FOR UPDATE`, id); err != nil {
+		return 0, nil, fmt.Errorf("lock organisation %d: %w", id, err)
+	}
+	if old.Status != StatusRejected {
+		return 0, nil, errUSCCTaken()
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE organisations SET name = ?, kind = ?, status = ?, contact_name = ?, contact_phone = ?, address = ?,
+		review_note = '', reviewed_by = NULL, reviewed_at = NULL WHERE id = ?`,
+		in.Name, in.Kind, StatusPending, in.ContactName, in.ContactPhone, in.Address, id); err != nil {
+		return 0, nil, fmt.Errorf("resubmit organisation %d: %w", id, err)
+	}
+	return id, &old, nil
+}
+
+// reuseReturnedUser gives the username of a user of the returned
+// registration back to its organisation's new submission: the user is
+// pending again with the new name, phone, password and role. It returns 0
+// when the username is not such a user (a new user is inserted then).
+func reuseReturnedUser(ctx context.Context, tx *sqlx.Tx, in UserInput, hash string, now time.Time) (int64, error) {
+	var id int64
+	err := tx.GetContext(ctx, &id, `SELECT id FROM users WHERE username = ? AND org_id = ?`, in.Username, in.OrgID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find user %s: %w", in.Username, err)
+	}
+	var status string
+	if err := tx.GetContext(ctx, &status, `SELECT status FROM users WHERE id = ? FOR UPDATE`, id); err != nil {
+		return 0, fmt.Errorf("lock user %d: %w", id, err)
+	}
+	if status != StatusRejected {
+		return 0, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET display_name = ?, phone = ?, password_hash = ?, status = ?, updated_at = ? WHERE id = ?`,
+		in.DisplayName, in.Phone, hash, StatusPending, now, id); err != nil {
+		return 0, fmt.Errorf("resubmit user %d: %w", id, err)
+	}
+	return id, writeRoles(ctx, tx, id, in.Roles)
 }
 
 const orgColumns = `id, name, uscc, kind, status, contact_name, contact_phone, address, review_note, reviewed_by, reviewed_at, created_at`
@@ -283,7 +367,7 @@ func insertOrg(ctx context.Context, ext sqlx.ExtContext, in OrgInput, status str
 	res, err := ext.ExecContext(ctx, `INSERT INTO organisations (name, uscc, kind, status, contact_name, contact_phone, address, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, in.Name, in.USCC, in.Kind, status, in.ContactName, in.ContactPhone, in.Address, now)
 	if db.IsDuplicate(err) {
-		return 0, problem.InvalidField("uscc", "uscc_taken", "该统一社会信用代码已注册")
+		return 0, errUSCCTaken()
 	}
 	if err != nil {
 		return 0, fmt.Errorf("insert organisation: %w", err)
