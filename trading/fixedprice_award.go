@@ -136,12 +136,18 @@ func (s *FixedPrice) winnerAction(ctx context.Context, selectionID int64, fn fun
 }
 
 // Confirm is the current winner's acceptance; the contract deadline starts.
+// A winner blacklisted (or no longer active) since the draw is refused and
+// nothing changes: it may decline, or lapses at its confirm deadline.
 func (s *FixedPrice) Confirm(ctx context.Context, selectionID int64) error {
 	st, cal, err := s.settingsCalendar(ctx, s.DB)
 	if err != nil {
 		return err
 	}
 	return s.winnerAction(ctx, selectionID, func(tx *sqlx.Tx, sel *Selection, w *Award, now time.Time) error {
+		if err := winnerEligible(ctx, tx, w, now, "确认中选",
+			fmt.Sprintf("可选择“放弃中选”，由下一候补人递补；未放弃的，确认期限（%s）届满后由候补人依次递补", localTime(w.ConfirmUntil.Time))); err != nil {
+			return err
+		}
 		until := endOfDays(cal, now, st.ContractDays, calendar.CalendarDays)
 		if _, err := tx.ExecContext(ctx, `UPDATE fixedprice_awards SET state = ?, confirmed_at = ?, contract_until = ? WHERE selection_id = ? AND rank_no = ?`,
 			AwardConfirmed, now, until, sel.ID, w.Rank); err != nil {
@@ -159,6 +165,37 @@ func (s *FixedPrice) Confirm(ctx context.Context, selectionID int64) error {
 		return audit.Record(ctx, tx, now, audit.Event{Action: "fixedprice.confirm", ObjectType: "fixedprice", ObjectID: strconv.FormatInt(sel.ID, 10),
 			ProjectID: sel.ProjectID, Summary: map[string]any{"rank": w.Rank, "contract_until": until}})
 	})
+}
+
+// winnerEligible checks again, at now, that the organisation holding award w
+// may still be awarded: its registration is active and no blacklist entry
+// is in force (the draw excluded only those blacklisted when the pool was
+// frozen). The organisation's row is locked as AddBlacklist locks it, so a
+// blacklisting and a confirmation are decided one after the other. A
+// refusal names the award's organisation (field org_id) and says what
+// happens next; the caller's transaction writes nothing.
+func winnerEligible(ctx context.Context, tx *sqlx.Tx, w *Award, now time.Time, step, next string) error {
+	refuse := func(code, msg string) error {
+		return &problem.Error{Kind: problem.Conflict, Code: code, Message: msg, Fields: []problem.Field{{Name: "org_id", Code: code, Message: msg}}}
+	}
+	var status string
+	if err := tx.GetContext(ctx, &status, `SELECT status FROM organisations WHERE id = ? FOR UPDATE`, w.OrgID); err != nil {
+		return fmt.Errorf("winner organisation %d: %w", w.OrgID, err)
+	}
+	if status != accounts.StatusActive {
+		return refuse("fixedprice_winner_inactive", fmt.Sprintf("中选人“%s”的单位注册已停用，不能%s。%s。", w.OrgName, step, next))
+	}
+	// A locking read: the entries committed last, whatever this
+	// transaction read before.
+	var reasons []string
+	if err := tx.SelectContext(ctx, &reasons, `SELECT reason FROM fixedprice_blacklist
+		WHERE org_id = ? AND valid_from <= ? AND (valid_until IS NULL OR valid_until > ?) ORDER BY id FOR UPDATE`, w.OrgID, now, now); err != nil {
+		return fmt.Errorf("blacklist of winner %d: %w", w.OrgID, err)
+	}
+	if len(reasons) > 0 {
+		return refuse("fixedprice_winner_blacklisted", fmt.Sprintf("中选人“%s”已被列入固定价比选黑名单（理由：%s），不能%s。%s。", w.OrgName, reasons[0], step, next))
+	}
+	return nil
 }
 
 // Decline is the current winner's refusal; the next backup is called.
@@ -258,7 +295,9 @@ func (s *FixedPrice) lapseAfter(ctx context.Context, selectionID int64, status, 
 	})
 }
 
-// RecordContract records the signed contract (staff) before its deadline.
+// RecordContract records the signed contract (staff) before its deadline,
+// unless the winner has been blacklisted (or is no longer active) since; it
+// then lapses at its contract deadline.
 func (s *FixedPrice) RecordContract(ctx context.Context, selectionID int64, contractNo string) error {
 	if _, err := requireStaff(ctx); err != nil {
 		return err
@@ -285,6 +324,10 @@ func (s *FixedPrice) RecordContract(ctx context.Context, selectionID int64, cont
 		}
 		if !now.Before(w.ContractUntil.Time) {
 			return problem.New(problem.Gone, "fixedprice_contract_late", "签约期限已过")
+		}
+		if err := winnerEligible(ctx, tx, w, now, "登记合同",
+			fmt.Sprintf("签约期限（%s）届满后由候补人依次递补", localTime(w.ContractUntil.Time))); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE fixedprice_awards SET state = ?, contract_no = ?, contracted_at = ? WHERE selection_id = ? AND rank_no = ?`,
 			AwardContracted, contractNo, now, sel.ID, w.Rank); err != nil {
