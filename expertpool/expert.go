@@ -278,6 +278,7 @@ func (in ExpertInput) validate(f *problem.Fields, specs Specialties, today time.
 			c.Specialties = append(c.Specialties, sp.Code)
 		}
 	}
+	var validPeriod []bool
 	for i, e := range in.Employments {
 		field := "employments[" + strconv.Itoa(i) + "]"
 		ce := cleanEmployment{orgID: e.OrgID, orgName: strings.TrimSpace(e.OrgName)}
@@ -302,7 +303,18 @@ func (in ExpertInput) validate(f *problem.Fields, specs Specialties, today time.
 				ce.end = sql.NullTime{Time: end, Valid: true}
 			}
 		}
+		// Two posts at the same organisation in one registration must not
+		// overlap either (records.go).
+		periodOK := ok && (strings.TrimSpace(e.EndedOn) == "" || ce.end.Valid)
+		for j, prev := range c.employments {
+			if periodOK && validPeriod[j] && ce.sameOrg(prev) && ce.overlaps(prev) {
+				p := errOverlap(problem.Invalid, field+".", ce, prev)
+				f.Add(p.Fields[0].Name, p.Code, p.Message)
+				break
+			}
+		}
 		c.employments = append(c.employments, ce)
+		validPeriod = append(validPeriod, periodOK)
 	}
 	return c
 }
@@ -334,17 +346,21 @@ func checkRefs(ctx context.Context, q sqlx.QueryerContext, f *problem.Fields, c 
 		}
 	}
 	// A past employer named by id must exist: the employment rule avoids
-	// the expert for that organisation's projects.
+	// the expert for that organisation's projects. Its name is kept with
+	// the entry, as AddEmployment keeps it.
 	for i, e := range c.employments {
 		if e.orgID == 0 {
 			continue
 		}
-		var n int
-		if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM organisations WHERE id = ?`, e.orgID); err != nil {
-			return fmt.Errorf("read employment organisation: %w", err)
-		}
-		if n == 0 {
+		var name string
+		err := sqlx.GetContext(ctx, q, &name, `SELECT name FROM organisations WHERE id = ?`, e.orgID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
 			f.Add("employments["+strconv.Itoa(i)+"].org_id", "org_not_found", "任职单位不存在")
+		case err != nil:
+			return fmt.Errorf("read employment organisation: %w", err)
+		case e.orgName == "":
+			c.employments[i].orgName = name
 		}
 	}
 	if c.UserID != 0 {

@@ -1,6 +1,7 @@
 package expertpool
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -279,6 +280,9 @@ func (s *Service) AddEmployment(ctx context.Context, expertID int64, in Employme
 			"employment_exists", "该任职经历已登记", expertID, e.orgName, e.start); err != nil {
 			return nil, err
 		}
+		if err := refuseOverlap(ctx, tx, expertID, e); err != nil {
+			return nil, err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO expert_employments (expert_id, org_id, org_name, started_on, ended_on) VALUES (?, ?, ?, ?, ?)`,
 			expertID, nullInt(e.orgID), e.orgName, e.start, e.end)
 		if err != nil {
@@ -412,4 +416,81 @@ func refuseSame(ctx context.Context, tx *sqlx.Tx, query, code, msg string, args 
 		return problem.New(problem.Conflict, code, msg)
 	}
 	return nil
+}
+
+// Employment periods. An expert may hold posts at several organisations at
+// once (part-time work; the avoidance rules avoid him for each of them), but
+// not two at the same organisation: periods there must not overlap, so at
+// most one is open (no end date). ended_on is the last day of a post, as
+// the avoidance rule reads it; a post may start on the day the previous one
+// ended, as the registry itself records a change of employer.
+
+// sameOrg reports whether two employments are at the same organisation:
+// the same registered organisation, or — when either is named only — the
+// same name.
+func (a cleanEmployment) sameOrg(b cleanEmployment) bool {
+	if a.orgID > 0 && b.orgID > 0 {
+		return a.orgID == b.orgID
+	}
+	return a.orgName != "" && strings.EqualFold(a.orgName, b.orgName)
+}
+
+// overlaps reports whether the two periods share more than a boundary day.
+func (a cleanEmployment) overlaps(b cleanEmployment) bool {
+	endsBefore := func(x, y cleanEmployment) bool { return x.end.Valid && !x.end.Time.After(y.start) }
+	return !endsBefore(a, b) && !endsBefore(b, a)
+}
+
+// errOverlap refuses employment e, which overlaps other at the same
+// organisation, as a problem of kind; prefix goes before the field name
+// (an entry of a registration: "employments[2].").
+func errOverlap(kind problem.Kind, prefix string, e, other cleanEmployment) *problem.Error {
+	period := other.start.Format("2006-01-02") + "至今"
+	if other.end.Valid {
+		period = other.start.Format("2006-01-02") + "至" + other.end.Time.Format("2006-01-02")
+	}
+	unit := "同一单位"
+	if name := cmp.Or(other.orgName, e.orgName); name != "" {
+		unit += "（" + name + "）"
+	}
+	msg := fmt.Sprintf("与在%s%s的任职经历时间重叠；同一单位的任职期间不能重叠，且只能有一段在任（未填结束日期）", unit, period)
+	field := "started_on"
+	if !e.end.Valid && !other.end.Valid {
+		msg = fmt.Sprintf("已有在%s%s的在任经历；请先为其填写结束日期，或为本条填写结束日期", unit, period)
+		field = "ended_on"
+	}
+	return &problem.Error{Kind: kind, Code: "employment_overlap", Message: msg,
+		Fields: []problem.Field{{Name: prefix + field, Code: "employment_overlap", Message: msg}}}
+}
+
+// refuseOverlap refuses e when a stored employment of the expert at the
+// same organisation overlaps it. It runs under the expert's lock (addRecord)
+// in the transaction that inserts e, so two requests at once cannot both
+// pass.
+func refuseOverlap(ctx context.Context, tx *sqlx.Tx, expertID int64, e cleanEmployment) error {
+	same, args := `org_name = ?`, []any{e.orgName}
+	if e.orgID > 0 {
+		same, args = `(org_id = ? OR (org_id IS NULL AND org_name = ?))`, []any{e.orgID, e.orgName}
+	}
+	var end any
+	if e.end.Valid {
+		end = e.end.Time
+	}
+	var rows []struct {
+		OrgID   sql.NullInt64 `db:"org_id"`
+		OrgName string        `db:"org_name"`
+		Start   time.Time     `db:"started_on"`
+		End     sql.NullTime  `db:"ended_on"`
+	}
+	q := `SELECT org_id, org_name, started_on, ended_on FROM expert_employments
+		WHERE expert_id = ? AND (ended_on IS NULL OR ended_on > ?) AND (? IS NULL OR started_on < ?) AND ` + same + `
+		ORDER BY started_on, id LIMIT 1`
+	if err := tx.SelectContext(ctx, &rows, q, append([]any{expertID, e.start, end, end}, args...)...); err != nil {
+		return fmt.Errorf("check employment overlap: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	r := rows[0]
+	return errOverlap(problem.Conflict, "", e, cleanEmployment{orgID: r.OrgID.Int64, orgName: r.OrgName, start: r.Start, end: r.End})
 }
