@@ -24,6 +24,7 @@ func resetChain(t *testing.T, x *sqlx.DB) {
 	t.Helper()
 	for _, q := range []string{
 		`DELETE FROM audit_events`,
+		`DELETE FROM audit_checkpoints`,
 		`UPDATE audit_head SET seq = 0, hash = '` + audit.Genesis + `' WHERE id = 1`,
 	} {
 		if _, err := x.Exec(q); err != nil {

@@ -77,3 +77,44 @@ func (r *Reader) List(ctx context.Context, f Filter) ([]Row, error) {
 func (r *Reader) Verify(ctx context.Context) (Report, error) {
 	return Verify(ctx, r.DB, r.Clock.Now())
 }
+
+// Checkpoints lists the newest checkpoints (at most limit) with how each
+// compares with the chain now.
+func (r *Reader) Checkpoints(ctx context.Context, limit int) ([]Checkpoint, []AnchorResult, error) {
+	cps, err := Checkpoints(ctx, r.DB, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	as := make([]Anchor, len(cps))
+	for i, c := range cps {
+		as[i] = Anchor{Day: c.Day.Format("2006-01-02"), Seq: c.Seq, Hash: c.Hash}
+	}
+	rs, err := CheckAnchors(ctx, r.DB, as)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cps, rs, nil
+}
+
+// CheckAnchors verifies the chain and compares saved checkpoints with it;
+// the check is recorded with its outcome.
+func (r *Reader) CheckAnchors(ctx context.Context, anchors []Anchor) (Report, []AnchorResult, error) {
+	rep, err := r.Verify(ctx)
+	if err != nil {
+		return rep, nil, err
+	}
+	rs, err := CheckAnchors(ctx, r.DB, anchors)
+	if err != nil {
+		return rep, nil, err
+	}
+	counts := map[string]int{}
+	for _, x := range rs {
+		counts[x.Status]++
+	}
+	err = Record(ctx, r.DB, r.Clock.Now(), Event{Action: "audit.anchor_check", ObjectType: "audit", ObjectID: strconv.Itoa(len(rs)),
+		Summary: map[string]any{"chain_ok": rep.OK(), "results": counts}})
+	if err != nil {
+		return rep, nil, err
+	}
+	return rep, rs, nil
+}

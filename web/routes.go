@@ -17,6 +17,8 @@ import (
 type AuditReader interface {
 	List(ctx context.Context, f audit.Filter) ([]audit.Row, error)
 	Verify(ctx context.Context) (audit.Report, error)
+	Checkpoints(ctx context.Context, limit int) ([]audit.Checkpoint, []audit.AnchorResult, error)
+	CheckAnchors(ctx context.Context, anchors []audit.Anchor) (audit.Report, []audit.AnchorResult, error)
 }
 
 const (
@@ -59,6 +61,8 @@ func (s *Server) routes() {
 
 	// Supervision.
 	e.GET("/supervision/audit", s.auditPage, requireRoles(supervisor))
+	e.GET("/supervision/audit/checkpoints.json", s.auditCheckpointsDownload, requireRoles(supervisor))
+	e.POST("/supervision/audit/checkpoints/check", s.auditAnchorsCheckPage, requireRoles(supervisor))
 
 	// Administration.
 	e.GET("/admin/organisations", s.adminOrgs, requireRoles(admin))
@@ -84,6 +88,8 @@ func (s *Server) routes() {
 	api.PUT("/users/:id", s.apiUserUpdate, requireRoles(admin))
 	api.GET("/audit/events", s.apiAuditList, requireRoles(supervisor))
 	api.GET("/audit/verify", s.apiAuditVerify, requireRoles(supervisor))
+	api.GET("/audit/checkpoints", s.apiAuditCheckpoints, requireRoles(supervisor))
+	api.POST("/audit/checkpoints/check", s.apiAuditAnchorsCheck, requireRoles(supervisor))
 	api.GET("/calendar/days", s.apiCalendarDays, loggedIn)
 	api.PUT("/calendar/days/:date", s.apiCalendarSet, requireRoles(admin))
 	api.DELETE("/calendar/days/:date", s.apiCalendarDelete, requireRoles(admin))

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ggzy/audit"
+	"ggzy/clock"
 	"ggzy/problem"
 )
 
@@ -57,7 +60,12 @@ func (s *Server) auditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "audit", "审计日志", map[string]any{"Events": events, "Report": rep, "Filter": f})
+	cps, cpStatus, err := s.Audit.Checkpoints(ctx, 30)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "audit", "审计日志", map[string]any{"Events": events, "Report": rep, "Filter": f,
+		"Checkpoints": cps, "CheckpointStatus": cpStatus})
 }
 
 type apiEvent struct {
@@ -109,4 +117,140 @@ func (s *Server) apiAuditVerify(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"ok": rep.OK(), "events": rep.Events, "head_seq": rep.HeadSeq, "head_hash": rep.HeadHash,
 		"stale_unsealed": rep.StaleUnseal, "bad_seq": rep.BadSeq, "bad_id": rep.BadID, "reason": rep.Reason})
+}
+
+// The chain's checkpoints: supervisors download them and keep them in
+// their own files, then check a saved list against the chain (audit
+// package, checkpoint.go). The file is the JSON the download gives.
+
+type apiCheckpoint struct {
+	Day     string     `json:"day"`
+	Seq     int64      `json:"seq"`
+	Hash    string     `json:"hash"`
+	TakenAt *time.Time `json:"taken_at,omitempty"`
+}
+
+type checkpointFile struct {
+	Checkpoints []apiCheckpoint `json:"checkpoints"`
+}
+
+// maxAnchors bounds a checked list: a checkpoint a day for 30 years.
+const maxAnchors = 11000
+
+func (s *Server) apiAuditCheckpoints(c echo.Context) error {
+	return s.auditCheckpoints(c, c.QueryParam("download") == "1")
+}
+
+// auditCheckpointsDownload is the page's download link (the API takes
+// tokens, the pages sessions).
+func (s *Server) auditCheckpointsDownload(c echo.Context) error {
+	return s.auditCheckpoints(c, true)
+}
+
+func (s *Server) auditCheckpoints(c echo.Context, download bool) error {
+	cps, _, err := s.Audit.Checkpoints(c.Request().Context(), maxAnchors)
+	if err != nil {
+		return err
+	}
+	out := checkpointFile{Checkpoints: make([]apiCheckpoint, len(cps))}
+	for i, cp := range cps {
+		at := cp.TakenAt
+		out.Checkpoints[i] = apiCheckpoint{Day: cp.Day.Format(time.DateOnly), Seq: cp.Seq, Hash: cp.Hash, TakenAt: &at}
+	}
+	if download {
+		c.Response().Header().Set(echo.HeaderContentDisposition,
+			`attachment; filename="audit-checkpoints-`+s.Clock.Now().In(clock.Shanghai).Format("20060102")+`.json"`)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// readAnchors checks a saved checkpoint list; every bad entry is named.
+func readAnchors(f checkpointFile) ([]audit.Anchor, error) {
+	var fs problem.Fields
+	if len(f.Checkpoints) == 0 {
+		fs.Add("checkpoints", "checkpoints_required", "存证文件中没有任何存证记录")
+	}
+	if len(f.Checkpoints) > maxAnchors {
+		fs.Add("checkpoints", "too_many", fmt.Sprintf("一次最多核对%d条存证记录", maxAnchors))
+		return nil, fs.Err()
+	}
+	as := make([]audit.Anchor, len(f.Checkpoints))
+	for i, cp := range f.Checkpoints {
+		if cp.Seq < 1 {
+			fs.Add(fmt.Sprintf("checkpoints[%d].seq", i), "seq_invalid", "链头序号应为正整数")
+		}
+		if !audit.HashRe.MatchString(cp.Hash) {
+			fs.Add(fmt.Sprintf("checkpoints[%d].hash", i), "hash_invalid", "链头哈希应为64位小写十六进制数")
+		}
+		if utf8.RuneCountInString(cp.Day) > 32 {
+			fs.Add(fmt.Sprintf("checkpoints[%d].day", i), "too_long", "日期不能超过32个字")
+		}
+		as[i] = audit.Anchor{Day: cp.Day, Seq: cp.Seq, Hash: cp.Hash}
+	}
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	return as, nil
+}
+
+type apiAnchorResult struct {
+	Day       string `json:"day"`
+	Seq       int64  `json:"seq"`
+	Hash      string `json:"hash"`
+	Status    string `json:"status"`
+	FoundHash string `json:"found_hash,omitempty"`
+}
+
+func (s *Server) apiAuditAnchorsCheck(c echo.Context) error {
+	var f checkpointFile
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	as, err := readAnchors(f)
+	if err != nil {
+		return err
+	}
+	rep, rs, err := s.Audit.CheckAnchors(c.Request().Context(), as)
+	if err != nil {
+		return err
+	}
+	out := make([]apiAnchorResult, len(rs))
+	for i, r := range rs {
+		out[i] = apiAnchorResult{Day: r.Day, Seq: r.Seq, Hash: r.Hash, Status: r.Status, FoundHash: r.Found}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"ok": rep.OK() && audit.AnchorsOK(rs), "chain_ok": rep.OK(), "chain_reason": rep.Reason,
+		"head_seq": rep.HeadSeq, "head_hash": rep.HeadHash, "results": out})
+}
+
+// auditAnchorsCheckPage takes the saved file from a form ("file").
+func (s *Server) auditAnchorsCheckPage(c echo.Context) error {
+	again := func(err error) error {
+		return s.formError(c, err, "audit_anchors", &Page{Title: "核对审计链存证", Data: map[string]any{}})
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return again(problem.InvalidField("file", "file_required", "请选择下载保存的存证文件（.json）"))
+	}
+	if fh.Size > 4<<20 {
+		return again(problem.InvalidField("file", "file_too_large", "存证文件不能超过4MB"))
+	}
+	r, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var f checkpointFile
+	if err := json.NewDecoder(io.LimitReader(r, 4<<20)).Decode(&f); err != nil {
+		return again(problem.InvalidField("file", "file_not_checkpoints", "文件不是本系统下载的审计链存证文件（JSON）"))
+	}
+	as, err := readAnchors(f)
+	if err != nil {
+		return again(err)
+	}
+	rep, rs, err := s.Audit.CheckAnchors(c.Request().Context(), as)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "audit_anchors", "核对审计链存证", map[string]any{"Report": rep, "Results": rs,
+		"OK": rep.OK() && audit.AnchorsOK(rs), "File": fh.Filename})
 }

@@ -32,7 +32,9 @@ Usage:
   trading serve [-demo]        run the web server (migrates first; -demo seeds a demo centre on an empty database)
   trading migrate              apply database migrations
   trading seed                 seed the demo centre (refused when the database holds data)
-  trading audit verify         walk the audit hash chain; exit 3 naming the first bad event, 4 when events older than a minute are still unsealed
+  trading audit verify [-checkpoints FILE]
+                               walk the audit hash chain; exit 3 naming the first bad event, 4 when events older than a minute are still unsealed;
+                               with FILE (the checkpoints a supervisor downloaded and kept), also exit 3 when the chain no longer holds one of them
   trading db exec -- CMD ...   run CMD with TRADING_TEST_DSN pointing at the private MariaDB
   trading lottery --pool N --count K --source "…" [--source "…" …]
                                print the RFC 3797 selection of K of members 1..N, in order
@@ -120,10 +122,18 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv env) error
 			return err
 		})
 	case "audit":
+		usage := exitError{code: 2, msg: "usage: trading audit verify [-checkpoints FILE]"}
 		if len(args) < 2 || args[1] != "verify" {
-			return exitError{code: 2, msg: "usage: trading audit verify"}
+			return usage
 		}
-		return withDB(ctx, getenv, log, func(x *sqlx.DB, _ string) error { return auditVerify(ctx, x, stdout) })
+		anchors := ""
+		switch {
+		case len(args) == 4 && (args[2] == "-checkpoints" || args[2] == "--checkpoints"):
+			anchors = args[3]
+		case len(args) != 2:
+			return usage
+		}
+		return withDB(ctx, getenv, log, func(x *sqlx.DB, _ string) error { return auditVerify(ctx, x, stdout, anchors) })
 	case "db":
 		return dbCommand(ctx, args[1:], getenv, log)
 	case "lottery":

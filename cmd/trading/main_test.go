@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"ggzy/audit"
 	"ggzy/db/dbtest"
 	"ggzy/evaluation"
 	"ggzy/expertpool"
@@ -76,6 +79,23 @@ func TestSeedThenAuditVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The day's checkpoint, saved as a supervisor downloads it.
+	if taken, err := a.sealer.Checkpoint(ctx); err != nil || !taken {
+		t.Fatalf("checkpoint: %v %v", taken, err)
+	}
+	cps, err := audit.Checkpoints(ctx, x, 10)
+	if err != nil || len(cps) != 1 {
+		t.Fatalf("checkpoints: %v %v", cps, err)
+	}
+	saved := filepath.Join(t.TempDir(), "audit-checkpoints.json")
+	if err := os.WriteFile(saved, fmt.Appendf(nil, `{"checkpoints":[{"day":%q,"seq":%d,"hash":%q}]}`, cps[0].Day.Format(time.DateOnly), cps[0].Seq, cps[0].Hash), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit", "verify", "-checkpoints", saved}, &out, getenv); err != nil || !strings.Contains(out.String(), "checkpoints OK") {
+		t.Fatalf("verify with the saved checkpoint: %v %s", err, out.String())
+	}
+
 	var seq int64
 	if err := x.Get(&seq, `SELECT seq FROM audit_events WHERE action = 'user.create' AND summary LIKE '%"expert3"%'`); err != nil {
 		t.Fatal(err)
@@ -90,6 +110,38 @@ func TestSeedThenAuditVerify(t *testing.T) {
 	}
 	if !strings.Contains(ee.msg, "seq "+itoa(seq)) {
 		t.Fatalf("message does not name the altered event %d: %s", seq, ee.msg)
+	}
+
+	// Whoever altered it recomputes every hash from there on: the chain
+	// verifies on its own, the saved checkpoint does not hold.
+	var rows []audit.Row
+	if err := x.Select(&rows, `SELECT `+audit.Columns+` FROM audit_events WHERE seq >= ? ORDER BY seq`, seq); err != nil {
+		t.Fatal(err)
+	}
+	var prev string
+	if err := x.Get(&prev, `SELECT hash FROM audit_events WHERE seq = ?`, seq-1); err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		h := audit.HashOf(prev, &rows[i], rows[i].Seq.Int64)
+		if _, err := x.Exec(`UPDATE audit_events SET prev_hash = ?, hash = ? WHERE id = ?`, prev, h, rows[i].ID); err != nil {
+			t.Fatal(err)
+		}
+		prev = h
+	}
+	if _, err := x.Exec(`UPDATE audit_head SET hash = ? WHERE id = 1`, prev); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit", "verify"}, &out, getenv); err != nil {
+		t.Fatalf("recomputed chain, verified alone: %v", err)
+	}
+	err = run(ctx, []string{"audit", "verify", "-checkpoints", saved}, &out, getenv)
+	if !errors.As(err, &ee) || ee.code != 3 || !strings.Contains(ee.msg, "rewritten") {
+		t.Fatalf("recomputed chain against the saved checkpoint: %v, want exit 3 naming it", err)
+	}
+	if err := run(ctx, []string{"audit", "verify", "-checkpoints"}, &out, getenv); !errors.As(err, &ee) || ee.code != 2 {
+		t.Fatalf("-checkpoints without a file: %v, want usage", err)
 	}
 }
 

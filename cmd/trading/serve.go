@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -252,7 +253,30 @@ func seedDemo(ctx context.Context, a *app, varDir string, getenv env, stdout io.
 	return wrap(logins), pw, nil
 }
 
-func auditVerify(ctx context.Context, x *sqlx.DB, stdout io.Writer) error {
+func auditVerify(ctx context.Context, x *sqlx.DB, stdout io.Writer, checkpoints string) error {
+	var anchors []audit.Anchor
+	if checkpoints != "" {
+		b, err := os.ReadFile(checkpoints)
+		if err != nil {
+			return exitError{code: 2, msg: fmt.Sprintf("checkpoints: %v", err)}
+		}
+		var f struct {
+			Checkpoints []struct {
+				Day  string `json:"day"`
+				Seq  int64  `json:"seq"`
+				Hash string `json:"hash"`
+			} `json:"checkpoints"`
+		}
+		if err := json.Unmarshal(b, &f); err != nil || len(f.Checkpoints) == 0 {
+			return exitError{code: 2, msg: fmt.Sprintf("checkpoints: %s is not a checkpoint file downloaded from /api/v1/audit/checkpoints", checkpoints)}
+		}
+		for i, c := range f.Checkpoints {
+			if c.Seq < 1 || !audit.HashRe.MatchString(c.Hash) {
+				return exitError{code: 2, msg: fmt.Sprintf("checkpoints: entry %d has no valid seq and hash", i)}
+			}
+			anchors = append(anchors, audit.Anchor{Day: c.Day, Seq: c.Seq, Hash: c.Hash})
+		}
+	}
 	rep, err := audit.Verify(ctx, x, time.Now().UTC())
 	if err != nil {
 		return err
@@ -261,6 +285,22 @@ func auditVerify(ctx context.Context, x *sqlx.DB, stdout io.Writer) error {
 		return exitError{code: 3, msg: fmt.Sprintf("audit chain broken at event seq %d (id %d): %s", rep.BadSeq, rep.BadID, rep.Reason)}
 	}
 	fmt.Fprintf(stdout, "audit chain OK: %d events, head seq %d, head hash %s\n", rep.Events, rep.HeadSeq, rep.HeadHash)
+	if len(anchors) > 0 {
+		rs, err := audit.CheckAnchors(ctx, x, anchors)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.Status != audit.AnchorOK {
+				what := "the chain now has hash " + r.Found + " there: events up to it were rewritten after the checkpoint was taken"
+				if r.Status == audit.AnchorMissing {
+					what = "the chain no longer reaches it: events were removed after the checkpoint was taken"
+				}
+				return exitError{code: 3, msg: fmt.Sprintf("checkpoint of %s (seq %d, hash %s) does not hold: %s", r.Day, r.Seq, r.Hash, what)}
+			}
+		}
+		fmt.Fprintf(stdout, "checkpoints OK: all %d saved checkpoints hold\n", len(rs))
+	}
 	if rep.StaleUnseal > 0 {
 		// Not in the chain, so not covered by this verification: a change
 		// to them before they are sealed would go unnoticed.
