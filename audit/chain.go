@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -82,6 +83,9 @@ type Sealer struct {
 	Clock clock.Clock
 	Log   *slog.Logger
 	Batch int // events per transaction; default 500
+
+	cpMu  sync.Mutex
+	cpDay time.Time // the day this instance last saw a checkpoint taken
 }
 
 // SealOnce seals up to one batch of unsealed events and reports how many.

@@ -40,9 +40,17 @@ func (s *Sealer) Checkpoint(ctx context.Context) (bool, error) {
 	now := s.Clock.Now().UTC().Truncate(time.Microsecond)
 	local := now.In(clock.Shanghai)
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
-	taken := false
+	// Known taken today by this instance: no need to lock the head again
+	// (Run calls this every second).
+	s.cpMu.Lock()
+	known := s.cpDay.Equal(day)
+	s.cpMu.Unlock()
+	if known {
+		return false, nil
+	}
+	taken, exists := false, false
 	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		taken = false
+		taken, exists = false, false
 		var head struct {
 			Seq  int64  `db:"seq"`
 			Hash string `db:"hash"`
@@ -58,6 +66,7 @@ func (s *Sealer) Checkpoint(ctx context.Context) (bool, error) {
 			return fmt.Errorf("read checkpoints: %w", err)
 		}
 		if n > 0 {
+			exists = true
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_checkpoints (day, seq, hash, taken_at) VALUES (?, ?, ?, ?)`,
@@ -68,6 +77,11 @@ func (s *Sealer) Checkpoint(ctx context.Context) (bool, error) {
 		return RecordAs(ctx, tx, System, now, Event{Action: "audit.checkpoint", ObjectType: "audit_checkpoint",
 			ObjectID: day.Format(time.DateOnly), Summary: map[string]any{"seq": head.Seq, "hash": head.Hash}})
 	})
+	if err == nil && (taken || exists) {
+		s.cpMu.Lock()
+		s.cpDay = day
+		s.cpMu.Unlock()
+	}
 	return taken, err
 }
 
