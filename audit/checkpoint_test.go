@@ -10,36 +10,10 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"ggzy/audit"
+	"ggzy/audit/audittest"
 	"ggzy/clock"
 	"ggzy/db/dbtest"
 )
-
-// rechain recomputes every hash from seq `from` on and moves the head, as
-// someone with write access to the database could after changing an event:
-// the chain alone then verifies.
-func rechain(t *testing.T, x *sqlx.DB, from int64) {
-	t.Helper()
-	var rows []audit.Row
-	if err := x.Select(&rows, `SELECT `+audit.Columns+` FROM audit_events WHERE seq >= ? ORDER BY seq`, from); err != nil {
-		t.Fatal(err)
-	}
-	prev := audit.Genesis
-	if from > 1 {
-		if err := x.Get(&prev, `SELECT hash FROM audit_events WHERE seq = ?`, from-1); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i := range rows {
-		h := audit.HashOf(prev, &rows[i], rows[i].Seq.Int64)
-		if _, err := x.Exec(`UPDATE audit_events SET prev_hash = ?, hash = ? WHERE id = ?`, prev, h, rows[i].ID); err != nil {
-			t.Fatal(err)
-		}
-		prev = h
-	}
-	if _, err := x.Exec(`UPDATE audit_head SET hash = ?, seq = (SELECT MAX(seq) FROM audit_events) WHERE id = 1`, prev); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func anchorsOf(t *testing.T, x *sqlx.DB) []audit.Anchor {
 	t.Helper()
@@ -128,7 +102,7 @@ func TestCheckpointsDetectARecomputedChain(t *testing.T) {
 	if rep, err := audit.Verify(ctx, x, clk.Now()); err != nil || rep.OK() {
 		t.Fatalf("altered event before recomputing: %+v, %v", rep, err)
 	}
-	rechain(t, x, 3)
+	audittest.Rechain(t, x, 3)
 	if rep, err := audit.Verify(ctx, x, clk.Now()); err != nil || !rep.OK() {
 		t.Fatalf("recomputed chain should verify on its own: %+v, %v", rep, err)
 	}
@@ -170,7 +144,7 @@ func TestCheckpointsDetectARecomputedChain(t *testing.T) {
 	if _, err := x.Exec(`UPDATE audit_events SET actor = 'someone-else' WHERE seq = 6`); err != nil {
 		t.Fatal(err)
 	}
-	rechain(t, x, 6)
+	audittest.Rechain(t, x, 6)
 	rs, err = audit.CheckAnchors(ctx, x, saved)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +157,7 @@ func TestCheckpointsDetectARecomputedChain(t *testing.T) {
 	if _, err := x.Exec(`DELETE FROM audit_events WHERE seq >= 7`); err != nil {
 		t.Fatal(err)
 	}
-	rechain(t, x, 6)
+	audittest.Rechain(t, x, 6)
 	rs, err = audit.CheckAnchors(ctx, x, saved)
 	if err != nil {
 		t.Fatal(err)

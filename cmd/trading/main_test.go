@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"ggzy/audit"
+	"ggzy/audit/audittest"
 	"ggzy/db/dbtest"
 	"ggzy/evaluation"
 	"ggzy/expertpool"
@@ -114,24 +115,7 @@ func TestSeedThenAuditVerify(t *testing.T) {
 
 	// Whoever altered it recomputes every hash from there on: the chain
 	// verifies on its own, the saved checkpoint does not hold.
-	var rows []audit.Row
-	if err := x.Select(&rows, `SELECT `+audit.Columns+` FROM audit_events WHERE seq >= ? ORDER BY seq`, seq); err != nil {
-		t.Fatal(err)
-	}
-	var prev string
-	if err := x.Get(&prev, `SELECT hash FROM audit_events WHERE seq = ?`, seq-1); err != nil {
-		t.Fatal(err)
-	}
-	for i := range rows {
-		h := audit.HashOf(prev, &rows[i], rows[i].Seq.Int64)
-		if _, err := x.Exec(`UPDATE audit_events SET prev_hash = ?, hash = ? WHERE id = ?`, prev, h, rows[i].ID); err != nil {
-			t.Fatal(err)
-		}
-		prev = h
-	}
-	if _, err := x.Exec(`UPDATE audit_head SET hash = ? WHERE id = 1`, prev); err != nil {
-		t.Fatal(err)
-	}
+	audittest.Rechain(t, x, seq)
 	out.Reset()
 	if err := run(ctx, []string{"audit", "verify"}, &out, getenv); err != nil {
 		t.Fatalf("recomputed chain, verified alone: %v", err)
