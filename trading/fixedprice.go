@@ -15,6 +15,11 @@ package trading
 //	      → confirming (publicity over: the current winner must confirm)
 //	      → confirmed → contracted, or failed when the backups run out.
 //
+// A winner who declines, misses a deadline or has its selection cancelled by
+// staff (取消中选资格, only when blacklisted or no longer active since the
+// draw) makes way for the next backup; a backup blacklisted when its turn
+// comes is skipped.
+//
 // Every state change is one transaction with its audit event.
 
 import (
@@ -98,12 +103,18 @@ const (
 	AwardCompleted  = "completed"
 	AwardDeclined   = "declined"
 	AwardLapsed     = "lapsed"
+	// AwardRevoked: staff cancelled the selection of a winner blacklisted
+	// (or no longer active) after the draw (取消中选资格).
+	AwardRevoked = "revoked"
+	// AwardSkipped: a backup blacklisted when its turn came, passed over.
+	AwardSkipped = "skipped"
 )
 
 // AwardStateNames are the Chinese names of award states.
 var AwardStateNames = map[string]string{
 	AwardWaiting: "候补", AwardPublicity: "中选公示中", AwardPending: "待确认", AwardConfirmed: "已确认",
 	AwardContracted: "已签订合同", AwardCompleted: "已完成", AwardDeclined: "已放弃", AwardLapsed: "逾期未确认或未签约",
+	AwardRevoked: "已取消中选资格", AwardSkipped: "递补时在黑名单中，未递补",
 }
 
 // activeAwardStates hold a contractor and its project manager on a project.

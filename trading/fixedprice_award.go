@@ -167,54 +167,142 @@ func (s *FixedPrice) Confirm(ctx context.Context, selectionID int64) error {
 	})
 }
 
+// standing is what, at a given moment, may stand in the way of an
+// organisation's award: its registration status and the blacklist entries
+// in force.
+type standing struct {
+	Status    string
+	Blacklist []blacklistHit
+}
+
+type blacklistHit struct {
+	ID     int64  `db:"id"`
+	Reason string `db:"reason"`
+}
+
+// readStanding reads orgID's standing at now. The organisation's row is
+// locked as AddBlacklist locks it, so a blacklisting and a step that
+// relies on this reading are decided one after the other.
+func readStanding(ctx context.Context, tx *sqlx.Tx, orgID int64, now time.Time) (standing, error) {
+	var st standing
+	if err := tx.GetContext(ctx, &st.Status, `SELECT status FROM organisations WHERE id = ? FOR UPDATE`, orgID); err != nil {
+		return st, fmt.Errorf("organisation %d: %w", orgID, err)
+	}
+	// A locking read: the entries committed last, whatever this
+	// transaction read before.
+	if err := tx.SelectContext(ctx, &st.Blacklist, `SELECT id, reason FROM fixedprice_blacklist
+		WHERE org_id = ? AND valid_from <= ? AND (valid_until IS NULL OR valid_until > ?) ORDER BY id FOR UPDATE`, orgID, now, now); err != nil {
+		return st, fmt.Errorf("blacklist of organisation %d: %w", orgID, err)
+	}
+	return st, nil
+}
+
 // winnerEligible checks again, at now, that the organisation holding award w
 // may still be awarded: its registration is active and no blacklist entry
 // is in force (the draw excluded only those blacklisted when the pool was
-// frozen). The organisation's row is locked as AddBlacklist locks it, so a
-// blacklisting and a confirmation are decided one after the other. A
-// refusal names the award's organisation (field org_id) and says what
-// happens next; the caller's transaction writes nothing.
+// frozen). A refusal names the award's organisation (field org_id) and says
+// what happens next; the caller's transaction writes nothing.
 func winnerEligible(ctx context.Context, tx *sqlx.Tx, w *Award, now time.Time, step, next string) error {
 	refuse := func(code, msg string) error {
 		return &problem.Error{Kind: problem.Conflict, Code: code, Message: msg, Fields: []problem.Field{{Name: "org_id", Code: code, Message: msg}}}
 	}
-	var status string
-	if err := tx.GetContext(ctx, &status, `SELECT status FROM organisations WHERE id = ? FOR UPDATE`, w.OrgID); err != nil {
-		return fmt.Errorf("winner organisation %d: %w", w.OrgID, err)
+	st, err := readStanding(ctx, tx, w.OrgID, now)
+	if err != nil {
+		return fmt.Errorf("winner: %w", err)
 	}
-	if status != accounts.StatusActive {
+	if st.Status != accounts.StatusActive {
 		return refuse("fixedprice_winner_inactive", fmt.Sprintf("中选人“%s”的单位注册已停用，不能%s。%s。", w.OrgName, step, next))
 	}
-	// A locking read: the entries committed last, whatever this
-	// transaction read before.
-	var reasons []string
-	if err := tx.SelectContext(ctx, &reasons, `SELECT reason FROM fixedprice_blacklist
-		WHERE org_id = ? AND valid_from <= ? AND (valid_until IS NULL OR valid_until > ?) ORDER BY id FOR UPDATE`, w.OrgID, now, now); err != nil {
-		return fmt.Errorf("blacklist of winner %d: %w", w.OrgID, err)
-	}
-	if len(reasons) > 0 {
-		return refuse("fixedprice_winner_blacklisted", fmt.Sprintf("中选人“%s”已被列入固定价比选黑名单（理由：%s），不能%s。%s。", w.OrgName, reasons[0], step, next))
+	if len(st.Blacklist) > 0 {
+		return refuse("fixedprice_winner_blacklisted", fmt.Sprintf("中选人“%s”已被列入固定价比选黑名单（理由：%s），不能%s。%s。", w.OrgName, st.Blacklist[0].Reason, step, next))
 	}
 	return nil
 }
 
-// Decline is the current winner's refusal; the next backup is called.
-func (s *FixedPrice) Decline(ctx context.Context, selectionID int64, reason string) error {
+// checkReason trims a reason that ends an award and checks it: required,
+// and short enough for the award's note with its prefix (500 characters).
+func checkReason(reason, missing string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return problem.InvalidField("reason", "required", "请写明放弃中选的理由")
+		return "", problem.InvalidField("reason", "required", missing)
 	}
-	if utf8.RuneCountInString(reason) > 480 { // the record's note holds 500 with its prefix
-		return problem.InvalidField("reason", "too_long", "理由不能超过480个字")
+	if utf8.RuneCountInString(reason) > 480 {
+		return "", problem.InvalidField("reason", "too_long", "理由不能超过480个字")
+	}
+	return reason, nil
+}
+
+// Decline is the current winner's refusal; the next backup is called.
+func (s *FixedPrice) Decline(ctx context.Context, selectionID int64, reason string) error {
+	reason, err := checkReason(reason, "请写明放弃中选的理由")
+	if err != nil {
+		return err
 	}
 	return s.winnerAction(ctx, selectionID, func(tx *sqlx.Tx, sel *Selection, w *Award, now time.Time) error {
-		return s.promote(ctx, tx, sel, w, AwardDeclined, "放弃中选："+reason, now, audit.ActorFrom(ctx))
+		return s.promote(ctx, tx, sel, w, AwardDeclined, "放弃中选："+reason, now, audit.ActorFrom(ctx), nil)
+	})
+}
+
+// RevokeWinner is staff's 取消中选资格: the current winner, blacklisted or
+// no longer active since the draw, has its award ended with staff's reason
+// and the next backup is called as when a winner declines. A winner in
+// good standing is refused (staff do not replace a valid winner), as are a
+// selection without a current winner (before the publicity is over, or
+// failed) and one whose contract is recorded.
+func (s *FixedPrice) RevokeWinner(ctx context.Context, selectionID int64, reason string) error {
+	if _, err := requireStaff(ctx); err != nil {
+		return err
+	}
+	reason, err := checkReason(reason, "请写明取消中选资格的理由及依据")
+	if err != nil {
+		return err
+	}
+	refuse := func(code, field, msg string) error {
+		return &problem.Error{Kind: problem.Conflict, Code: code, Message: msg, Fields: []problem.Field{{Name: field, Code: code, Message: msg}}}
+	}
+	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		now := s.Clock.Now()
+		sel, err := loadSelection(ctx, tx, selectionID, true)
+		if err != nil {
+			return err
+		}
+		switch sel.Status {
+		case FPConfirming, FPConfirmed:
+		case FPContracted:
+			return refuse("fixedprice_contract_recorded", "contract_no", "中选人的合同已登记，不能再取消中选资格")
+		case FPPublicity:
+			return refuse("fixedprice_state", "status", fmt.Sprintf("结果公示期（至%s）结束后方可取消中选资格", localTime(sel.PublicityUntil.Time)))
+		default:
+			return refuse("fixedprice_no_winner", "status", "该项目当前没有中选人（尚未抽取，或候补已用尽），无可取消的中选资格")
+		}
+		w, err := currentAward(ctx, tx, sel)
+		if err != nil {
+			return err
+		}
+		st, err := readStanding(ctx, tx, w.OrgID, now)
+		if err != nil {
+			return fmt.Errorf("winner: %w", err)
+		}
+		ground := map[string]any{}
+		switch {
+		case len(st.Blacklist) > 0:
+			ground["ground"], ground["blacklist_id"], ground["blacklist_reason"] = "blacklisted", st.Blacklist[0].ID, st.Blacklist[0].Reason
+		case st.Status != accounts.StatusActive:
+			ground["ground"], ground["org_status"] = "inactive", st.Status
+		default:
+			return refuse("fixedprice_winner_in_good_standing", "org_id", fmt.Sprintf(
+				"中选人“%s”未被列入固定价比选黑名单，单位注册有效，不能取消其中选资格：只有中选人在抽取后被列入黑名单或单位注册停用的，方可取消并由候补人递补", w.OrgName))
+		}
+		return s.promote(ctx, tx, sel, w, AwardRevoked, "取消中选资格："+reason, now, audit.ActorFrom(ctx), ground)
 	})
 }
 
 // promote ends the current award with state and calls the next backup, or
-// fails the selection when none is left. One transaction, audited as actor.
-func (s *FixedPrice) promote(ctx context.Context, tx *sqlx.Tx, sel *Selection, w *Award, state, note string, now time.Time, actor audit.Actor) error {
+// fails the selection when none is left. A backup blacklisted at now is
+// skipped: its award ends as skipped and the event's summary lists it with
+// the entry. One transaction, audited as actor; extra goes into the
+// event's summary.
+func (s *FixedPrice) promote(ctx context.Context, tx *sqlx.Tx, sel *Selection, w *Award, state, note string, now time.Time, actor audit.Actor, extra map[string]any) error {
 	st, cal, err := s.settingsCalendar(ctx, tx)
 	if err != nil {
 		return err
@@ -228,12 +316,18 @@ func (s *FixedPrice) promote(ctx context.Context, tx *sqlx.Tx, sel *Selection, w
 			return err
 		}
 	}
-	var next sql.NullInt64
-	if err := tx.GetContext(ctx, &next, `SELECT MIN(rank_no) FROM fixedprice_awards WHERE selection_id = ? AND rank_no > ? AND state = ?`, sel.ID, w.Rank, AwardWaiting); err != nil {
-		return fmt.Errorf("next backup: %w", err)
+	summary := map[string]any{"from_rank": w.Rank, "from_org_id": w.OrgID, "from_state": state, "reason": note}
+	for k, v := range extra {
+		summary[k] = v
 	}
-	summary := map[string]any{"from_rank": w.Rank, "from_org_id": w.OrgID, "reason": note}
-	if !next.Valid {
+	next, skipped, err := nextBackup(ctx, tx, sel.ID, w.Rank, now)
+	if err != nil {
+		return err
+	}
+	if len(skipped) > 0 {
+		summary["skipped"] = skipped
+	}
+	if next == 0 {
 		if err := setSelectionStatus(ctx, tx, sel.ID, FPFailed, now); err != nil {
 			return err
 		}
@@ -242,19 +336,67 @@ func (s *FixedPrice) promote(ctx context.Context, tx *sqlx.Tx, sel *Selection, w
 	}
 	until := endOfDays(cal, now, st.ConfirmDays, calendar.CalendarDays)
 	if _, err := tx.ExecContext(ctx, `UPDATE fixedprice_awards SET state = ?, called_at = ?, confirm_until = ? WHERE selection_id = ? AND rank_no = ?`,
-		AwardPending, now, until, sel.ID, next.Int64); err != nil {
+		AwardPending, now, until, sel.ID, next); err != nil {
 		return fmt.Errorf("call backup: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE fixedprice_selections SET status = ?, current_rank = ?, updated_at = ? WHERE id = ?`,
-		FPConfirming, next.Int64, now, sel.ID); err != nil {
+		FPConfirming, next, now, sel.ID); err != nil {
 		return err
 	}
 	if err := schedule.At(ctx, tx, FixedPriceConfirmDeadline, selectionTarget(sel.ID), until, now); err != nil {
 		return err
 	}
-	summary["to_rank"], summary["confirm_until"] = next.Int64, until
+	summary["to_rank"], summary["confirm_until"] = next, until
 	return audit.RecordAs(ctx, tx, actor, now, audit.Event{Action: "fixedprice.promote", ObjectType: "fixedprice", ObjectID: strconv.FormatInt(sel.ID, 10),
 		ProjectID: sel.ProjectID, Summary: summary})
+}
+
+// skippedBackup is a backup passed over, as the audit event records it.
+type skippedBackup struct {
+	Rank            int    `json:"rank"`
+	OrgID           int64  `json:"org_id"`
+	BlacklistID     int64  `json:"blacklist_id"`
+	BlacklistReason string `json:"blacklist_reason"`
+}
+
+// nextBackup finds the first waiting backup after rank whose organisation
+// is not blacklisted at now (0 when none is left); the blacklisted ones
+// before it end as skipped, with the entry's reason in their note.
+func nextBackup(ctx context.Context, tx *sqlx.Tx, selectionID int64, rank int, now time.Time) (int, []skippedBackup, error) {
+	var waiting []struct {
+		Rank  int   `db:"rank_no"`
+		OrgID int64 `db:"org_id"`
+	}
+	if err := tx.SelectContext(ctx, &waiting, `SELECT rank_no, org_id FROM fixedprice_awards WHERE selection_id = ? AND rank_no > ? AND state = ?
+		ORDER BY rank_no FOR UPDATE`, selectionID, rank, AwardWaiting); err != nil {
+		return 0, nil, fmt.Errorf("next backup: %w", err)
+	}
+	var skipped []skippedBackup
+	for _, b := range waiting {
+		st, err := readStanding(ctx, tx, b.OrgID, now)
+		if err != nil {
+			return 0, nil, fmt.Errorf("backup rank %d: %w", b.Rank, err)
+		}
+		if len(st.Blacklist) == 0 {
+			return b.Rank, skipped, nil
+		}
+		hit := st.Blacklist[0]
+		note := clip("递补时已列入固定价比选黑名单，未予递补（理由："+hit.Reason, 499) + "）"
+		if _, err := tx.ExecContext(ctx, `UPDATE fixedprice_awards SET state = ?, ended_at = ?, note = ? WHERE selection_id = ? AND rank_no = ?`,
+			AwardSkipped, now, note, selectionID, b.Rank); err != nil {
+			return 0, nil, fmt.Errorf("skip backup rank %d: %w", b.Rank, err)
+		}
+		skipped = append(skipped, skippedBackup{Rank: b.Rank, OrgID: b.OrgID, BlacklistID: hit.ID, BlacklistReason: hit.Reason})
+	}
+	return 0, skipped, nil
+}
+
+// clip shortens s to at most n characters.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
 
 // ConfirmDeadline runs at the winner's confirm deadline (timed event
@@ -291,7 +433,7 @@ func (s *FixedPrice) lapseAfter(ctx context.Context, selectionID int64, status, 
 		if w.State != state || now.Before(deadline(w)) {
 			return nil
 		}
-		return s.promote(ctx, tx, sel, w, AwardLapsed, note, now, audit.System)
+		return s.promote(ctx, tx, sel, w, AwardLapsed, note, now, audit.System, nil)
 	})
 }
 

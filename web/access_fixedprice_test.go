@@ -19,6 +19,7 @@ var fixedpriceAccess = []access{
 	{method: "POST", path: "/staff/fixedprice/:id/witnesses", roles: []string{staff, supervisor}},
 	{method: "POST", path: "/staff/fixedprice/:id/draw", roles: []string{staff}},
 	{method: "POST", path: "/staff/fixedprice/:id/contract", roles: []string{staff}},
+	{method: "POST", path: "/staff/fixedprice/:id/revoke", roles: []string{staff}},
 	{method: "GET", path: "/staff/fixedprice/blacklist", roles: []string{staff, supervisor}},
 	{method: "POST", path: "/staff/fixedprice/blacklist", roles: []string{staff}},
 	{method: "GET", path: "/admin/fixedprice/settings", roles: []string{admin}},
@@ -40,6 +41,7 @@ var fixedpriceAccess = []access{
 	{method: "POST", path: "/api/v1/fixedprice/selections/:id/confirm", roles: []string{bidder}},
 	{method: "POST", path: "/api/v1/fixedprice/selections/:id/decline", roles: []string{bidder}},
 	{method: "POST", path: "/api/v1/fixedprice/selections/:id/contract", roles: []string{staff}},
+	{method: "POST", path: "/api/v1/fixedprice/selections/:id/revoke", roles: []string{staff}},
 	{method: "GET", path: "/api/v1/fixedprice/blacklist", roles: []string{staff, supervisor}},
 	{method: "POST", path: "/api/v1/fixedprice/blacklist", roles: []string{staff}},
 }

@@ -39,6 +39,7 @@ func (s *Server) fixedpriceRoutes() {
 	e.POST("/staff/fixedprice/:id/witnesses", s.fpWitness, requireRoles(staff, supervisor))
 	e.POST("/staff/fixedprice/:id/draw", s.fpDraw, requireRoles(staff))
 	e.POST("/staff/fixedprice/:id/contract", s.fpContract, requireRoles(staff))
+	e.POST("/staff/fixedprice/:id/revoke", s.fpRevoke, requireRoles(staff))
 	e.GET("/staff/fixedprice/blacklist", s.fpBlacklist, requireRoles(staff, supervisor))
 	e.POST("/staff/fixedprice/blacklist", s.fpBlacklistAdd, requireRoles(staff))
 
@@ -63,6 +64,7 @@ func (s *Server) fixedpriceRoutes() {
 	api.POST("/selections/:id/confirm", s.apiFPConfirm, requireRoles(bidder))
 	api.POST("/selections/:id/decline", s.apiFPDecline, requireRoles(bidder))
 	api.POST("/selections/:id/contract", s.apiFPContract, requireRoles(staff))
+	api.POST("/selections/:id/revoke", s.apiFPRevoke, requireRoles(staff))
 	api.GET("/blacklist", s.apiFPBlacklist, requireRoles(staff, supervisor))
 	api.POST("/blacklist", s.apiFPBlacklistAdd, requireRoles(staff))
 }

@@ -208,6 +208,16 @@ func (s *Server) apiFPContract(c echo.Context) error {
 	}, s.apiFPAwards)
 }
 
+func (s *Server) apiFPRevoke(c echo.Context) error {
+	return fpAct(c, func(ctx context.Context, id int64) error {
+		var r fpReasonRequest
+		if err := c.Bind(&r); err != nil {
+			return err
+		}
+		return s.FixedPrice.RevokeWinner(ctx, id, r.Reason)
+	}, s.apiFPAwards)
+}
+
 func (s *Server) apiFPBlacklist(c echo.Context) error {
 	list, err := s.FixedPrice.Blacklist(c.Request().Context())
 	if err != nil {

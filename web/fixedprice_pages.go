@@ -270,6 +270,17 @@ func (s *Server) fpContract(c echo.Context) error {
 	})
 }
 
+// fpRevoke is staff's 取消中选资格 of a winner blacklisted (or no longer
+// active) since the draw.
+func (s *Server) fpRevoke(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	reason := c.FormValue("reason")
+	return s.fpAct(c, id, "已取消中选资格，依次递补候补", func() error { return s.FixedPrice.RevokeWinner(c.Request().Context(), id, reason) })
+}
+
 // fpScreen is the draw room's big screen; templates/static/fixedprice_screen.js
 // reloads its content every two seconds.
 func (s *Server) fpScreen(c echo.Context) error {

@@ -39,15 +39,15 @@ func fpContractor(t *testing.T, e *env) (string, int64) {
 	return name, org
 }
 
-// fpDrawnSelection registers and publishes a selection with one backup,
-// has users apply, qualifies them all, runs the public draw and ends the
+// fpDrawnSelection registers and publishes a selection with a backup for
+// every user but one, has users apply, qualifies them all, runs the public draw and ends the
 // publicity. It returns the selection's API path and the users in rank
 // order (the winner first); the clock is at the end of the publicity.
 func fpDrawnSelection(t *testing.T, e *env, users map[int64]string) (string, []string) {
 	t.Helper()
 	ag := e.api("agency")
 	body := fpBody("1,200,000.00", "5")
-	body["title"], body["backups"] = uniqueTitle("示范村便民桥维修工程"), 1
+	body["title"], body["backups"] = uniqueTitle("示范村便民桥维修工程"), len(users)-1
 	r := ag.json(http.MethodPost, "/api/v1/fixedprice/selections", body)
 	if r.Code != http.StatusCreated {
 		t.Fatalf("register: %d %s", r.Code, r.Body)
