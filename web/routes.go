@@ -101,4 +101,5 @@ func (s *Server) routes() {
 	s.scheduleRoutes()
 	s.fixedpriceRoutes()
 	s.evaluationRoutes()
+	s.archiveRoutes()
 }

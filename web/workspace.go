@@ -74,7 +74,7 @@ func anyRole(u *accounts.User, roles []string) bool {
 
 func allTasks() []Task {
 	var out []Task
-	for _, area := range [][]Task{tradingTasks, fixedpriceTasks, expertTasks, scheduleTasks, evaluationTasks, coreTasks} {
+	for _, area := range [][]Task{tradingTasks, fixedpriceTasks, expertTasks, scheduleTasks, evaluationTasks, archiveTasks, coreTasks} {
 		out = append(out, area...)
 	}
 	return out
