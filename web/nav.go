@@ -22,6 +22,7 @@ var coreNav = []NavItem{
 	{Label: "工作台", Href: "/workspace"},
 	{Label: "单位注册审核", Href: "/staff/organisations", Roles: []string{accounts.RoleStaff}},
 	{Label: "审计日志", Href: "/supervision/audit", Roles: []string{accounts.RoleSupervisor}},
+	{Label: "预警", Href: "/supervision/flags", Roles: []string{accounts.RoleSupervisor}},
 	{Label: "单位管理", Href: "/admin/organisations", Roles: []string{accounts.RoleAdmin}},
 	{Label: "用户管理", Href: "/admin/users", Roles: []string{accounts.RoleAdmin}},
 	{Label: "工作日历", Href: "/admin/calendar", Roles: []string{accounts.RoleAdmin}},

@@ -101,5 +101,6 @@ func (s *Server) routes() {
 	s.scheduleRoutes()
 	s.fixedpriceRoutes()
 	s.evaluationRoutes()
+	s.flagsRoutes()
 	s.archiveRoutes()
 }

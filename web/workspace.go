@@ -21,6 +21,7 @@ type Task struct {
 var coreTasks = []Task{
 	{Label: "审核招标代理机构和投标人的单位注册", Href: "/staff/organisations", Hint: "通过或一次性写明退回原因", Roles: []string{staff}},
 	{Label: "查阅审计日志并核验审计链", Href: "/supervision/audit", Hint: "每一次查阅也会被记录", Roles: []string{supervisor}},
+	{Label: "查看预警（同一IP、文件雷同、保证金同源、报价贴近控制价、专家与代理机构反复组合、轮流中标）", Href: "/supervision/flags", Hint: "只根据已开标的标段计算；每一次查阅也会被记录", Roles: []string{supervisor}},
 	{Label: "管理单位", Href: "/admin/organisations", Roles: []string{admin}},
 	{Label: "管理用户和角色", Href: "/admin/users", Roles: []string{admin}},
 	{Label: "维护法定节假日和调休上班日", Href: "/admin/calendar", Hint: "工作日期限按此计算", Roles: []string{admin}},

@@ -1,0 +1,7 @@
+package web
+
+// flagsAccess lists who may call each route of the supervisors' red flags.
+var flagsAccess = []access{
+	{method: "GET", path: "/supervision/flags", roles: []string{supervisor}},
+	{method: "GET", path: "/api/v1/supervision/flags", roles: []string{supervisor}},
+}
