@@ -106,13 +106,15 @@ func (s *Service) List(ctx context.Context, f Filter) (*Report, error) {
 		flags = append(flags, fl...)
 	}
 	if want(ExpertAgency) || want(RotatingWinners) {
+		// The last 12 months: the lots alone for the experts, the awarded
+		// lots with their bidders for the winners.
 		since, until := window(now)
-		recent, err := s.Trading.FlagLots(ctx, trading.FlagLotFilter{From: since, To: until})
-		if err != nil {
-			return nil, err
-		}
 		var agg []Flag
 		if want(ExpertAgency) {
+			recent, err := s.Trading.FlagLots(ctx, trading.FlagLotFilter{From: since, To: until, SkipParties: true})
+			if err != nil {
+				return nil, err
+			}
 			fl, err := s.expertAgency(ctx, recent, st.ExpertRepeats, since)
 			if err != nil {
 				return nil, err
@@ -120,7 +122,11 @@ func (s *Service) List(ctx context.Context, f Filter) (*Report, error) {
 			agg = append(agg, fl...)
 		}
 		if want(RotatingWinners) {
-			agg = append(agg, rotatingWinners(recent, st.RotationLots, since)...)
+			awarded, err := s.Trading.FlagLots(ctx, trading.FlagLotFilter{From: since, To: until, AwardedOnly: true})
+			if err != nil {
+				return nil, err
+			}
+			agg = append(agg, rotatingWinners(awarded, st.RotationLots, since)...)
 		}
 		// Shown when one of its lots matches the filter.
 		for _, fl := range agg {

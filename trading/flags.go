@@ -28,6 +28,11 @@ type FlagLotFilter struct {
 	From, To  time.Time // opened (closed_at) in [From, To)
 	ProjectID int64     // 0: every project
 	Limit     int       // at most this many lots (default and cap 5000)
+	// AwardedOnly keeps the lots whose result has a winner (Awarded).
+	AwardedOnly bool
+	// SkipParties answers the lots without their participants (nothing is
+	// unsealed).
+	SkipParties bool
 }
 
 // FlagLot is an opened lot with its participants, unsealed.
@@ -102,6 +107,10 @@ func (s *Service) FlagLots(ctx context.Context, f FlagLotFilter) ([]FlagLot, err
 		q += ` AND l.project_id = ?`
 		args = append(args, f.ProjectID)
 	}
+	if f.AwardedOnly {
+		q += ` AND l.outcome IN (?, ?, ?)`
+		args = append(args, OutcomeAwarded, OutcomeAgreement, OutcomeCompetition)
+	}
 	q += ` ORDER BY l.closed_at, l.id LIMIT ?`
 	args = append(args, f.Limit)
 	var rows []struct {
@@ -134,7 +143,7 @@ func (s *Service) FlagLots(ctx context.Context, f FlagLotFilter) ([]FlagLot, err
 		index[r.ID] = i
 		ids[i] = r.ID
 	}
-	for start := 0; start < len(ids); start += flagInChunk {
+	for start := 0; start < len(ids) && !f.SkipParties; start += flagInChunk {
 		end := min(start+flagInChunk, len(ids))
 		if err := s.flagParties(ctx, ids[start:end], out, index); err != nil {
 			return nil, err
