@@ -138,13 +138,21 @@ func (s *Service) ArchiveProjects(ctx context.Context, f ArchiveFilter) (*Archiv
 	if err := s.DB.SelectContext(ctx, &rows, q, append(args, ArchivePageSize, (f.Page-1)*ArchivePageSize)...); err != nil {
 		return nil, fmt.Errorf("list archive projects: %w", err)
 	}
+	ids := make([]int64, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	// Every read by a supervisor is recorded (DOMAIN.md §8), the list too:
+	// who looked for what and which projects the page showed.
+	if err := audit.Record(ctx, s.DB, s.Clock.Now(), audit.Event{Action: "archive.list", ObjectType: "project", ObjectID: fmt.Sprint(len(rows)),
+		Summary: map[string]any{"kind": f.Kind, "status": f.Status, "outcome": f.Outcome, "q": f.Text, "page": f.Page, "total": out.Total, "projects": ids}}); err != nil {
+		return nil, err
+	}
 	if len(rows) == 0 {
 		return out, nil
 	}
-	ids := make([]int64, len(rows))
 	byID := map[int64]int{}
 	for i := range rows {
-		ids[i] = rows[i].ID
 		byID[rows[i].ID] = i
 		out.Entries = append(out.Entries, ArchiveEntry{Project: *rows[i].project(), Outcomes: []string{}})
 	}
