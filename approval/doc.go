@@ -1,0 +1,43 @@
+// Package approval is the approval hall (政务服务大厅, 行政审批): DOMAIN.md §7.
+//
+// The catalogue (事项目录) lists the items with their 八公开 (legal basis,
+// conditions, materials, procedure, legal and promised time limits in 工作日,
+// fees and their basis, contact); an item's department is an organisation
+// of kind department, and a joint item (联办件) names several departments
+// that work in parallel (并联审批), the case's limit being the longest.
+//
+// A case (办件) is taken at a window by a clerk (一门受理):
+//
+//	received ──(materials incomplete)──▶ incomplete ──(completed)──┐
+//	    │  一次性告知: every missing item listed at once, with a     │
+//	    │  deadline of 5 工作日; silence past it means accepted      │
+//	    ├──(refused, reason in writing)──▶ refused                  │
+//	    ▼                                                           ▼
+//	accepted ──▶ in_review (one step per department) ──▶ decided ──▶ delivered
+//	   instant items (即办件) are decided on the spot: accepted → decided
+//	   suspended: the clock stops (行政许可法 45), due dates move by the
+//	   working days it stood
+//	   withdrawn: by the applicant before the decision
+//
+// A department's step that passes its limit is deemed to agree (超时默认,
+// [practice], a setting). Limits are counted in working days with the
+// holiday calendar and stored as DATEs (Asia/Shanghai); every rule reads the
+// injected clock. The applicant's ID number or USCC is sealed (vault) with
+// a masked copy for display; the public looks a case up with its number and
+// the query code printed on the receipt (only its keyed hash is stored),
+// and rates it with the same (好差评, five levels; a bad rating opens a
+// rectification due in 15 工作日).
+//
+// 电子监察 watches every case and step: a yellow warning as a limit nears,
+// red when it is passed, each raised once (approval_warnings) from a timed
+// job that runs exactly once across instances; supervisors issue 督办 to a
+// department, which answers; statistics per department and month: 办结率,
+// 按时办结率, 现场办结率, 提速率 (working days saved against the legal
+// limit), 满意率.
+//
+// Files: service.go (the Service, statuses), items.go (catalogue),
+// cases.go / steps.go (intake, acceptance, steps, decisions, suspensions,
+// delivery), lookup.go (public lookup); monitor.go (warnings, deemed
+// agreement job), supervise.go (督办), ratings.go (好差评, rectification),
+// stats.go (statistics).
+package approval
