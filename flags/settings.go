@@ -5,16 +5,19 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"ggzy/audit"
+	"ggzy/problem"
 	"ggzy/settings"
 )
 
 // Settings are the thresholds of the flags: the settings table's rows
 // "flags.<name>" (package settings), each falling back to its default when
-// absent or outside its range. There is no administrator's page for them
-// yet; an administrator's page would use SettingFields with settings.Save.
+// absent or outside its range; administrators change them on
+// /admin/flags/settings (SaveSettings).
 type Settings struct {
 	// PriceRatioBP: a read-out price at or above this share of the ceiling,
 	// in hundredths of a percent (9900 = 99%), is flagged.
@@ -76,4 +79,32 @@ func LoadSettings(ctx context.Context, q sqlx.QueryerContext) (Settings, error) 
 		}
 	}
 	return st, nil
+}
+
+// Values are the settings as the administrator's form shows them.
+func (st Settings) Values() map[string]string {
+	return map[string]string{"price_ratio_bp": strconv.Itoa(st.PriceRatioBP), "expert_repeats": strconv.Itoa(st.ExpertRepeats),
+		"rotation_lots": strconv.Itoa(st.RotationLots)}
+}
+
+// SaveSettings stores the administrator's settings form: every field is
+// checked first (nothing is written on a fault), then the changed values
+// are written and audited ("flags.settings", old and new) in one
+// transaction. It reports how many settings changed. A change applies to
+// the next read of the flags: they are computed on demand.
+func SaveSettings(ctx context.Context, x *sqlx.DB, now time.Time, in map[string]string) (int, error) {
+	if !audit.ActorFrom(ctx).Has("admin") {
+		return 0, problem.New(problem.Forbidden, "forbidden", "只有系统管理员可以修改预警设置")
+	}
+	var f problem.Fields
+	vals := map[string]string{}
+	settings.Check(SettingFields, in, &f, vals)
+	if err := f.Err(); err != nil {
+		return 0, err
+	}
+	return settings.Save(ctx, x, now, "flags", settings.Names(SettingFields), vals,
+		func(ctx context.Context, q sqlx.QueryerContext) (map[string]string, error) {
+			cur, err := LoadSettings(ctx, q)
+			return cur.Values(), err
+		})
 }

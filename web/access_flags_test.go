@@ -4,4 +4,6 @@ package web
 var flagsAccess = []access{
 	{method: "GET", path: "/supervision/flags", roles: []string{supervisor}},
 	{method: "GET", path: "/api/v1/supervision/flags", roles: []string{supervisor}},
+	{method: "GET", path: "/admin/flags/settings", roles: []string{admin}},
+	{method: "POST", path: "/admin/flags/settings", roles: []string{admin}},
 }

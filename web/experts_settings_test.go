@@ -11,29 +11,6 @@ import (
 	"ggzy/expertpool"
 )
 
-// keepExpertSettings restores the expertpool.* rows when the test ends:
-// the package's tests share one database.
-func keepExpertSettings(t *testing.T, e *env) {
-	t.Helper()
-	type row struct {
-		Name  string `db:"name"`
-		Value string `db:"value"`
-	}
-	var saved []row
-	if err := e.db.Select(&saved, `SELECT name, value FROM settings WHERE name LIKE 'expertpool.%'`); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := e.db.Exec(`DELETE FROM settings WHERE name LIKE 'expertpool.%'`); err != nil {
-			t.Error(err)
-		}
-		for _, r := range saved {
-			if _, err := e.db.Exec(`INSERT INTO settings (name, value, updated_at) VALUES (?, ?, NOW(6))`, r.Name, r.Value); err != nil {
-				t.Error(err)
-			}
-		}
-	})
-}
 
 // TestExpertSettingsPage: the administrator's page shows the settings,
 // refuses bad values field by field without writing anything, is closed to
@@ -43,7 +20,7 @@ func keepExpertSettings(t *testing.T, e *env) {
 // audited once, with old and new values.
 func TestExpertSettingsPage(t *testing.T) {
 	e := newEnv(t)
-	keepExpertSettings(t, e)
+	keepSettings(t, e, "expertpool")
 	if _, err := e.db.Exec(`DELETE FROM settings WHERE name LIKE 'expertpool.%'`); err != nil {
 		t.Fatal(err)
 	}

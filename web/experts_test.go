@@ -642,7 +642,7 @@ func TestExpertDrawPoolMustStillHold(t *testing.T) {
 // verification (the registry would name them); supervisors see both.
 func TestExpertDrawHiddenNamesStayHidden(t *testing.T) {
 	e := newEnv(t)
-	keepExpertSettings(t, e)
+	keepSettings(t, e, "expertpool")
 	if _, err := e.db.Exec(`DELETE FROM settings WHERE name = 'expertpool.hide_names_until_signin'`); err != nil {
 		t.Fatal(err)
 	}

@@ -10,29 +10,6 @@ import (
 	"ggzy/trading"
 )
 
-// keepFixedPriceSettings restores the fixedprice.* rows when the test ends:
-// the package's tests share one database.
-func keepFixedPriceSettings(t *testing.T, e *env) {
-	t.Helper()
-	type row struct {
-		Name  string `db:"name"`
-		Value string `db:"value"`
-	}
-	var saved []row
-	if err := e.db.Select(&saved, `SELECT name, value FROM settings WHERE name LIKE 'fixedprice.%'`); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := e.db.Exec(`DELETE FROM settings WHERE name LIKE 'fixedprice.%'`); err != nil {
-			t.Error(err)
-		}
-		for _, r := range saved {
-			if _, err := e.db.Exec(`INSERT INTO settings (name, value, updated_at) VALUES (?, ?, NOW(6))`, r.Name, r.Value); err != nil {
-				t.Error(err)
-			}
-		}
-	})
-}
 
 // TestFixedPriceSettingsPage: the administrator's settings page shows the
 // defaults, refuses bad values field by field without writing anything, and
@@ -40,7 +17,7 @@ func keepFixedPriceSettings(t *testing.T, e *env) {
 // afterwards while an earlier one keeps its terms. The change is audited.
 func TestFixedPriceSettingsPage(t *testing.T) {
 	e := newEnv(t)
-	keepFixedPriceSettings(t, e)
+	keepSettings(t, e, "fixedprice")
 	if _, err := e.db.Exec(`DELETE FROM settings WHERE name LIKE 'fixedprice.%'`); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +141,7 @@ func problemFieldCode(err error, field string) string {
 // rules themselves are tested in trading (TestFixedPriceExclusions).
 func withoutWinLimits(t *testing.T, e *env) {
 	t.Helper()
-	keepFixedPriceSettings(t, e)
+	keepSettings(t, e, "fixedprice")
 	for name, value := range map[string]string{"fixedprice.win_cooldown_days": "0", "fixedprice.max_active_awards": "20"} {
 		if _, err := e.db.Exec(`INSERT INTO settings (name, value, updated_at) VALUES (?, ?, NOW(6))
 			ON DUPLICATE KEY UPDATE value = VALUES(value)`, name, value); err != nil {

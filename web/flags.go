@@ -18,6 +18,8 @@ import (
 func (s *Server) flagsRoutes() {
 	s.Echo.GET("/supervision/flags", s.flagsPage, requireRoles(supervisor))
 	s.Echo.GET("/api/v1/supervision/flags", s.apiFlags, requireRoles(supervisor))
+	s.Echo.GET("/admin/flags/settings", s.flagSettings, requireRoles(admin))
+	s.Echo.POST("/admin/flags/settings", s.flagSettingsSave, requireRoles(admin))
 }
 
 // flagsService is the flags over the areas the server already holds.
@@ -101,4 +103,42 @@ func (s *Server) apiFlags(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, rep)
+}
+
+// The administrator's page of the flags.* settings.
+
+func (s *Server) flagSettingsPage(c echo.Context, status int, form map[string]string, err error) error {
+	st, lerr := flags.LoadSettings(c.Request().Context(), s.Trading.DB)
+	if lerr != nil {
+		return lerr
+	}
+	cur := st.Values()
+	if form == nil {
+		form = cur
+	}
+	p := &Page{Title: "预警设置", Form: form, Data: map[string]any{"Fields": flags.SettingFields, "Current": cur}}
+	if err != nil {
+		return s.formError(c, err, "flags_settings", p)
+	}
+	return s.renderPage(c, status, "flags_settings", p)
+}
+
+func (s *Server) flagSettings(c echo.Context) error {
+	return s.flagSettingsPage(c, http.StatusOK, nil, nil)
+}
+
+func (s *Server) flagSettingsSave(c echo.Context) error {
+	form := map[string]string{}
+	for _, f := range flags.SettingFields {
+		form[f.Name] = c.FormValue(f.Name)
+	}
+	n, err := flags.SaveSettings(c.Request().Context(), s.Trading.DB, s.Clock.Now(), form)
+	if err != nil {
+		return s.flagSettingsPage(c, http.StatusBadRequest, form, err)
+	}
+	msg := "设置未变化"
+	if n > 0 {
+		msg = "已修改" + strconv.Itoa(n) + "项设置，对此后查看的预警生效"
+	}
+	return s.redirectFlash(c, "/admin/flags/settings", msg)
 }

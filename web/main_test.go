@@ -254,3 +254,27 @@ func (e *env) count(q string, args ...any) int {
 	}
 	return n
 }
+
+// keepSettings restores the settings rows of prefix ("expertpool", …) when
+// the test ends: the package's tests share one database.
+func keepSettings(t *testing.T, e *env, prefix string) {
+	t.Helper()
+	type row struct {
+		Name  string `db:"name"`
+		Value string `db:"value"`
+	}
+	var saved []row
+	if err := e.db.Select(&saved, `SELECT name, value FROM settings WHERE name LIKE ?`, prefix+".%"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := e.db.Exec(`DELETE FROM settings WHERE name LIKE ?`, prefix+".%"); err != nil {
+			t.Error(err)
+		}
+		for _, r := range saved {
+			if _, err := e.db.Exec(`INSERT INTO settings (name, value, updated_at) VALUES (?, ?, NOW(6))`, r.Name, r.Value); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+}

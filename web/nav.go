@@ -26,6 +26,7 @@ var coreNav = []NavItem{
 	{Label: "单位管理", Href: "/admin/organisations", Roles: []string{accounts.RoleAdmin}},
 	{Label: "用户管理", Href: "/admin/users", Roles: []string{accounts.RoleAdmin}},
 	{Label: "工作日历", Href: "/admin/calendar", Roles: []string{accounts.RoleAdmin}},
+	{Label: "预警设置", Href: "/admin/flags/settings", Roles: []string{accounts.RoleAdmin}},
 	{Label: "我的账号", Href: "/account"},
 }
 

@@ -25,6 +25,7 @@ var coreTasks = []Task{
 	{Label: "管理单位", Href: "/admin/organisations", Roles: []string{admin}},
 	{Label: "管理用户和角色", Href: "/admin/users", Roles: []string{admin}},
 	{Label: "维护法定节假日和调休上班日", Href: "/admin/calendar", Hint: "工作日期限按此计算", Roles: []string{admin}},
+	{Label: "预警设置（报价贴近控制价比例、专家与代理机构反复组合次数、轮流中标标段数）", Href: "/admin/flags/settings", Hint: "监督人员查看预警时按当前设置计算", Roles: []string{admin}},
 	{Label: "修改登录密码", Href: "/account"},
 }
 
