@@ -17,6 +17,9 @@ type Service struct {
 	Clock    clock.Clock
 	Calendar *calendar.Store
 	Vault    *vault.Vault
+	// Throttle limits failed public lookups per address (zero value:
+	// DefaultLookupThrottle).
+	Throttle LookupThrottle
 }
 
 // Case types (approval_items.case_type).
@@ -46,4 +49,53 @@ const (
 	StepAgreed    = "agreed"
 	StepDisagreed = "disagreed"
 	StepDeemed    = "deemed" // 超时默认
+)
+
+// Timed events of the hall (schedule.At in the same transaction as the
+// change that sets them; handlers registered in cmd/trading/events.go).
+const (
+	// MaterialsDueEvent fires at the start of the day after a case's
+	// materials_due: a case still incomplete is accepted (silence means
+	// accepted, 行政许可法 32). Target "case:<id>".
+	MaterialsDueEvent = "approval.materials_due"
+	// StepDueEvent fires at the start of the day after a step's due_on: a
+	// step still pending is deemed to agree (超时默认, setting
+	// approval.deemed_agree). Target "step:<id>".
+	StepDueEvent = "approval.step_due"
+)
+
+// Decisions (approval_cases.decision).
+const (
+	DecisionApproved = "approved" // 准予许可
+	DecisionDenied   = "denied"   // 不予许可
+)
+
+// Item statuses (approval_items.status).
+const (
+	ItemActive   = "active"
+	ItemInactive = "inactive"
+)
+
+// Applicant kinds (approval_cases.applicant_kind).
+const (
+	ApplicantPerson       = "person"
+	ApplicantOrganisation = "organisation"
+)
+
+// MaterialsDays is the applicant's time to complete the materials after
+// 一次性告知 (行政许可法 32: 5 days, counted here in 工作日).
+const MaterialsDays = 5
+
+// CaseTypeNames, CaseStatusNames and StepStatusNames are the Chinese names.
+var (
+	CaseTypeNames   = map[string]string{TypeInstant: "即办件", TypePromised: "承诺件", TypeJoint: "联办件", TypeEscalated: "上报件"}
+	CaseStatusNames = map[string]string{
+		CaseReceived: "已收件", CaseIncomplete: "待补正", CaseRefused: "不予受理", CaseAccepted: "已受理",
+		CaseInReview: "审查中", CaseSuspended: "中止计时", CaseDecided: "已办结", CaseDelivered: "已送达", CaseWithdrawn: "已撤回",
+	}
+	StepStatusNames    = map[string]string{StepPending: "待办", StepAgreed: "同意", StepDisagreed: "不同意", StepDeemed: "超时默认同意"}
+	DecisionNames      = map[string]string{DecisionApproved: "准予许可", DecisionDenied: "不予许可"}
+	SuspendReasonNames = map[string]string{
+		"hearing": "听证", "tendering": "招标、拍卖", "testing": "检验、检测、检疫", "expert_review": "鉴定、专家评审", "other": "其他法定情形",
+	}
 )
