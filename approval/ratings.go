@@ -59,6 +59,7 @@ type RatingInput struct {
 	Code    string // the query code on the receipt
 	Level   int
 	Comment string
+	IP      string // the client's address, for the lookup's throttle
 }
 
 // Rated is what the applicant is told after rating.
@@ -84,16 +85,17 @@ func (s *Service) Rate(ctx context.Context, in RatingInput) (Rated, error) {
 	if utf8.RuneCountInString(in.Comment) > MaxRatingComment {
 		fs.Add("comment", "too_long", fmt.Sprintf("评价意见不能超过%d个字", MaxRatingComment))
 	}
-	if strings.TrimSpace(in.CaseNo) == "" {
-		fs.Add("case_no", "required", "请填写办件编号")
+	if !fs.Empty() {
+		// Name every fault at once, the lookup's own fields included.
+		if strings.TrimSpace(in.CaseNo) == "" {
+			fs.Add("case_no", "required", "请填写办件编号")
+		}
+		if strings.TrimSpace(in.Code) == "" {
+			fs.Add("query_code", "required", "请填写查询码")
+		}
+		return Rated{}, fs.Err()
 	}
-	if strings.TrimSpace(in.Code) == "" {
-		fs.Add("code", "required", "请填写查询码")
-	}
-	if err := fs.Err(); err != nil {
-		return Rated{}, err
-	}
-	caseID, err := s.ratedCase(ctx, strings.TrimSpace(in.CaseNo), strings.TrimSpace(in.Code))
+	caseID, err := s.VerifyQueryCode(ctx, in.CaseNo, in.Code, in.IP)
 	if err != nil {
 		return Rated{}, err
 	}
@@ -253,7 +255,3 @@ func (s *Service) Rectify(ctx context.Context, caseID int64, note string) error 
 	})
 }
 
-// ratedCase is a placeholder until the lookup's check lands.
-func (s *Service) ratedCase(ctx context.Context, caseNo, code string) (int64, error) {
-	return 0, problem.New(problem.NotFound, "not_found", "办件编号或查询码不正确")
-}

@@ -103,4 +103,5 @@ func (s *Server) routes() {
 	s.evaluationRoutes()
 	s.flagsRoutes()
 	s.archiveRoutes()
+	s.approvalSupervisionRoutes()
 }
