@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"ggzy/approval"
 	"ggzy/evaluation"
 	"ggzy/expertpool"
 	"ggzy/schedule"
@@ -57,6 +58,12 @@ func registerHandlers(e *schedule.Engine, a *app) error {
 			}
 			return fn(ctx, id)
 		})
+	}
+
+	// approval: 电子监察 every ten minutes (warnings raised once each).
+	hall := &approval.Service{DB: a.trading.DB, Clock: a.clock, Calendar: a.calendar, Vault: a.vault}
+	if err := hall.RegisterMonitorJob(e); err != nil {
+		return err
 	}
 
 	return nil

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"ggzy/approval"
 	"ggzy/audit"
 	"ggzy/audit/audittest"
 	"ggzy/db/dbtest"
@@ -158,7 +159,7 @@ func TestEveryTimedEventKindHasAHandler(t *testing.T) {
 	}
 	for _, k := range []string{trading.DeadlineEvent, evaluation.PublicityEvent, expertpool.KindReplyDeadline,
 		trading.FixedPricePublicityEnd, trading.FixedPriceConfirmDeadline, trading.FixedPriceContractDue,
-		trading.SignupEndEvent, trading.RefundDueEvent, schedule.KindStatistics, schedule.KindRetentionSweep} {
+		trading.SignupEndEvent, trading.RefundDueEvent, schedule.KindStatistics, schedule.KindRetentionSweep, approval.KindMonitor} {
 		if !have[k] {
 			t.Errorf("no handler for timed events of kind %q", k)
 		}
