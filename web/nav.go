@@ -33,7 +33,7 @@ var coreNav = []NavItem{
 func allNav() []NavItem {
 	var out []NavItem
 	out = append(out, coreNav[0])
-	for _, area := range [][]NavItem{tradingNav, fixedpriceNav, expertNav, scheduleNav, evaluationNav, archiveNav, approvalSupervisionNav, coreNav[1:]} {
+	for _, area := range [][]NavItem{tradingNav, fixedpriceNav, expertNav, scheduleNav, evaluationNav, archiveNav, approvalNav, approvalSupervisionNav, coreNav[1:]} {
 		out = append(out, area...)
 	}
 	return out

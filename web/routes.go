@@ -103,5 +103,6 @@ func (s *Server) routes() {
 	s.evaluationRoutes()
 	s.flagsRoutes()
 	s.archiveRoutes()
+	s.approvalRoutes()
 	s.approvalSupervisionRoutes()
 }

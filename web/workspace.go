@@ -76,7 +76,7 @@ func anyRole(u *accounts.User, roles []string) bool {
 
 func allTasks() []Task {
 	var out []Task
-	for _, area := range [][]Task{tradingTasks, fixedpriceTasks, expertTasks, scheduleTasks, evaluationTasks, archiveTasks, approvalSupervisionTasks, coreTasks} {
+	for _, area := range [][]Task{tradingTasks, fixedpriceTasks, expertTasks, scheduleTasks, evaluationTasks, archiveTasks, approvalTasks, approvalSupervisionTasks, coreTasks} {
 		out = append(out, area...)
 	}
 	return out

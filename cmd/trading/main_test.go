@@ -159,7 +159,8 @@ func TestEveryTimedEventKindHasAHandler(t *testing.T) {
 	}
 	for _, k := range []string{trading.DeadlineEvent, evaluation.PublicityEvent, expertpool.KindReplyDeadline,
 		trading.FixedPricePublicityEnd, trading.FixedPriceConfirmDeadline, trading.FixedPriceContractDue,
-		trading.SignupEndEvent, trading.RefundDueEvent, schedule.KindStatistics, schedule.KindRetentionSweep, approval.KindMonitor} {
+		trading.SignupEndEvent, trading.RefundDueEvent, schedule.KindStatistics, schedule.KindRetentionSweep, approval.KindMonitor,
+		approval.MaterialsDueEvent, approval.StepDueEvent} {
 		if !have[k] {
 			t.Errorf("no handler for timed events of kind %q", k)
 		}
