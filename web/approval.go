@@ -338,7 +338,9 @@ func (s *Server) windowReceipt(c echo.Context) error {
 	return s.render(c, http.StatusOK, "approval_receipt", receiptTitle(k), approvalData(map[string]any{"Case": k}))
 }
 
-func (s *Server) approvalCasePage(c echo.Context) error { return s.approvalCaseView(c, http.StatusOK, &Page{}) }
+func (s *Server) approvalCasePage(c echo.Context) error {
+	return s.approvalCaseView(c, http.StatusOK, &Page{})
+}
 
 func (s *Server) approvalCaseView(c echo.Context, status int, p *Page) error {
 	id, err := pathID(c, "id")
