@@ -33,6 +33,7 @@ var orgs = []org{
 	{"centre", "示范市公共资源交易中心", "12330100MB0000001", accounts.OrgCentre},
 	{"supervision", "示范市发展和改革委员会（招投标监督）", "11330100MB0000002", accounts.OrgDepartment},
 	{"approval", "示范市住房和城乡建设局", "11330100MB0000003", accounts.OrgDepartment},
+	{"approval2", "示范市自然资源和规划局", "11330100MB0000004", accounts.OrgDepartment},
 	{"agency", "示范工程招标代理有限公司", "91330100MA0000101", accounts.OrgAgency},
 	{"agency2", "诚信政府采购代理有限公司", "91330100MA0000102", accounts.OrgAgency},
 	{"bidder1", "示范第一建设集团有限公司", "91330100MA0000201", accounts.OrgBidder},
@@ -53,6 +54,7 @@ func users() []user {
 		{"clerk", "李秀英", accounts.RoleClerk, "centre"},
 		{"supervisor", "赵建国", accounts.RoleSupervisor, "supervision"},
 		{"approver", "钱卫民", accounts.RoleApprover, "approval"},
+		{"approver2", "孙建华", accounts.RoleApprover, "approval2"},
 		{"agency", "孙丽华", accounts.RoleAgency, "agency"},
 		{"agency2", "周志强", accounts.RoleAgency, "agency2"},
 	}
