@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ggzy/accounts"
+	"ggzy/approval"
 	"ggzy/audit"
 	"ggzy/calendar"
 	"ggzy/clock"
@@ -21,6 +22,8 @@ type Services struct {
 	Schedule   *schedule.Service
 	Trading    *trading.Service
 	FixedPrice *trading.FixedPrice
+	// Approval, when set, gets the demo hall: catalogue items and cases.
+	Approval *approval.Service
 	// Clock is the reference for every date; nil: the trading service's.
 	Clock clock.Clock
 }
@@ -35,6 +38,7 @@ type Centre struct {
 	Selection   int64            // fixed-price selection, published
 	Invited     int64            // invited procurement (邀请招标), invitees drawn, published
 	Bookings    []int64
+	Hall        *Hall // the approval hall's items and cases (nil without Services.Approval)
 }
 
 // SeedCentre fills the demo centre after Seed: rooms with a terminal in each
@@ -94,6 +98,21 @@ func SeedCentre(ctx context.Context, s Services) (*Centre, error) {
 	}
 	if err := seedBookings(staff, s, c); err != nil {
 		return nil, err
+	}
+	if s.Approval != nil {
+		var ctxs [3]context.Context
+		for i, u := range []string{"admin", "clerk", "approver2"} {
+			if ctxs[i], err = as(u); err != nil {
+				return nil, err
+			}
+		}
+		zj, gh := byName["approver"], byName["approver2"]
+		if zj == nil || gh == nil {
+			return nil, fmt.Errorf("demo centre: approvers missing (run Seed first)")
+		}
+		if c.Hall, err = seedHall(ctxs[0], ctxs[1], ctxs[2], s.Approval, zj.OrgID.Int64, gh.OrgID.Int64); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }

@@ -198,6 +198,15 @@ func TestSeedFillsTheDemoCentre(t *testing.T) {
 			t.Errorf("no %s event by %s", action, who)
 		}
 	}
+	// The approval hall: three items (即办件, 承诺件, 联办件) and a case in
+	// each of three states.
+	var hall []string
+	if err := x.Select(&hall, `SELECT CONCAT(i.case_type, '/', c.status) FROM approval_cases c JOIN approval_items i ON i.id = c.item_id ORDER BY c.id`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(hall, " ") != "instant/decided promised/incomplete joint/in_review" {
+		t.Errorf("demo hall cases: %v", hall)
+	}
 
 	if _, err := a.sealer.SealAll(ctx); err != nil {
 		t.Fatal(err)

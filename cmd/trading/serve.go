@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"ggzy/accounts"
+	"ggzy/approval"
 	"ggzy/audit"
 	"ggzy/calendar"
 	"ggzy/clock"
@@ -244,7 +245,8 @@ func seedDemo(ctx context.Context, a *app, varDir string, getenv env, stdout io.
 		return nil, "", err
 	}
 	if _, err := demo.SeedCentre(ctx, demo.Services{Accounts: a.accounts, Calendar: a.calendar, Schedule: a.schedule,
-		Trading: a.trading, FixedPrice: a.fixedPrice, Clock: a.clock}); err != nil {
+		Trading: a.trading, FixedPrice: a.fixedPrice, Clock: a.clock,
+		Approval: &approval.Service{DB: a.trading.DB, Clock: a.clock, Calendar: a.calendar, Vault: a.vault}}); err != nil {
 		return nil, "", fmt.Errorf("seed demo centre: %w", err)
 	}
 	if explicit {
