@@ -35,9 +35,11 @@
 // 按时办结率, 现场办结率, 提速率 (working days saved against the legal
 // limit), 满意率.
 //
-// Files: service.go (the Service, statuses), items.go (catalogue),
-// cases.go / steps.go (intake, acceptance, steps, decisions, suspensions,
-// delivery), lookup.go (public lookup); monitor.go (warnings, deemed
-// agreement job), supervise.go (督办), ratings.go (好差评, rectification),
-// stats.go (statistics).
+// Files: service.go (the Service, statuses, timed-event kinds),
+// settings.go (approval.* settings), items.go (catalogue, item versions),
+// cases.go (intake, 一次性告知, acceptance, silence-means-accepted event,
+// refusal, withdrawal, delivery), steps.go (steps, decisions, the deemed
+// agreement event, suspensions), lookup.go (public lookup and its
+// throttle); monitor.go (warnings), supervise.go (督办), ratings.go (好差评,
+// rectification), stats.go (statistics).
 package approval
