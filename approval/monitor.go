@@ -230,20 +230,26 @@ func (s *Service) Monitor(ctx context.Context) (MonitorResult, error) {
 // reports false when the warning was raised before.
 func (s *Service) raise(ctx context.Context, now time.Time, w watched, kind, level string, due calendar.Date, left int) (bool, error) {
 	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, insertWarning, w.CaseID, w.StepID, kind, level, dateArg(due), now); err != nil {
-			if db.Number(err) == db.ErrDupEntry {
-				return errRaised
-			}
-			return fmt.Errorf("raise %s %s warning on case %d step %d: %w", kind, level, w.CaseID, w.StepID, err)
-		}
-		return audit.RecordAs(ctx, tx, audit.System, now, audit.Event{Action: "approval.warning", ObjectType: "approval_case",
-			ObjectID: strconv.FormatInt(w.CaseID, 10), Summary: map[string]any{"case_no": w.CaseNo, "step_id": w.StepID,
-				"dept_org_id": w.DeptID, "kind": kind, "level": level, "due_on": due.String(), "working_days_left": left}})
+		return raiseTx(ctx, tx, now, w, kind, level, due, left)
 	})
 	if errors.Is(err, errRaised) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// raiseTx inserts one warning with its audit event in tx; errRaised when
+// it was raised before (the failed INSERT leaves tx usable).
+func raiseTx(ctx context.Context, tx *sqlx.Tx, now time.Time, w watched, kind, level string, due calendar.Date, left int) error {
+	if _, err := tx.ExecContext(ctx, insertWarning, w.CaseID, w.StepID, kind, level, dateArg(due), now); err != nil {
+		if db.Number(err) == db.ErrDupEntry {
+			return errRaised
+		}
+		return fmt.Errorf("raise %s %s warning on case %d step %d: %w", kind, level, w.CaseID, w.StepID, err)
+	}
+	return audit.RecordAs(ctx, tx, audit.System, now, audit.Event{Action: "approval.warning", ObjectType: "approval_case",
+		ObjectID: strconv.FormatInt(w.CaseID, 10), Summary: map[string]any{"case_no": w.CaseNo, "step_id": w.StepID,
+			"dept_org_id": w.DeptID, "kind": kind, "level": level, "due_on": due.String(), "working_days_left": left}})
 }
 
 // dateArg is a date as the driver writes a DATE.

@@ -262,8 +262,9 @@ func (s *Service) DeemStep(ctx context.Context, stepID int64) error {
 		var row struct {
 			Status string    `db:"status"`
 			DueOn  time.Time `db:"due_on"`
+			DeptID int64     `db:"dept_org_id"`
 		}
-		if err := tx.GetContext(ctx, &row, `SELECT status, due_on FROM approval_steps WHERE id = ? FOR UPDATE`, stepID); err != nil {
+		if err := tx.GetContext(ctx, &row, `SELECT status, due_on, dept_org_id FROM approval_steps WHERE id = ? FOR UPDATE`, stepID); err != nil {
 			return fmt.Errorf("lock step %d: %w", stepID, err)
 		}
 		due := calendar.DateOf(row.DueOn, time.UTC)
@@ -276,6 +277,13 @@ func (s *Service) DeemStep(ctx context.Context, stepID int64) error {
 		}
 		if err := audit.Record(ctx, tx, now, audit.Event{Action: "approval.step.deemed", ObjectType: "approval_step", ObjectID: fmt.Sprint(stepID),
 			Summary: map[string]any{"case_no": r.CaseNo, "due_on": due.String()}}); err != nil {
+			return err
+		}
+		// The department missed its limit: 电子监察 records it red even
+		// when the sweep has not run since (the step is no longer pending
+		// for it to find).
+		if err := raiseTx(ctx, tx, now, watched{CaseID: caseID, CaseNo: r.CaseNo, StepID: stepID, DeptID: row.DeptID, DueOn: row.DueOn},
+			WarnLimit, WarnRed, due, 0); err != nil && !errors.Is(err, errRaised) {
 			return err
 		}
 		return s.finishIfDone(ctx, tx, r, now)

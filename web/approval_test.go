@@ -201,6 +201,10 @@ func TestApprovalJourney(t *testing.T) {
 	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'approval.step.deemed' AND object_id = ?`, fmt.Sprint(ghStep.ID)); n != 1 {
 		t.Fatalf("deemed %d times", n)
 	}
+	// The missed limit is on 电子监察's record (red, once) though no sweep ran.
+	if n := e.count(`SELECT COUNT(*) FROM approval_warnings WHERE step_id = ? AND kind = 'limit' AND level = 'red' AND due_on = '2026-05-06'`, ghStep.ID); n != 1 {
+		t.Fatalf("red warnings of the deemed step: %d", n)
+	}
 	clerkAPI = e.api("clerk")
 	k = getCase(t, clerkAPI, k.ID)
 	if k.Status != approval.CaseDecided || k.Decision != approval.DecisionApproved || k.DecidedAt == nil {
