@@ -52,7 +52,7 @@ func (s *Server) approvalRoutes() {
 	e.POST("/window/cases/:id/refuse", s.windowRefuse, requireRoles(clerk))
 	e.POST("/window/cases/:id/withdraw", s.windowWithdraw, requireRoles(clerk))
 	e.POST("/window/cases/:id/deliver", s.windowDeliver, requireRoles(clerk))
-	e.GET("/approval/cases/:id", s.approvalCasePage, requireRoles(clerk, approver, admin, supervisor))
+	e.GET("/approval/cases/:id", s.approvalCasePage, requireRoles(clerk, approver, supervisor))
 
 	// Departments (approver).
 	e.GET("/dept/steps", s.deptSteps, requireRoles(approver))
@@ -80,9 +80,9 @@ func (s *Server) approvalRoutes() {
 	api.GET("/departments", s.apiApprovalDepartments)
 	api.GET("/settings", s.apiApprovalSettings, requireRoles(admin))
 	api.PUT("/settings", s.apiApprovalSettingsSave, requireRoles(admin))
-	api.GET("/cases", s.apiApprovalCases, requireRoles(clerk, admin, supervisor))
+	api.GET("/cases", s.apiApprovalCases, requireRoles(clerk, supervisor))
 	api.POST("/cases", s.apiApprovalCaseCreate, requireRoles(clerk))
-	api.GET("/cases/:id", s.apiApprovalCase, requireRoles(clerk, approver, admin, supervisor))
+	api.GET("/cases/:id", s.apiApprovalCase, requireRoles(clerk, approver, supervisor))
 	api.POST("/cases/:id/materials", s.apiApprovalMaterials, requireRoles(clerk))
 	api.POST("/cases/:id/refuse", s.apiApprovalRefuse, requireRoles(clerk))
 	api.POST("/cases/:id/withdraw", s.apiApprovalWithdraw, requireRoles(clerk))
