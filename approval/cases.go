@@ -131,13 +131,15 @@ type caseRow struct {
 
 // The item's name, type and lead department are those of the case's
 // version (the snapshot), read with the row by the callers that show it;
-// the join on the current item gives code and name for lists.
-const caseColumns = `c.id, c.case_no, c.item_id, c.item_version, i.code AS item_code, i.name AS item_name, i.case_type, i.dept_org_id,
+// the join on the current item gives code and name for lists, and the lead
+// department is the case's own column (lead_org_id, set at intake from the
+// version), never the current item's.
+const caseColumns = `c.id, c.case_no, c.item_id, c.item_version, i.code AS item_code, i.name AS item_name, i.case_type, c.lead_org_id AS dept_org_id,
 	o.name AS dept_name, c.applicant_kind, c.applicant_name, c.applicant_masked, c.phone_masked, c.status, c.received_at, c.materials_due,
 	c.accepted_at, c.refused_reason, c.due_on, c.legal_due_on, c.suspended_days, c.decision, c.decision_note, c.decided_at, c.delivered_at,
 	c.clerk_user_id, u.display_name AS clerk_name, c.version`
 
-const caseFrom = ` FROM approval_cases c JOIN approval_items i ON i.id = c.item_id JOIN organisations o ON o.id = i.dept_org_id
+const caseFrom = ` FROM approval_cases c JOIN approval_items i ON i.id = c.item_id JOIN organisations o ON o.id = c.lead_org_id
 	LEFT JOIN users u ON u.id = c.clerk_user_id`
 
 func dateOf(t sql.NullTime) *calendar.Date {
@@ -365,10 +367,10 @@ func (s *Service) Intake(ctx context.Context, in IntakeInput) (*Receipt, error) 
 			return err
 		}
 		masked := idcode.MaskResidentID(in.ApplicantID)
-		res, err := tx.ExecContext(ctx, `INSERT INTO approval_cases (case_no, item_id, item_version, applicant_kind, applicant_name,
+		res, err := tx.ExecContext(ctx, `INSERT INTO approval_cases (case_no, item_id, item_version, lead_org_id, applicant_kind, applicant_name,
 			applicant_masked, applicant_sealed, phone_masked, phone_sealed, lookup_hash, status, received_at, clerk_user_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			caseNo, it.ID, it.Version, in.ApplicantKind, in.ApplicantName, masked, sealedID, idcode.MaskPhone(in.Phone), sealedPhone,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			caseNo, it.ID, it.Version, it.DeptOrgID, in.ApplicantKind, in.ApplicantName, masked, sealedID, idcode.MaskPhone(in.Phone), sealedPhone,
 			s.lookupHash(code), CaseReceived, now, a.UserID, now, now)
 		if err != nil {
 			return fmt.Errorf("insert case: %w", err)

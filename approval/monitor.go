@@ -150,14 +150,14 @@ type watched struct {
 // due dates move by the days it stood when it resumes, and a new due date is
 // a new warning.
 const (
-	selectWatchedCases = `SELECT c.id AS case_id, c.case_no, 0 AS step_id, i.dept_org_id, c.due_on
-	FROM approval_cases c JOIN approval_items i ON i.id = c.item_id
+	selectWatchedCases = `SELECT c.id AS case_id, c.case_no, 0 AS step_id, c.lead_org_id AS dept_org_id, c.due_on
+	FROM approval_cases c
 	WHERE c.status IN ('accepted', 'in_review') AND c.due_on IS NOT NULL AND c.due_on <= ?`
 	selectWatchedSteps = `SELECT c.id AS case_id, c.case_no, st.id AS step_id, st.dept_org_id, st.due_on
 	FROM approval_steps st JOIN approval_cases c ON c.id = st.case_id
 	WHERE st.status = 'pending' AND c.status IN ('accepted', 'in_review') AND st.due_on <= ?`
-	selectOverdueRectifications = `SELECT c.id AS case_id, c.case_no, 0 AS step_id, i.dept_org_id, r.rectify_due_on AS due_on
-	FROM approval_ratings r JOIN approval_cases c ON c.id = r.case_id JOIN approval_items i ON i.id = c.item_id
+	selectOverdueRectifications = `SELECT c.id AS case_id, c.case_no, 0 AS step_id, c.lead_org_id AS dept_org_id, r.rectify_due_on AS due_on
+	FROM approval_ratings r JOIN approval_cases c ON c.id = r.case_id
 	WHERE r.rectify_due_on IS NOT NULL AND r.rectified_at IS NULL AND r.rectify_due_on < ?`
 	insertWarning = `INSERT INTO approval_warnings (case_id, step_id, kind, level, due_on, raised_at) VALUES (?, ?, ?, ?, ?, ?)`
 )
@@ -309,7 +309,7 @@ type warningRow struct {
 // ratings whose rectification is not recorded. Whether each still stands is
 // decided in Go (the limit it warned about is the current one).
 const selectWarnings = `SELECT w.id, w.case_id, c.case_no, i.name AS item_name, c.status, w.step_id, w.kind, w.level, w.due_on, w.raised_at,
-	i.dept_org_id AS lead_dept, c.due_on AS case_due, st.dept_org_id AS step_dept, st.due_on AS step_due, st.status AS step_status, st.task,
+	c.lead_org_id AS lead_dept, c.due_on AS case_due, st.dept_org_id AS step_dept, st.due_on AS step_due, st.status AS step_status, st.task,
 	r.rectify_due_on AS rect_due, r.rectified_at
 	FROM approval_warnings w
 	JOIN approval_cases c ON c.id = w.case_id

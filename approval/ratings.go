@@ -108,7 +108,7 @@ func (s *Service) Rate(ctx context.Context, in RatingInput) (Rated, error) {
 			Status string `db:"status"`
 			Lead   int64  `db:"dept_org_id"`
 		}
-		if err := tx.GetContext(ctx, &c, `SELECT c.case_no, c.status, i.dept_org_id FROM approval_cases c JOIN approval_items i ON i.id = c.item_id
+		if err := tx.GetContext(ctx, &c, `SELECT c.case_no, c.status, c.lead_org_id AS dept_org_id FROM approval_cases c
 			WHERE c.id = ? FOR UPDATE`, caseID); err != nil {
 			return fmt.Errorf("rate case %d: %w", caseID, err)
 		}
@@ -169,14 +169,14 @@ type RectificationFilter struct {
 	DeptID int64 // supervisors: one department (0: all)
 }
 
-const selectRectifications = `SELECT r.case_id, c.case_no, i.name AS item_name, i.dept_org_id, COALESCE(o.name, '') AS dept_name,
+const selectRectifications = `SELECT r.case_id, c.case_no, i.name AS item_name, c.lead_org_id AS dept_org_id, COALESCE(o.name, '') AS dept_name,
 	r.level, r.comment, r.rated_at, r.rectify_due_on, r.rectified_at, r.rectify_note, COALESCE(u.display_name, '') AS rectified_by_name
 	FROM approval_ratings r
 	JOIN approval_cases c ON c.id = r.case_id
 	JOIN approval_items i ON i.id = c.item_id
-	LEFT JOIN organisations o ON o.id = i.dept_org_id
+	LEFT JOIN organisations o ON o.id = c.lead_org_id
 	LEFT JOIN users u ON u.id = r.rectified_by
-	WHERE r.rectify_due_on IS NOT NULL AND (? = 0 OR i.dept_org_id = ?) AND (? = 0 OR r.rectified_at IS NULL)
+	WHERE r.rectify_due_on IS NOT NULL AND (? = 0 OR c.lead_org_id = ?) AND (? = 0 OR r.rectified_at IS NULL)
 	ORDER BY r.rectify_due_on, r.case_id
 	LIMIT 1000`
 
@@ -232,8 +232,8 @@ func (s *Service) Rectify(ctx context.Context, caseID int64, note string) error 
 			CaseNo     string       `db:"case_no"`
 			RatedLevel int          `db:"level"`
 		}
-		err := tx.GetContext(ctx, &r, `SELECT i.dept_org_id, r.rectify_due_on, r.rectified_at, c.case_no, r.level
-			FROM approval_ratings r JOIN approval_cases c ON c.id = r.case_id JOIN approval_items i ON i.id = c.item_id
+		err := tx.GetContext(ctx, &r, `SELECT c.lead_org_id AS dept_org_id, r.rectify_due_on, r.rectified_at, c.case_no, r.level
+			FROM approval_ratings r JOIN approval_cases c ON c.id = r.case_id
 			WHERE r.case_id = ? FOR UPDATE`, caseID)
 		if err == sql.ErrNoRows || (err == nil && (r.Lead != a.OrgID || !r.Due.Valid)) {
 			return problem.New(problem.NotFound, "not_found", "没有这项整改")
@@ -254,4 +254,3 @@ func (s *Service) Rectify(ctx context.Context, caseID int64, note string) error 
 				"note_chars": utf8.RuneCountInString(note)}})
 	})
 }
-

@@ -83,7 +83,7 @@ func rateRat(r *big.Rat) Rate {
 // StatsRow is one department's month, or the hall's (DeptID 0).
 //
 // The cases counted are those received in the month (the cohort), under
-// their item's lead department:
+// the case's lead department (the one of the item version it was taken under):
 //   - Accepted: taken (accepted_at set), whatever happened since;
 //   - Finished (办结): decided or delivered; 办结率 = Finished / Accepted;
 //   - OnTime: finished on or before its promised due date (for an instant
@@ -175,12 +175,12 @@ type statsCase struct {
 }
 
 const (
-	selectStatsCases = `SELECT i.dept_org_id, i.case_type, i.legal_days, c.status, c.accepted_at, c.decided_at, c.due_on, c.suspended_days
+	selectStatsCases = `SELECT c.lead_org_id AS dept_org_id, i.case_type, i.legal_days, c.status, c.accepted_at, c.decided_at, c.due_on, c.suspended_days
 	FROM approval_cases c JOIN approval_items i ON i.id = c.item_id
-	WHERE c.received_at >= ? AND c.received_at < ? AND (? = 0 OR i.dept_org_id = ?)`
-	selectStatsRatings = `SELECT i.dept_org_id, r.level
-	FROM approval_ratings r JOIN approval_cases c ON c.id = r.case_id JOIN approval_items i ON i.id = c.item_id
-	WHERE r.rated_at >= ? AND r.rated_at < ? AND (? = 0 OR i.dept_org_id = ?)`
+	WHERE c.received_at >= ? AND c.received_at < ? AND (? = 0 OR c.lead_org_id = ?)`
+	selectStatsRatings = `SELECT c.lead_org_id AS dept_org_id, r.level
+	FROM approval_ratings r JOIN approval_cases c ON c.id = r.case_id
+	WHERE r.rated_at >= ? AND r.rated_at < ? AND (? = 0 OR c.lead_org_id = ?)`
 )
 
 // Statistics computes one month (Asia/Shanghai; "" for the current one):

@@ -99,7 +99,7 @@ func (s *Service) Supervise(ctx context.Context, in SupervisionInput) (int64, er
 			Status string `db:"status"`
 			Lead   int64  `db:"dept_org_id"`
 		}
-		err := tx.GetContext(ctx, &c, `SELECT c.id, c.status, i.dept_org_id FROM approval_cases c JOIN approval_items i ON i.id = c.item_id
+		err := tx.GetContext(ctx, &c, `SELECT c.id, c.status, c.lead_org_id AS dept_org_id FROM approval_cases c
 			WHERE c.case_no = ? FOR UPDATE`, in.CaseNo)
 		if err == sql.ErrNoRows {
 			return problem.InvalidField("case_no", "case_not_found", "没有这个办件编号")

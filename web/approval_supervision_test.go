@@ -310,7 +310,7 @@ func TestApprovalSupervisionIssuedAndAnswered(t *testing.T) {
 	if len(list.Supervisions) != 0 {
 		t.Errorf("open supervisions after the answer: %+v", list.Supervisions)
 	}
-	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action IN ('approval.supervise', 'approval.supervision_answer') AND (object_id = ? OR object_id = ?)`,
+	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE (action = 'approval.supervise' AND object_id = ?) OR (action = 'approval.supervision_answer' AND object_id = ?)`,
 		fmt.Sprint(r.Case.ID), fmt.Sprint(created.ID)); n != 2 {
 		t.Errorf("audit events: %d", n)
 	}

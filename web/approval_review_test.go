@@ -1,0 +1,99 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"ggzy/approval"
+)
+
+// Review fixes of the approval hall, each through HTTP.
+
+// TestApprovalCaseKeepsItsLeadDepartment: an administrator moves an item
+// to another department (a new version); the cases already taken stay with
+// the department that led them when they were taken — their case-level
+// warnings, rectifications, 督办 and statistics — and the new department
+// sees none of them and cannot act on them.
+func TestApprovalCaseKeepsItsLeadDepartment(t *testing.T) {
+	e := newEnv(t)
+	w1, w2 := newHallWorld(t, e), newHallWorld(t, e)
+	w1.at("2026-06-01")
+	item := w1.item(approval.TypePromised)
+	open := w1.intake(item)    // stays in review
+	decided := w1.intake(item) // decided and rated badly
+	w1.decide(decided)
+	pub := e.anon()
+	if r := pub.json(http.MethodPost, "/api/v1/approval/ratings", map[string]any{"case_no": decided.Case.CaseNo,
+		"query_code": decided.QueryCode, "level": 1, "comment": "等了太久"}); r.Code != http.StatusCreated {
+		t.Fatalf("rate: %d %s", r.Code, r.Body.String())
+	}
+
+	// The item moves to w2's department.
+	it, err := w1.svc.Item(w1.admin, item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]any{"code": it.Code, "name": it.Name, "dept_org_id": w2.dept, "case_type": it.CaseType, "legal_basis": it.LegalBasis,
+		"conditions": it.Conditions, "procedure": it.Procedure, "materials": it.Materials, "legal_days": it.LegalDays, "promised_days": it.PromisedDays}
+	if r := e.api("admin").json(http.MethodPut, fmt.Sprintf("/api/v1/approval/items/%d", item), body); r.Code != http.StatusOK {
+		t.Fatalf("move item: %d %s", r.Code, r.Body.String())
+	}
+
+	// The open case's limit passes: its case-level warning is w1's.
+	w1.at("2026-06-17")
+	w1.monitor()
+	for _, wn := range w2.warnings(w2.approver) {
+		if wn.CaseID == open.Case.ID || wn.CaseID == decided.Case.ID {
+			t.Fatalf("the new department sees a warning of a case it does not lead: %+v", wn)
+		}
+	}
+	found := false
+	for _, wn := range w1.warnings(w1.approver) {
+		found = found || (wn.CaseID == open.Case.ID && wn.StepID == 0)
+	}
+	if !found {
+		t.Fatal("the lead department does not see its case's warning")
+	}
+
+	// The rectification stays with w1: w2 neither sees nor records it.
+	var rl struct {
+		Rectifications []approval.Rectification `json:"rectifications"`
+	}
+	e.api(w2.approver).get("/api/v1/approval/rectifications?state=all").decode(t, &rl)
+	for _, r := range rl.Rectifications {
+		if r.CaseID == decided.Case.ID {
+			t.Fatalf("the new department sees the rectification: %+v", r)
+		}
+	}
+	path := fmt.Sprintf("/api/v1/approval/rectifications/%d", decided.Case.ID)
+	if r := e.api(w2.approver).json(http.MethodPost, path, map[string]any{"note": "已整改"}); r.Code != http.StatusNotFound {
+		t.Fatalf("the new department records the rectification: %d %s", r.Code, r.Body.String())
+	}
+	if r := e.api(w1.approver).json(http.MethodPost, path, map[string]any{"note": "已整改"}); r.Code != http.StatusOK {
+		t.Fatalf("the lead department records the rectification: %d %s", r.Code, r.Body.String())
+	}
+
+	// A 督办 to the lead department goes to w1.
+	if r := e.api("supervisor").json(http.MethodPost, "/api/v1/approval/supervisions", map[string]any{"case_no": open.Case.CaseNo,
+		"note": "请加快办理"}); r.Code != http.StatusCreated {
+		t.Fatalf("supervise: %d %s", r.Code, r.Body.String())
+	}
+	if n := e.count(`SELECT COUNT(*) FROM approval_supervisions s JOIN approval_cases c ON c.id = s.case_id WHERE c.case_no = ? AND s.dept_org_id = ?`,
+		open.Case.CaseNo, w1.dept); n != 1 {
+		t.Fatalf("督办 to the lead department: %d", n)
+	}
+
+	// The statistics of June count both cases under w1, none under w2.
+	var st struct {
+		Hall struct{ Received, Ratings int } `json:"hall"`
+	}
+	e.api(w2.approver).get("/api/v1/approval/statistics?month=2026-06").decode(t, &st)
+	if st.Hall.Received != 0 || st.Hall.Ratings != 0 {
+		t.Fatalf("the new department's statistics count cases it does not lead: %+v", st.Hall)
+	}
+	e.api(w1.approver).get("/api/v1/approval/statistics?month=2026-06").decode(t, &st)
+	if st.Hall.Received != 2 || st.Hall.Ratings != 1 {
+		t.Fatalf("the lead department's statistics: %+v", st.Hall)
+	}
+}
