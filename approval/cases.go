@@ -547,6 +547,10 @@ func (s *Service) decideOnSpot(ctx context.Context, tx *sqlx.Tx, r *caseRow, dec
 		Summary: map[string]any{"case_no": r.CaseNo, "decision": decision, "on_the_spot": true}})
 }
 
+// refuse records 不予受理. The written reason is the case's (the receipt
+// prints it); the audit event, which supervisors read and export, holds its
+// length only, as every free text of the hall: a clerk's reason may name
+// the applicant or quote an ID number.
 func (s *Service) refuse(ctx context.Context, tx *sqlx.Tx, r *caseRow, reason string, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE approval_cases SET status = ?, refused_reason = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
 		CaseRefused, reason, now, r.ID); err != nil {
@@ -556,7 +560,7 @@ func (s *Service) refuse(ctx context.Context, tx *sqlx.Tx, r *caseRow, reason st
 		return err
 	}
 	return audit.Record(ctx, tx, now, audit.Event{Action: "approval.case.refuse", ObjectType: "approval_case", ObjectID: fmt.Sprint(r.ID),
-		Summary: map[string]any{"case_no": r.CaseNo, "reason": db.Clip(reason, 200)}})
+		Summary: map[string]any{"case_no": r.CaseNo, "reason_chars": utf8.RuneCountInString(reason)}})
 }
 
 // Refuse refuses an application not yet accepted (不予受理, clerk), with

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"ggzy/approval"
@@ -95,5 +96,33 @@ func TestApprovalCaseKeepsItsLeadDepartment(t *testing.T) {
 	e.api(w1.approver).get("/api/v1/approval/statistics?month=2026-06").decode(t, &st)
 	if st.Hall.Received != 2 || st.Hall.Ratings != 1 {
 		t.Fatalf("the lead department's statistics: %+v", st.Hall)
+	}
+}
+
+// TestApprovalRefusalReasonStaysOutOfTheAudit: the written reason of a
+// 不予受理 may name the applicant or quote an ID number; the audit event
+// (read and exported by supervisors) holds its length, not its text.
+func TestApprovalRefusalReasonStaysOutOfTheAudit(t *testing.T) {
+	e := newEnv(t)
+	w := newHallWorld(t, e)
+	w.at("2026-06-01")
+	item := w.item(approval.TypePromised)
+	body := map[string]any{"item_id": item, "applicant_kind": "person", "applicant_name": "李四", "applicant_id": testResidentID,
+		"phone": "13800138000", "provided": []int{}}
+	rc := intake(t, e.api("clerk"), body)
+	if rc.Case.Status != approval.CaseIncomplete {
+		t.Fatalf("case: %s", rc.Case.Status)
+	}
+	reason := "申请人李四（身份证" + testResidentID + "）申请事项不属于本机关职权范围"
+	r := e.api("clerk").json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/refuse", rc.Case.ID), map[string]any{"reason": reason})
+	if r.Code != http.StatusOK {
+		t.Fatalf("refuse: %d %s", r.Code, r.Body.String())
+	}
+	var summary string
+	if err := e.db.Get(&summary, `SELECT summary FROM audit_events WHERE action = 'approval.case.refuse' AND object_id = ?`, fmt.Sprint(rc.Case.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(summary, testResidentID[:6]) || strings.Contains(summary, "李四") {
+		t.Fatalf("the refusal's audit event holds the reason: %s", summary)
 	}
 }
