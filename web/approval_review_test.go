@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"ggzy/approval"
@@ -125,4 +126,85 @@ func TestApprovalRefusalReasonStaysOutOfTheAudit(t *testing.T) {
 	if strings.Contains(summary, testResidentID[:6]) || strings.Contains(summary, "李四") {
 		t.Fatalf("the refusal's audit event holds the reason: %s", summary)
 	}
+}
+
+// TestApprovalDecisionRacesWithdrawal releases, for one joint case at a
+// time, both departments' decisions and the applicant's withdrawal at once:
+// the case ends either decided (both steps done, one decision, the
+// withdrawal refused) or withdrawn (no decision, no step event left, the
+// step that came after refused) — never a mix.
+func TestApprovalDecisionRacesWithdrawal(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(shanghai9("2026-06-01"))
+	zj, gh := hallDepts(t, e)
+	it := createItem(t, e, jointItem(zj, gh))
+	clerkAPI, zjAPI, ghAPI := e.api("clerk"), e.api("approver"), e.api("approver2")
+	outcomes := map[string]int{}
+	for round := 0; round < 12; round++ {
+		k := intake(t, clerkAPI, caseBody(it.ID, 1, 2)).Case
+		if k.Status != approval.CaseInReview || len(k.Steps) != 2 {
+			t.Fatalf("case: %s, %d steps", k.Status, len(k.Steps))
+		}
+		stepOf := map[int64]int64{}
+		for _, st := range k.Steps {
+			stepOf[st.DeptOrgID] = st.ID
+		}
+		var codes [3]int
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		run := func(i int, f func() response) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				codes[i] = f().Code
+			}()
+		}
+		run(0, func() response {
+			return zjAPI.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/steps/%d/decision", stepOf[zj]), map[string]any{"agree": true, "opinion": "同意"})
+		})
+		run(1, func() response {
+			return ghAPI.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/steps/%d/decision", stepOf[gh]), map[string]any{"agree": true, "opinion": "同意"})
+		})
+		run(2, func() response {
+			return clerkAPI.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/withdraw", k.ID), map[string]any{"note": "申请人书面申请撤回"})
+		})
+		close(start)
+		wg.Wait()
+		for i, c := range codes {
+			if c != http.StatusOK && c != http.StatusConflict {
+				t.Fatalf("round %d request %d: %d", round, i, c)
+			}
+		}
+		got := getCase(t, clerkAPI, k.ID)
+		decides := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'approval.case.decide' AND object_id = ?`, fmt.Sprint(k.ID))
+		pending := 0
+		for _, st := range got.Steps {
+			if st.Status == approval.StepPending {
+				pending++
+			}
+		}
+		events := e.count(`SELECT COUNT(*) FROM timed_events WHERE kind = ? AND state = 'pending' AND target IN (?, ?)`,
+			approval.StepDueEvent, fmt.Sprintf("step:%d", stepOf[zj]), fmt.Sprintf("step:%d", stepOf[gh]))
+		switch got.Status {
+		case approval.CaseDecided:
+			if codes != [3]int{http.StatusOK, http.StatusOK, http.StatusConflict} || pending != 0 || decides != 1 || got.Decision != approval.DecisionApproved || events != 0 {
+				t.Fatalf("round %d decided: codes %v, pending %d, decisions %d, decision %q, events %d", round, codes, pending, decides, got.Decision, events)
+			}
+		case approval.CaseWithdrawn:
+			decided := 0
+			for _, c := range codes[:2] {
+				if c == http.StatusOK {
+					decided++
+				}
+			}
+			if codes[2] != http.StatusOK || decided == 2 || pending != 2-decided || decides != 0 || got.Decision != "" || got.DecidedAt != nil || events != 0 {
+				t.Fatalf("round %d withdrawn: codes %v, pending %d, decisions %d, decision %q, events %d", round, codes, pending, decides, got.Decision, events)
+			}
+		default:
+			t.Fatalf("round %d: status %s", round, got.Status)
+		}
+		outcomes[got.Status]++
+	}
+	t.Logf("outcomes: %v", outcomes)
 }
