@@ -711,6 +711,12 @@ func (s *Service) Withdraw(ctx context.Context, id int64, note string) error {
 			CaseWithdrawn, note, now, id); err != nil {
 			return fmt.Errorf("withdraw case %d: %w", id, err)
 		}
+		// A suspended case's clock stop ends with it (nothing resumes it).
+		if r.Status == CaseSuspended {
+			if err := s.endSuspension(ctx, tx, id, calendar.DateOf(now, clock.Shanghai)); err != nil {
+				return err
+			}
+		}
 		if err := cancelCaseEvents(ctx, tx, id, now); err != nil {
 			return err
 		}

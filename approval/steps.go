@@ -391,6 +391,34 @@ func SuspendedWorkingDays(cal *calendar.Calendar, start, end calendar.Date) int 
 	return cal.WorkingDaysBetween(start.AddDays(-1), end.AddDays(-1))
 }
 
+// endOpenSuspension ends the case's open suspension on today and returns
+// the working days it stood.
+func endOpenSuspension(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calendar, caseID int64, today calendar.Date) (int, error) {
+	var sp struct {
+		ID      int64     `db:"id"`
+		Started time.Time `db:"started_on"`
+	}
+	if err := tx.GetContext(ctx, &sp, `SELECT id, started_on FROM approval_suspensions WHERE case_id = ? AND ended_on IS NULL ORDER BY id DESC LIMIT 1`, caseID); err != nil {
+		return 0, fmt.Errorf("open suspension of case %d: %w", caseID, err)
+	}
+	days := SuspendedWorkingDays(cal, calendar.DateOf(sp.Started, time.UTC), today)
+	if _, err := tx.ExecContext(ctx, `UPDATE approval_suspensions SET ended_on = ?, days = ? WHERE id = ?`, today.String(), days, sp.ID); err != nil {
+		return 0, fmt.Errorf("end suspension %d: %w", sp.ID, err)
+	}
+	return days, nil
+}
+
+// endSuspension ends a withdrawn case's open suspension (its limits no
+// longer matter: they are not moved).
+func (s *Service) endSuspension(ctx context.Context, tx *sqlx.Tx, caseID int64, today calendar.Date) error {
+	cal, err := s.calendar(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = endOpenSuspension(ctx, tx, cal, caseID, today)
+	return err
+}
+
 // Resume restarts the clock (lead department's approver): the case's
 // promised and legal limits and its open steps' limits move by the working
 // days the suspension stood, and the steps' timed events with them.
@@ -413,16 +441,8 @@ func (s *Service) Resume(ctx context.Context, caseID int64) (days int, err error
 		if r.Status != CaseSuspended {
 			return problem.New(problem.Conflict, "case_not_suspended", "办件没有中止计时")
 		}
-		var sp struct {
-			ID      int64     `db:"id"`
-			Started time.Time `db:"started_on"`
-		}
-		if err := tx.GetContext(ctx, &sp, `SELECT id, started_on FROM approval_suspensions WHERE case_id = ? AND ended_on IS NULL ORDER BY id DESC LIMIT 1`, caseID); err != nil {
-			return fmt.Errorf("open suspension of case %d: %w", caseID, err)
-		}
-		days = SuspendedWorkingDays(cal, calendar.DateOf(sp.Started, time.UTC), today)
-		if _, err := tx.ExecContext(ctx, `UPDATE approval_suspensions SET ended_on = ?, days = ? WHERE id = ?`, today.String(), days, sp.ID); err != nil {
-			return fmt.Errorf("end suspension %d: %w", sp.ID, err)
+		if days, err = endOpenSuspension(ctx, tx, cal, caseID, today); err != nil {
+			return err
 		}
 		due, legal := dateOf(r.DueOn), dateOf(r.LegalDueOn)
 		if due == nil || legal == nil {

@@ -208,3 +208,31 @@ func TestApprovalDecisionRacesWithdrawal(t *testing.T) {
 	}
 	t.Logf("outcomes: %v", outcomes)
 }
+
+// TestApprovalWithdrawalEndsTheSuspension: a case withdrawn while its
+// clock stands still does not keep an open suspension (the case page would
+// show it stopped for ever).
+func TestApprovalWithdrawalEndsTheSuspension(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(shanghai9("2026-06-01")) // Monday
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	clerkAPI := e.api("clerk")
+	k := intake(t, clerkAPI, caseBody(it.ID, 1, 2)).Case
+	if r := e.api("approver").json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/suspend", k.ID),
+		map[string]string{"reason": "hearing", "note": "组织听证"}); r.Code != http.StatusOK {
+		t.Fatalf("suspend: %d %s", r.Code, r.Body.String())
+	}
+	e.clock.Set(shanghai9("2026-06-03")) // Wednesday
+	clerkAPI = e.api("clerk")
+	if r := clerkAPI.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/withdraw", k.ID), map[string]any{"note": "申请人书面申请撤回"}); r.Code != http.StatusOK {
+		t.Fatalf("withdraw: %d %s", r.Code, r.Body.String())
+	}
+	got := getCase(t, clerkAPI, k.ID)
+	if got.Status != approval.CaseWithdrawn || len(got.Suspensions) != 1 {
+		t.Fatalf("case: %s, %d suspensions", got.Status, len(got.Suspensions))
+	}
+	if sp := got.Suspensions[0]; sp.EndedOn == nil || sp.EndedOn.String() != "2026-06-03" || sp.Days != 2 {
+		t.Fatalf("suspension of the withdrawn case: ended %v, %d days", sp.EndedOn, sp.Days)
+	}
+}
