@@ -11,25 +11,36 @@
 //	received ──(materials incomplete)──▶ incomplete ──(completed)──┐
 //	    │  一次性告知: every missing item listed at once, with a     │
 //	    │  deadline of 5 工作日; silence past it means accepted      │
-//	    ├──(refused, reason in writing)──▶ refused                  │
+//	    ├──(refused, reason in writing; also from incomplete)──▶ refused
 //	    ▼                                                           ▼
-//	accepted ──▶ in_review (one step per department) ──▶ decided ──▶ delivered
-//	   instant items (即办件) are decided on the spot: accepted → decided
-//	   suspended: the clock stops (行政许可法 45), due dates move by the
-//	   working days it stood
-//	   withdrawn: by the applicant before the decision
+//	(accepted) ──▶ in_review (one step per department) ──▶ decided ──▶ delivered
+//	   received is only seen inside the intake's transaction, and
+//	   acceptance goes straight to in_review (accepted is a name, never
+//	   stored); instant items (即办件) are decided on the spot: → decided
+//	   (an instant item accepted by silence is approved by the system)
+//	   suspended ⇄ in_review: the clock stops (行政许可法 45), due dates
+//	   move by the working days it stood; the lead department only
+//	   withdrawn: recorded by the clerk on the applicant's written request,
+//	   from any open state before the decision (an open suspension ends)
+//
+// A case keeps the item version it was taken under (its materials,
+// departments and limits) and that version's lead department
+// (approval_cases.lead_org_id): moving an item to another department
+// leaves the cases already taken with the department that leads them.
 //
 // A department's step that passes its limit is deemed to agree (超时默认,
 // [practice], a setting). Limits are counted in working days with the
 // holiday calendar and stored as DATEs (Asia/Shanghai); every rule reads the
-// injected clock. The applicant's ID number or USCC is sealed (vault) with
-// a masked copy for display; the public looks a case up with its number and
+// injected clock. The applicant's ID number or USCC and phone are sealed
+// (vault) with masked copies for display, and audit events hold no free
+// text of the hall (only lengths); the public looks a case up with its number and
 // the query code printed on the receipt (only its keyed hash is stored),
 // and rates it with the same (好差评, five levels; a bad rating opens a
 // rectification due in 15 工作日).
 //
 // 电子监察 watches every case and step: a yellow warning as a limit nears,
-// red when it is passed, each raised once (approval_warnings) from a timed
+// red when it is passed (and red for an overdue rectification), each
+// raised once (approval_warnings) from a timed
 // job that runs exactly once across instances; supervisors issue 督办 to a
 // department, which answers; statistics per department and month: 办结率,
 // 按时办结率, 现场办结率, 提速率 (working days saved against the legal
