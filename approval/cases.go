@@ -401,7 +401,11 @@ func (s *Service) Intake(ctx context.Context, in IntakeInput) (*Receipt, error) 
 		case in.RefuseReason != "":
 			return s.refuse(ctx, tx, r, in.RefuseReason, now)
 		case missing > 0:
-			due := cal.AddWorkingDays(today, MaterialsDays)
+			st, err := s.settings(ctx, tx)
+			if err != nil {
+				return err
+			}
+			due := cal.AddWorkingDays(today, st.SupplementDays)
 			if _, err := tx.ExecContext(ctx, `UPDATE approval_cases SET status = ?, materials_due = ?, updated_at = ? WHERE id = ?`,
 				CaseIncomplete, due.String(), now, id); err != nil {
 				return fmt.Errorf("case %d incomplete: %w", id, err)
@@ -414,7 +418,7 @@ func (s *Service) Intake(ctx context.Context, in IntakeInput) (*Receipt, error) 
 		case it.CaseType == TypeInstant:
 			return s.decideOnSpot(ctx, tx, r, decision, strings.TrimSpace(in.DecisionNote), now)
 		default:
-			return s.accept(ctx, tx, cal, r, it, today, now, false)
+			return s.accept(ctx, tx, cal, r, it, today, now)
 		}
 	})
 	if err != nil {
@@ -498,9 +502,8 @@ func (s *Service) lookupHash(code string) string { return s.Vault.Blind("approva
 
 // accept accepts the case counted from day (the acceptance date): its
 // promised and legal limits and one step per department, each with its
-// own limit and timed event. Silence marks an acceptance by
-// 行政许可法 32 (the system, not a clerk).
-func (s *Service) accept(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calendar, r *caseRow, it *Item, day calendar.Date, now time.Time, silence bool) error {
+// own limit and timed event.
+func (s *Service) accept(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calendar, r *caseRow, it *Item, day calendar.Date, now time.Time) error {
 	due := cal.AddWorkingDays(day, it.PromisedDays)
 	legal := cal.AddWorkingDays(day, it.LegalDays)
 	if _, err := tx.ExecContext(ctx, `UPDATE approval_cases SET status = ?, accepted_at = ?, due_on = ?, legal_due_on = ?, updated_at = ?, version = version + 1
@@ -528,10 +531,7 @@ func (s *Service) accept(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calenda
 	}
 	ev := audit.Event{Action: "approval.case.accept", ObjectType: "approval_case", ObjectID: fmt.Sprint(r.ID),
 		Summary: map[string]any{"case_no": r.CaseNo, "accepted_on": day.String(), "due_on": due.String(), "legal_due_on": legal.String(),
-			"steps": len(depts), "silence": silence}}
-	if silence {
-		return audit.RecordAs(ctx, tx, audit.System, now, ev)
-	}
+			"steps": len(depts)}}
 	return audit.Record(ctx, tx, now, ev)
 }
 
@@ -638,7 +638,7 @@ func (s *Service) CompleteMaterials(ctx context.Context, id int64, provided []in
 		if it.CaseType == TypeInstant {
 			return s.decideOnSpot(ctx, tx, r, DecisionApproved, "", now)
 		}
-		return s.accept(ctx, tx, cal, r, it, calendar.DateOf(now, clock.Shanghai), now, false)
+		return s.accept(ctx, tx, cal, r, it, calendar.DateOf(now, clock.Shanghai), now)
 	})
 	if err != nil {
 		return nil, err
@@ -652,21 +652,22 @@ func (s *Service) HandleMaterialsDue(ctx context.Context, target string) error {
 	if err != nil {
 		return err
 	}
-	return s.AcceptBySilence(ctx, id)
+	return s.LapseUnsupplemented(ctx, id)
 }
 
-// AcceptBySilence accepts a case still incomplete after its materials_due
-// (行政许可法 32 (四): the acceptance counts from the day the materials
-// were received). Idempotent: a case no longer incomplete, or whose
-// deadline has not passed, is left as it is.
-func (s *Service) AcceptBySilence(ctx context.Context, id int64) error {
-	cal, err := s.calendar(ctx)
-	if err != nil {
-		return err
-	}
+// LapseUnsupplemented closes a case still incomplete after its
+// materials_due: the applicant did not complete the materials in the
+// supplement period, and the application is deemed withdrawn (逾期未补正，
+// 视为撤回申请; [practice], the period a setting). Not an acceptance:
+// 行政许可法 32 (四) deems an application accepted only when the authority
+// fails to give its 一次性告知 within five days, and the window always gives
+// it at intake. Idempotent: a case no longer incomplete, or whose deadline
+// has not passed, is left as it is.
+func (s *Service) LapseUnsupplemented(ctx context.Context, id int64) error {
+	ctx = audit.WithActor(ctx, audit.System)
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		now := s.Clock.Now()
-		r, it, err := lockCase(ctx, tx, id)
+		r, _, err := lockCase(ctx, tx, id)
 		if problem.Is(err, "case_not_found") {
 			return nil
 		}
@@ -677,12 +678,15 @@ func (s *Service) AcceptBySilence(ctx context.Context, id int64) error {
 		if r.Status != CaseIncomplete || due == nil || !calendar.DateOf(now, clock.Shanghai).After(*due) {
 			return nil
 		}
-		received := calendar.DateOf(r.ReceivedAt, clock.Shanghai)
-		if it.CaseType == TypeInstant {
-			ctx = audit.WithActor(ctx, audit.System)
-			return s.decideOnSpot(ctx, tx, r, DecisionApproved, "补正期限届满视为受理", now)
+		if _, err := tx.ExecContext(ctx, `UPDATE approval_cases SET status = ?, decision_note = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+			CaseWithdrawn, "补正期限（"+due.String()+"）届满未补正，视为撤回申请", now, id); err != nil {
+			return fmt.Errorf("lapse case %d: %w", id, err)
 		}
-		return s.accept(ctx, tx, cal, r, it, received, now, true)
+		if err := cancelCaseEvents(ctx, tx, id, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "approval.case.lapse", ObjectType: "approval_case", ObjectID: fmt.Sprint(id),
+			Summary: map[string]any{"case_no": r.CaseNo, "materials_due": due.String()}})
 	})
 }
 

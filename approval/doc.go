@@ -9,15 +9,19 @@
 // A case (办件) is taken at a window by a clerk (一门受理):
 //
 //	received ──(materials incomplete)──▶ incomplete ──(completed)──┐
-//	    │  一次性告知: every missing item listed at once, with a     │
-//	    │  deadline of 5 工作日; silence past it means accepted      │
+//	    │  一次性告知: every missing item listed at once, on the    │
+//	    │  spot (行政许可法 32 (四) deems an application accepted    │
+//	    │  only when the authority stays silent past 5 days, which  │
+//	    │  the window never does); the applicant has the supplement │
+//	    │  period (approval.supplement_days, default 20 工作日) to   │
+//	    │  complete, and past it the application is deemed          │
+//	    │  withdrawn (逾期未补正，视为撤回申请, [practice])           │
 //	    ├──(refused, reason in writing; also from incomplete)──▶ refused
 //	    ▼                                                           ▼
 //	(accepted) ──▶ in_review (one step per department) ──▶ decided ──▶ delivered
 //	   received is only seen inside the intake's transaction, and
 //	   acceptance goes straight to in_review (accepted is a name, never
 //	   stored); instant items (即办件) are decided on the spot: → decided
-//	   (an instant item accepted by silence is approved by the system)
 //	   suspended ⇄ in_review: the clock stops (行政许可法 45), due dates
 //	   move by the working days it stood; the lead department only
 //	   withdrawn: recorded by the clerk on the applicant's written request,
@@ -48,7 +52,7 @@
 //
 // Files: service.go (the Service, statuses, timed-event kinds),
 // settings.go (approval.* settings), items.go (catalogue, item versions),
-// cases.go (intake, 一次性告知, acceptance, silence-means-accepted event,
+// cases.go (intake, 一次性告知, acceptance, the lapse of an unsupplemented case,
 // refusal, withdrawal, delivery), steps.go (steps, decisions, the deemed
 // agreement event, suspensions), lookup.go (public lookup and its
 // throttle); monitor.go (warnings), supervise.go (督办), ratings.go (好差评,

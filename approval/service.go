@@ -55,8 +55,8 @@ const (
 // change that sets them; handlers registered in cmd/trading/events.go).
 const (
 	// MaterialsDueEvent fires at the start of the day after a case's
-	// materials_due: a case still incomplete is accepted (silence means
-	// accepted, 行政许可法 32). Target "case:<id>".
+	// materials_due: a case still incomplete is deemed withdrawn (逾期未
+	// 补正，视为撤回申请, [practice]). Target "case:<id>".
 	MaterialsDueEvent = "approval.materials_due"
 	// StepDueEvent fires at the start of the day after a step's due_on: a
 	// step still pending is deemed to agree (超时默认, setting
@@ -81,10 +81,6 @@ const (
 	ApplicantPerson       = "person"
 	ApplicantOrganisation = "organisation"
 )
-
-// MaterialsDays is the applicant's time to complete the materials after
-// 一次性告知 (行政许可法 32: 5 days, counted here in 工作日).
-const MaterialsDays = 5
 
 // CaseTypeNames, CaseStatusNames and StepStatusNames are the Chinese names.
 var (

@@ -24,15 +24,20 @@ type Settings struct {
 	// practice 30; 0 turns the rule off). A refusal when the catalogue is
 	// edited, not a warning: an item that breaks it is never published.
 	PromisedCutPct int `json:"promised_cut_pct"`
+	// SupplementDays: the applicant's time, in 工作日 from the 一次性告知,
+	// to complete the materials; past it the application is deemed
+	// withdrawn (逾期未补正，视为撤回申请, [practice]).
+	SupplementDays int `json:"supplement_days"`
 }
 
 // DefaultSettings apply where the settings table has no row.
-var DefaultSettings = Settings{DeemedAgree: true, PromisedCutPct: 30}
+var DefaultSettings = Settings{DeemedAgree: true, PromisedCutPct: 30, SupplementDays: 20}
 
 // SettingFields describe the settings on the admin's page.
 var SettingFields = []settings.Field{
 	{Name: "deemed_agree", Label: "部门超过时限视为同意（超时默认）", Bool: true, Hint: "关闭后，超时的部门环节保持待办"},
 	{Name: "promised_cut_pct", Label: "承诺时限比法定时限至少压缩", Unit: "%", Hint: "适用于承诺件和联办件；0 表示不检查", Min: 0, Max: 90},
+	{Name: "supplement_days", Label: "补正期限", Unit: "工作日", Hint: "自一次性告知之日起计算；逾期未补正的视为撤回申请", Min: 5, Max: 60},
 }
 
 const settingsPrefix = "approval"
@@ -58,7 +63,7 @@ func (st Settings) Values() map[string]string {
 	if st.DeemedAgree {
 		b = "1"
 	}
-	return map[string]string{"deemed_agree": b, "promised_cut_pct": strconv.Itoa(st.PromisedCutPct)}
+	return map[string]string{"deemed_agree": b, "promised_cut_pct": strconv.Itoa(st.PromisedCutPct), "supplement_days": strconv.Itoa(st.SupplementDays)}
 }
 
 // Settings reads the current settings.
@@ -75,6 +80,9 @@ func (s *Service) settings(ctx context.Context, q sqlx.QueryerContext) (Settings
 	st.DeemedAgree = vals["deemed_agree"] != "0"
 	if n, err := strconv.Atoi(vals["promised_cut_pct"]); err == nil && n >= 0 && n <= 90 {
 		st.PromisedCutPct = n
+	}
+	if n, err := strconv.Atoi(vals["supplement_days"]); err == nil && n >= 5 && n <= 60 {
+		st.SupplementDays = n
 	}
 	return st, nil
 }

@@ -108,10 +108,10 @@ func TestApprovalJourney(t *testing.T) {
 	}
 	clerkAPI := e.api("clerk")
 
-	// Incomplete: 规划许可证 missing, told at once, 5 working days to complete.
+	// Incomplete: 规划许可证 missing, told at once, 20 working days to complete.
 	rc := intake(t, clerkAPI, caseBody(it.ID, 1))
 	k := rc.Case
-	if k.Status != approval.CaseIncomplete || k.MaterialsDue == nil || k.MaterialsDue.String() != "2026-05-08" {
+	if k.Status != approval.CaseIncomplete || k.MaterialsDue == nil || k.MaterialsDue.String() != "2026-05-28" {
 		t.Fatalf("incomplete case: %+v", k)
 	}
 	if m := k.Missing(); len(m) != 1 || m[0] != "规划许可证" {
@@ -276,42 +276,65 @@ func TestApprovalLookupThrottled(t *testing.T) {
 	}
 }
 
-func TestApprovalSilenceMeansAccepted(t *testing.T) {
+// An application whose materials are not completed in the supplement
+// period is deemed withdrawn — never accepted: 行政许可法 32 (四) deems an
+// application accepted only when the authority fails to give its 一次性告知
+// within five days, and the window gives it at intake. An instant item is
+// not decided either.
+func TestApprovalUnsupplementedCaseLapses(t *testing.T) {
 	e := newEnv(t)
 	e.clock.Set(shanghai9("2026-03-02"))
 	zj, _ := hallDepts(t, e)
 	it := createItem(t, e, promisedItem(zj))
-	rc := intake(t, e.api("clerk"), caseBody(it.ID, 1))
-	if rc.Case.MaterialsDue.String() != "2026-03-09" {
-		t.Fatalf("materials due %s", rc.Case.MaterialsDue)
+	instant := promisedItem(zj)
+	instant["case_type"], instant["legal_days"], instant["promised_days"], instant["name"] = "instant", 0, 0, "个体工商户名称变更登记（即办）"
+	inst := createItem(t, e, instant)
+	clerkAPI := e.api("clerk")
+	rc := intake(t, clerkAPI, caseBody(it.ID, 1))
+	ri := intake(t, clerkAPI, caseBody(inst.ID, 1))
+	// 20 working days (the default supplement period) from Monday 2 March.
+	for _, k := range []*approval.Case{rc.Case, ri.Case} {
+		if k.Status != approval.CaseIncomplete || k.MaterialsDue == nil || k.MaterialsDue.String() != "2026-03-30" {
+			t.Fatalf("incomplete case: %s due %v", k.Status, k.MaterialsDue)
+		}
 	}
 	hall := e.srv.hall()
-	target := fmt.Sprintf("case:%d", rc.Case.ID)
-	e.clock.Set(shanghai9("2026-03-09")) // the last day: not yet
-	if err := hall.HandleMaterialsDue(context.Background(), target); err != nil {
-		t.Fatal(err)
-	}
-	if k := getCase(t, e.api("clerk"), rc.Case.ID); k.Status != approval.CaseIncomplete {
-		t.Fatalf("accepted on the deadline's own day: %s", k.Status)
+	e.clock.Set(shanghai9("2026-03-30")) // the last day: not yet
+	for _, k := range []*approval.Case{rc.Case, ri.Case} {
+		if err := hall.HandleMaterialsDue(context.Background(), fmt.Sprintf("case:%d", k.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if got := getCase(t, e.api("clerk"), k.ID); got.Status != approval.CaseIncomplete {
+			t.Fatalf("closed on the deadline's own day: %s", got.Status)
+		}
 	}
 	var due time.Time
-	if err := e.db.Get(&due, `SELECT due_at FROM timed_events WHERE kind = ? AND target = ?`, approval.MaterialsDueEvent, target); err != nil {
+	if err := e.db.Get(&due, `SELECT due_at FROM timed_events WHERE kind = ? AND target = ?`, approval.MaterialsDueEvent, fmt.Sprintf("case:%d", rc.Case.ID)); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Set(due)
-	for range 2 {
-		if err := hall.HandleMaterialsDue(context.Background(), target); err != nil {
-			t.Fatal(err)
+	clerkAPI = e.api("clerk")
+	for _, k := range []*approval.Case{rc.Case, ri.Case} {
+		for range 2 { // an event that runs again changes nothing
+			if err := hall.HandleMaterialsDue(context.Background(), fmt.Sprintf("case:%d", k.ID)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := getCase(t, clerkAPI, k.ID)
+		if got.Status != approval.CaseWithdrawn || got.Decision != "" || got.DecidedAt != nil || got.DueOn != nil || len(got.Steps) != 0 {
+			t.Fatalf("lapsed case: %s decision %q due %v steps %d", got.Status, got.Decision, got.DueOn, len(got.Steps))
+		}
+		if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'approval.case.lapse' AND object_id = ?`, fmt.Sprint(k.ID)); n != 1 {
+			t.Fatalf("lapsed %d times", n)
+		}
+		if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action IN ('approval.case.accept', 'approval.case.decide') AND object_id = ?`, fmt.Sprint(k.ID)); n != 0 {
+			t.Fatalf("a lapsed case was accepted or decided (%d events)", n)
 		}
 	}
-	k := getCase(t, e.api("clerk"), rc.Case.ID)
-	// Counted from the day the materials were received (行政许可法 32 (四)):
-	// 2 March + 10 working days, + 20.
-	if k.Status != approval.CaseInReview || k.DueOn.String() != "2026-03-16" || k.LegalDueOn.String() != "2026-03-30" || len(k.Steps) != 1 {
-		t.Fatalf("silence: %s due %v legal %v steps %d", k.Status, k.DueOn, k.LegalDueOn, len(k.Steps))
-	}
-	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'approval.case.accept' AND object_id = ?`, fmt.Sprint(k.ID)); n != 1 {
-		t.Fatalf("accepted %d times", n)
+	// Completing the materials after the lapse is refused: the case is over.
+	r := clerkAPI.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/materials", rc.Case.ID), map[string]any{"provided": []int{1, 2}})
+	if r.Code != http.StatusConflict || r.errorCode(t) != "case_not_incomplete" {
+		t.Fatalf("materials after the lapse: %d %s", r.Code, r.Body.String())
 	}
 }
 

@@ -65,8 +65,8 @@ func registerHandlers(e *schedule.Engine, a *app) error {
 	if err := hall.RegisterMonitorJob(e); err != nil {
 		return err
 	}
-	// approval: materials not completed by their deadline (silence means
-	// accepted, 行政许可法 32) and department steps past their limit
+	// approval: materials not completed by their deadline (the application
+	// is deemed withdrawn, [practice]) and department steps past their limit
 	// (超时默认, when the setting is on).
 	e.Handle(approval.MaterialsDueEvent, hall.HandleMaterialsDue)
 	e.Handle(approval.StepDueEvent, hall.HandleStepDue)
