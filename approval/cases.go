@@ -789,10 +789,11 @@ func (s *Service) loadCase(ctx context.Context, q sqlx.QueryerContext, id int64)
 	return c, nil
 }
 
-// canSeeCase: clerks, admins and supervisors see every case; approvers the
-// cases their department has a step in or leads.
+// canSeeCase: clerks and supervisors see every case; approvers the cases
+// their department has a step in or leads; administrators none (they keep
+// the catalogue and handle no case).
 func canSeeCase(a audit.Actor, c *Case) bool {
-	if a.Has(accounts.RoleClerk) || a.Has(accounts.RoleAdmin) || a.Has(accounts.RoleSupervisor) {
+	if a.Has(accounts.RoleClerk) || a.Has(accounts.RoleSupervisor) {
 		return true
 	}
 	if !a.Has(accounts.RoleApprover) || a.OrgID == 0 {
@@ -829,10 +830,10 @@ type CaseFilter struct {
 	Limit  int    // default 200
 }
 
-// Cases lists cases, newest first (clerks, admins, supervisors).
+// Cases lists cases, newest first (clerks, supervisors).
 func (s *Service) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	a := audit.ActorFrom(ctx)
-	if !a.Has(accounts.RoleClerk) && !a.Has(accounts.RoleAdmin) && !a.Has(accounts.RoleSupervisor) {
+	if !a.Has(accounts.RoleClerk) && !a.Has(accounts.RoleSupervisor) {
 		return nil, problem.New(problem.Forbidden, "forbidden", "无权查看办件列表")
 	}
 	if f.Status != "" && CaseStatusNames[f.Status] == "" {

@@ -11,7 +11,6 @@ import (
 	"ggzy/expertpool"
 )
 
-
 // TestExpertSettingsPage: the administrator's page shows the settings,
 // refuses bad values field by field without writing anything, is closed to
 // staff, and a saved change applies to the next draw: lowering the age

@@ -10,7 +10,6 @@ import (
 	"ggzy/trading"
 )
 
-
 // TestFixedPriceSettingsPage: the administrator's settings page shows the
 // defaults, refuses bad values field by field without writing anything, and
 // a saved change (window, default backups) applies to selections registered
