@@ -65,13 +65,19 @@ type Case struct {
 	DecisionNote    string         `json:"decision_note,omitempty"`
 	DecidedAt       *time.Time     `json:"decided_at,omitempty"`
 	DeliveredAt     *time.Time     `json:"delivered_at,omitempty"`
-	ClerkUserID     int64          `json:"clerk_user_id"`
-	ClerkName       string         `json:"clerk_name"`
-	Version         int            `json:"version"`
+	// DeliverDueOn is the last day to deliver the decision (行政许可法 44:
+	// 10 working days from the decision), set when it is made.
+	DeliverDueOn *calendar.Date `json:"deliver_due_on,omitempty"`
+	ClerkUserID  int64          `json:"clerk_user_id"`
+	ClerkName    string         `json:"clerk_name"`
+	Version      int            `json:"version"`
 
 	Materials   []CaseMaterial `json:"materials"`
 	Steps       []Step         `json:"steps"`
 	Suspensions []Suspension   `json:"suspensions"`
+	// Extension is the case's one extension of its limits (行政许可法 42),
+	// if any.
+	Extension *Extension `json:"extension,omitempty"`
 }
 
 // Missing lists the required materials not provided.
@@ -124,6 +130,7 @@ type caseRow struct {
 	DecisionNote    string         `db:"decision_note"`
 	DecidedAt       sql.NullTime   `db:"decided_at"`
 	DeliveredAt     sql.NullTime   `db:"delivered_at"`
+	DeliverDueOn    sql.NullTime   `db:"deliver_due_on"`
 	ClerkUserID     int64          `db:"clerk_user_id"`
 	ClerkName       sql.NullString `db:"clerk_name"`
 	Version         int            `db:"version"`
@@ -137,7 +144,7 @@ type caseRow struct {
 const caseColumns = `c.id, c.case_no, c.item_id, c.item_version, i.code AS item_code, i.name AS item_name, i.case_type, c.lead_org_id AS dept_org_id,
 	o.name AS dept_name, c.applicant_kind, c.applicant_name, c.applicant_masked, c.phone_masked, c.status, c.received_at, c.materials_due,
 	c.accepted_at, c.refused_reason, c.due_on, c.legal_due_on, c.suspended_days, c.decision, c.decision_note, c.decided_at, c.delivered_at,
-	c.clerk_user_id, u.display_name AS clerk_name, c.version`
+	c.deliver_due_on, c.clerk_user_id, u.display_name AS clerk_name, c.version`
 
 const caseFrom = ` FROM approval_cases c JOIN approval_items i ON i.id = c.item_id JOIN organisations o ON o.id = c.lead_org_id
 	LEFT JOIN users u ON u.id = c.clerk_user_id`
@@ -164,7 +171,7 @@ func (r *caseRow) toCase() *Case {
 		ApplicantMasked: r.ApplicantMasked, PhoneMasked: r.PhoneMasked, Status: r.Status, StatusName: CaseStatusNames[r.Status],
 		ReceivedAt: r.ReceivedAt, MaterialsDue: dateOf(r.MaterialsDue), AcceptedAt: timeOf(r.AcceptedAt), RefusedReason: r.RefusedReason,
 		DueOn: dateOf(r.DueOn), LegalDueOn: dateOf(r.LegalDueOn), SuspendedDays: r.SuspendedDays, Decision: r.Decision,
-		DecisionNote: r.DecisionNote, DecidedAt: timeOf(r.DecidedAt), DeliveredAt: timeOf(r.DeliveredAt), ClerkUserID: r.ClerkUserID,
+		DecisionNote: r.DecisionNote, DecidedAt: timeOf(r.DecidedAt), DeliveredAt: timeOf(r.DeliveredAt), DeliverDueOn: dateOf(r.DeliverDueOn), ClerkUserID: r.ClerkUserID,
 		ClerkName: r.ClerkName.String, Version: r.Version, Materials: []CaseMaterial{}, Steps: []Step{}, Suspensions: []Suspension{}}
 }
 
@@ -416,7 +423,7 @@ func (s *Service) Intake(ctx context.Context, in IntakeInput) (*Receipt, error) 
 			return audit.Record(ctx, tx, now, audit.Event{Action: "approval.case.incomplete", ObjectType: "approval_case", ObjectID: fmt.Sprint(id),
 				Summary: map[string]any{"case_no": caseNo, "missing": missing, "materials_due": due.String()}})
 		case it.CaseType == TypeInstant:
-			return s.decideOnSpot(ctx, tx, r, decision, strings.TrimSpace(in.DecisionNote), now)
+			return s.decideOnSpot(ctx, tx, cal, r, decision, strings.TrimSpace(in.DecisionNote), now)
 		default:
 			return s.accept(ctx, tx, cal, r, it, today, now)
 		}
@@ -536,15 +543,27 @@ func (s *Service) accept(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calenda
 }
 
 // decideOnSpot accepts and decides an instant item at the window.
-func (s *Service) decideOnSpot(ctx context.Context, tx *sqlx.Tx, r *caseRow, decision, note string, now time.Time) error {
-	today := calendar.DateOf(now, clock.Shanghai).String()
+func (s *Service) decideOnSpot(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calendar, r *caseRow, decision, note string, now time.Time) error {
+	today := calendar.DateOf(now, clock.Shanghai)
+	deliver := DeliverDueOn(cal, today)
 	if _, err := tx.ExecContext(ctx, `UPDATE approval_cases SET status = ?, accepted_at = ?, due_on = ?, legal_due_on = ?, decision = ?,
-		decision_note = ?, decided_at = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
-		CaseDecided, now, today, today, decision, note, now, now, r.ID); err != nil {
+		decision_note = ?, decided_at = ?, deliver_due_on = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+		CaseDecided, now, today.String(), today.String(), decision, note, now, deliver.String(), now, r.ID); err != nil {
 		return fmt.Errorf("decide case %d on the spot: %w", r.ID, err)
 	}
 	return audit.Record(ctx, tx, now, audit.Event{Action: "approval.case.decide", ObjectType: "approval_case", ObjectID: fmt.Sprint(r.ID),
-		Summary: map[string]any{"case_no": r.CaseNo, "decision": decision, "on_the_spot": true}})
+		Summary: map[string]any{"case_no": r.CaseNo, "decision": decision, "on_the_spot": true, "deliver_due_on": deliver.String()}})
+}
+
+// DeliverDays is the delivery limit of 行政许可法 44 (十日, counted in
+// working days by article 82).
+const DeliverDays = 10
+
+// DeliverDueOn is the last day to deliver a decision made on decided: the
+// 10th working day after it (counted as the other limits are, from the
+// day of the act).
+func DeliverDueOn(cal *calendar.Calendar, decided calendar.Date) calendar.Date {
+	return cal.AddWorkingDays(decided, DeliverDays)
 }
 
 // refuse records 不予受理. The written reason is the case's (the receipt
@@ -636,7 +655,7 @@ func (s *Service) CompleteMaterials(ctx context.Context, id int64, provided []in
 			return err
 		}
 		if it.CaseType == TypeInstant {
-			return s.decideOnSpot(ctx, tx, r, DecisionApproved, "", now)
+			return s.decideOnSpot(ctx, tx, cal, r, DecisionApproved, "", now)
 		}
 		return s.accept(ctx, tx, cal, r, it, calendar.DateOf(now, clock.Shanghai), now)
 	})
@@ -746,7 +765,9 @@ func cancelCaseEvents(ctx context.Context, tx *sqlx.Tx, id int64, now time.Time)
 }
 
 // Deliver records that the decision was delivered to the applicant (送达,
-// clerk; 行政许可法 44: within 10 days of the decision).
+// clerk; 行政许可法 44: within 10 working days of the decision, the case's
+// deliver_due_on, which 电子监察 watches). A late delivery is recorded all
+// the same: the red warning stays on the record.
 func (s *Service) Deliver(ctx context.Context, id int64) error {
 	if _, err := requireClerk(ctx); err != nil {
 		return err
@@ -784,6 +805,9 @@ func (s *Service) loadCase(ctx context.Context, q sqlx.QueryerContext, id int64)
 		return nil, err
 	}
 	if c.Suspensions, err = caseSuspensions(ctx, q, id); err != nil {
+		return nil, err
+	}
+	if c.Extension, err = caseExtension(ctx, q, id); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -828,6 +852,9 @@ type CaseFilter struct {
 	Status string // one status, or "" for all
 	Q      string // case number or applicant name contains
 	Limit  int    // default 200
+	// AwaitingDelivery: decided cases not yet delivered (Status is then
+	// ignored), the nearest delivery limit first.
+	AwaitingDelivery bool
 }
 
 // Cases lists cases, newest first (clerks, supervisors).
@@ -845,7 +872,11 @@ func (s *Service) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 		q += ` AND c.clerk_user_id = ?`
 		args = append(args, a.UserID)
 	}
-	if f.Status != "" {
+	switch {
+	case f.AwaitingDelivery:
+		q += ` AND c.status = ?`
+		args = append(args, CaseDecided)
+	case f.Status != "":
 		q += ` AND c.status = ?`
 		args = append(args, f.Status)
 	}
@@ -860,7 +891,11 @@ func (s *Service) Cases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 200
 	}
-	q += fmt.Sprintf(` ORDER BY c.received_at DESC, c.id DESC LIMIT %d`, f.Limit)
+	order := `c.received_at DESC, c.id DESC`
+	if f.AwaitingDelivery {
+		order = `c.deliver_due_on IS NULL, c.deliver_due_on, c.id`
+	}
+	q += fmt.Sprintf(` ORDER BY %s LIMIT %d`, order, f.Limit)
 	var rows []caseRow
 	if err := s.DB.SelectContext(ctx, &rows, q, args...); err != nil {
 		return nil, fmt.Errorf("cases: %w", err)

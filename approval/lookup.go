@@ -43,6 +43,19 @@ type PublicCase struct {
 	DecisionName  string         `json:"decision_name,omitempty"`
 	DecidedAt     *time.Time     `json:"decided_at,omitempty"`
 	DeliveredAt   *time.Time     `json:"delivered_at,omitempty"`
+	// DeliverDueOn: a decided case's last day of delivery (行政许可法 44).
+	DeliverDueOn *calendar.Date `json:"deliver_due_on,omitempty"`
+	// Extension: the applicant is told the extension and its reason
+	// (行政许可法 42); DueOn and LegalDueOn are the extended dates.
+	Extension *PublicExtension `json:"extension,omitempty"`
+}
+
+// PublicExtension is an extension as the applicant is told it: the days,
+// the reason and the day, not who approved or entered it.
+type PublicExtension struct {
+	Days       int           `json:"days"`
+	Reason     string        `json:"reason"`
+	ExtendedOn calendar.Date `json:"extended_on"`
 }
 
 // LookupThrottle limits failed lookups per client address.
@@ -95,6 +108,12 @@ func (s *Service) Lookup(ctx context.Context, caseNo, code, ip string) (*PublicC
 	if c.Status == CaseIncomplete {
 		out.MaterialsDue = c.MaterialsDue
 		out.Missing = c.Missing()
+	}
+	if c.Status == CaseDecided {
+		out.DeliverDueOn = c.DeliverDueOn
+	}
+	if x := c.Extension; x != nil {
+		out.Extension = &PublicExtension{Days: x.Days, Reason: x.Reason, ExtendedOn: x.ExtendedOn()}
 	}
 	return out, nil
 }

@@ -2,7 +2,8 @@ package approval
 
 // 电子监察 (DOMAIN.md §7): a timed job raises, once each, a yellow warning
 // as a case's or a department step's limit nears and a red one when it has
-// passed, and a red one when a rectification (好差评) is overdue; the
+// passed, the same for a decided case's delivery limit (行政许可法 44), and
+// a red one when a rectification (好差评) is overdue; the
 // supervisors and each department's approvers list the current warnings.
 
 import (
@@ -37,6 +38,7 @@ const (
 const (
 	WarnLimit   = "limit"   // the case's or a step's due_on
 	WarnRectify = "rectify" // a bad rating's rectification (整改) overdue
+	WarnDeliver = "deliver" // a decided case's delivery limit (送达, deliver_due_on)
 )
 
 // KindMonitor is the timed job of 电子监察; MonitorSpec its cron spec (with
@@ -134,6 +136,8 @@ type MonitorResult struct {
 	Yellow  int `json:"yellow"`
 	Red     int `json:"red"`
 	Rectify int `json:"rectify"`
+	// Deliver counts the delivery warnings (yellow and red) raised.
+	Deliver int `json:"deliver"`
 }
 
 // watched is a limit the sweep looks at: a case's (StepID 0) or a step's.
@@ -156,6 +160,11 @@ const (
 	selectWatchedSteps = `SELECT c.id AS case_id, c.case_no, st.id AS step_id, st.dept_org_id, st.due_on
 	FROM approval_steps st JOIN approval_cases c ON c.id = st.case_id
 	WHERE st.status = 'pending' AND c.status IN ('accepted', 'in_review') AND st.due_on <= ?`
+	// Decided cases not yet delivered whose delivery limit is within the
+	// horizon (cases decided before the limit was stored have none).
+	selectWatchedDeliveries = `SELECT c.id AS case_id, c.case_no, 0 AS step_id, c.lead_org_id AS dept_org_id, c.deliver_due_on AS due_on
+	FROM approval_cases c
+	WHERE c.status = 'decided' AND c.deliver_due_on IS NOT NULL AND c.deliver_due_on <= ?`
 	selectOverdueRectifications = `SELECT c.id AS case_id, c.case_no, 0 AS step_id, c.lead_org_id AS dept_org_id, r.rectify_due_on AS due_on
 	FROM approval_ratings r JOIN approval_cases c ON c.id = r.case_id
 	WHERE r.rectify_due_on IS NOT NULL AND r.rectified_at IS NULL AND r.rectify_due_on < ?`
@@ -207,6 +216,26 @@ func (s *Service) Monitor(ctx context.Context) (MonitorResult, error) {
 			res.Red++
 		} else if raised {
 			res.Yellow++
+		}
+	}
+	var deliveries []watched
+	if err := sqlx.SelectContext(ctx, s.DB, &deliveries, selectWatchedDeliveries, dateArg(horizon)); err != nil {
+		return res, fmt.Errorf("monitor: delivery limits: %w", err)
+	}
+	for _, w := range deliveries {
+		due := calendar.DateOf(w.DueOn, time.UTC)
+		level := WarnYellow
+		if due.Before(today) {
+			level = WarnRed
+		} else if cal.WorkingDaysBetween(today, due) > st.YellowDays {
+			continue
+		}
+		raised, err := s.raise(ctx, now, w, WarnDeliver, level, due, cal.WorkingDaysBetween(today, due))
+		if err != nil {
+			return res, err
+		}
+		if raised {
+			res.Deliver++
 		}
 	}
 	var overdue []watched
@@ -267,7 +296,7 @@ type Warning struct {
 	Task     string    `json:"task,omitempty"`    // the step's task
 	DeptID   int64     `json:"dept_org_id"`
 	DeptName string    `json:"dept_name"`
-	Kind     string    `json:"kind"`  // limit | rectify
+	Kind     string    `json:"kind"`  // limit | deliver | rectify
 	Level    string    `json:"level"` // yellow | red
 	DueOn    string    `json:"due_on"`
 	RaisedAt time.Time `json:"raised_at"`
@@ -301,6 +330,7 @@ type warningRow struct {
 	StepDue    sql.NullTime   `db:"step_due"`
 	StepStatus sql.NullString `db:"step_status"`
 	Task       sql.NullString `db:"task"`
+	DeliverDue sql.NullTime   `db:"deliver_due"`
 	RectDue    sql.NullTime   `db:"rect_due"`
 	Rectified  sql.NullTime   `db:"rectified_at"`
 }
@@ -309,7 +339,7 @@ type warningRow struct {
 // ratings whose rectification is not recorded. Whether each still stands is
 // decided in Go (the limit it warned about is the current one).
 const selectWarnings = `SELECT w.id, w.case_id, c.case_no, i.name AS item_name, c.status, w.step_id, w.kind, w.level, w.due_on, w.raised_at,
-	c.lead_org_id AS lead_dept, c.due_on AS case_due, st.dept_org_id AS step_dept, st.due_on AS step_due, st.status AS step_status, st.task,
+	c.lead_org_id AS lead_dept, c.due_on AS case_due, c.deliver_due_on AS deliver_due, st.dept_org_id AS step_dept, st.due_on AS step_due, st.status AS step_status, st.task,
 	r.rectify_due_on AS rect_due, r.rectified_at
 	FROM approval_warnings w
 	JOIN approval_cases c ON c.id = w.case_id
@@ -317,15 +347,17 @@ const selectWarnings = `SELECT w.id, w.case_id, c.case_no, i.name AS item_name, 
 	LEFT JOIN approval_steps st ON st.id = w.step_id AND w.step_id <> 0
 	LEFT JOIN approval_ratings r ON r.case_id = w.case_id
 	WHERE (w.kind = 'limit' AND c.status IN ('accepted', 'in_review', 'suspended'))
+	   OR (w.kind = 'deliver' AND c.status = 'decided')
 	   OR (w.kind = 'rectify' AND r.rectified_at IS NULL)
 	ORDER BY w.case_id, w.step_id, w.id`
 
 // Warnings lists the current warnings: for supervisors every department's
 // (or f.DeptID's), for an approver their own department's only — a case's
-// own limit and its rectification belong to its lead department, a step's
-// to the step's. A warning stands while its limit does: the case or step is
-// still open and its due date is the one warned about (a suspension moves
-// it). Red before yellow, the longest overdue first.
+// own limit, its delivery limit and its rectification belong to its lead
+// department, a step's to the step's. A warning stands while its limit does:
+// the case or step is still open (a delivery warning: the case decided and
+// not delivered) and its due date is the one warned about (a suspension or an
+// extension moves it). Red before yellow, the longest overdue first.
 func (s *Service) Warnings(ctx context.Context, f WarningFilter) ([]Warning, error) {
 	a := audit.ActorFrom(ctx)
 	switch {
@@ -363,6 +395,10 @@ func (s *Service) Warnings(ctx context.Context, f WarningFilter) ([]Warning, err
 		switch {
 		case r.Kind == WarnRectify:
 			if !r.RectDue.Valid || calendar.DateOf(r.RectDue.Time, time.UTC) != due {
+				continue
+			}
+		case r.Kind == WarnDeliver:
+			if !r.DeliverDue.Valid || calendar.DateOf(r.DeliverDue.Time, time.UTC) != due {
 				continue
 			}
 		case r.StepID == 0:

@@ -28,16 +28,21 @@ type Settings struct {
 	// to complete the materials; past it the application is deemed
 	// withdrawn (逾期未补正，视为撤回申请, [practice]).
 	SupplementDays int `json:"supplement_days"`
+	// ExtensionDays: the most working days the lead department may extend
+	// a case under review by, once, with its head's approval (行政许可法 42:
+	// 10 日; 15 for unified, joint or concentrated handling).
+	ExtensionDays int `json:"extension_days"`
 }
 
 // DefaultSettings apply where the settings table has no row.
-var DefaultSettings = Settings{DeemedAgree: true, PromisedCutPct: 30, SupplementDays: 20}
+var DefaultSettings = Settings{DeemedAgree: true, PromisedCutPct: 30, SupplementDays: 20, ExtensionDays: 10}
 
 // SettingFields describe the settings on the admin's page.
 var SettingFields = []settings.Field{
 	{Name: "deemed_agree", Label: "部门超过时限视为同意（超时默认）", Bool: true, Hint: "关闭后，超时的部门环节保持待办"},
 	{Name: "promised_cut_pct", Label: "承诺时限比法定时限至少压缩", Unit: "%", Hint: "适用于承诺件和联办件；0 表示不检查", Min: 0, Max: 90},
 	{Name: "supplement_days", Label: "补正期限", Unit: "工作日", Hint: "自一次性告知之日起计算；逾期未补正的视为撤回申请", Min: 5, Max: 60},
+	{Name: "extension_days", Label: "延长审批期限最多", Unit: "工作日", Hint: "行政许可法第四十二条：经本机关负责人批准可延长10日（统一、联合、集中办理的经本级人民政府负责人批准可延长15日）；每件只能延长一次", Min: 1, Max: 15},
 }
 
 const settingsPrefix = "approval"
@@ -63,7 +68,8 @@ func (st Settings) Values() map[string]string {
 	if st.DeemedAgree {
 		b = "1"
 	}
-	return map[string]string{"deemed_agree": b, "promised_cut_pct": strconv.Itoa(st.PromisedCutPct), "supplement_days": strconv.Itoa(st.SupplementDays)}
+	return map[string]string{"deemed_agree": b, "promised_cut_pct": strconv.Itoa(st.PromisedCutPct), "supplement_days": strconv.Itoa(st.SupplementDays),
+		"extension_days": strconv.Itoa(st.ExtensionDays)}
 }
 
 // Settings reads the current settings.
@@ -83,6 +89,9 @@ func (s *Service) settings(ctx context.Context, q sqlx.QueryerContext) (Settings
 	}
 	if n, err := strconv.Atoi(vals["supplement_days"]); err == nil && n >= 5 && n <= 60 {
 		st.SupplementDays = n
+	}
+	if n, err := strconv.Atoi(vals["extension_days"]); err == nil && n >= 1 && n <= 15 {
+		st.ExtensionDays = n
 	}
 	return st, nil
 }

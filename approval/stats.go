@@ -94,7 +94,12 @@ func rateRat(r *big.Rat) Rate {
 //   - 提速率: over the finished cases whose item has a legal limit, the mean
 //     of 1 − used / legal, used being the working days from acceptance to
 //     decision less the working days the clock stood (suspensions); a case
-//     over its legal limit counts negative.
+//     over its legal limit counts negative. The legal limit is the item's
+//     (an extension under 行政许可法 42 does not lengthen it here, while
+//     the promised due date that 按时办结 compares with is the extended one).
+//
+// A case's type and legal limit are those of the item version it was taken
+// under, as its lead department is: editing an item rewrites no past month.
 //
 // Ratings are those given in the month (rated_at), under the rated case's
 // lead department; 满意率 = ratings of 满意 or 非常满意 / Ratings.
@@ -162,11 +167,15 @@ func ParseMonth(s string, now time.Time) (time.Time, error) {
 	return time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, clock.Shanghai), nil
 }
 
-// statsCase is one case of the cohort.
+// statsCase is one case of the cohort. Its case type and legal limit are
+// those of the item version it was taken under (approval_item_versions),
+// filled in after the query: an edit of the item changes no past month.
 type statsCase struct {
 	DeptID        int64        `db:"dept_org_id"`
-	CaseType      string       `db:"case_type"`
-	LegalDays     int          `db:"legal_days"`
+	ItemID        int64        `db:"item_id"`
+	ItemVersion   int          `db:"item_version"`
+	CaseType      string       `db:"-"`
+	LegalDays     int          `db:"-"`
 	Status        string       `db:"status"`
 	AcceptedAt    sql.NullTime `db:"accepted_at"`
 	DecidedAt     sql.NullTime `db:"decided_at"`
@@ -175,8 +184,9 @@ type statsCase struct {
 }
 
 const (
-	selectStatsCases = `SELECT c.lead_org_id AS dept_org_id, i.case_type, i.legal_days, c.status, c.accepted_at, c.decided_at, c.due_on, c.suspended_days
-	FROM approval_cases c JOIN approval_items i ON i.id = c.item_id
+	selectStatsCases = `SELECT c.lead_org_id AS dept_org_id, c.item_id, c.item_version, c.status, c.accepted_at, c.decided_at, c.due_on,
+	c.suspended_days
+	FROM approval_cases c
 	WHERE c.received_at >= ? AND c.received_at < ? AND (? = 0 OR c.lead_org_id = ?)`
 	selectStatsRatings = `SELECT c.lead_org_id AS dept_org_id, r.level
 	FROM approval_ratings r JOIN approval_cases c ON c.id = r.case_id
@@ -228,6 +238,9 @@ func (s *Service) statistics(ctx context.Context, month string, deptID int64) (*
 	if err := sqlx.SelectContext(ctx, s.DB, &cases, selectStatsCases, start.UTC(), end.UTC(), deptID, deptID); err != nil {
 		return nil, fmt.Errorf("statistics cases: %w", err)
 	}
+	if err := fillVersions(ctx, s.DB, cases); err != nil {
+		return nil, err
+	}
 	var ratings []struct {
 		DeptID int64 `db:"dept_org_id"`
 		Level  int   `db:"level"`
@@ -271,6 +284,29 @@ func (s *Service) statistics(ctx context.Context, month string, deptID int64) (*
 	finishRates(hall)
 	out.Hall = *hall
 	return out, nil
+}
+
+// fillVersions sets each case's type and legal limit from the item version
+// it was taken under, reading each version once.
+func fillVersions(ctx context.Context, q sqlx.QueryerContext, cases []statsCase) error {
+	type key struct {
+		id      int64
+		version int
+	}
+	versions := map[key]*Item{}
+	for i := range cases {
+		k := key{cases[i].ItemID, cases[i].ItemVersion}
+		it, ok := versions[k]
+		if !ok {
+			var err error
+			if it, err = itemVersion(ctx, q, k.id, k.version); err != nil {
+				return fmt.Errorf("statistics: %w", err)
+			}
+			versions[k] = it
+		}
+		cases[i].CaseType, cases[i].LegalDays = it.CaseType, it.LegalDays
+	}
+	return nil
 }
 
 // countCase adds one case of the cohort to r.

@@ -160,6 +160,10 @@ func (s *Service) DecideStep(ctx context.Context, stepID int64, agree bool, opin
 	} else if err != nil {
 		return fmt.Errorf("step %d: %w", stepID, err)
 	}
+	cal, err := s.calendar(ctx)
+	if err != nil {
+		return err
+	}
 	now := s.Clock.Now()
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		r, _, err := lockCase(ctx, tx, caseID)
@@ -193,13 +197,14 @@ func (s *Service) DecideStep(ctx context.Context, stepID int64, agree bool, opin
 			Summary: map[string]any{"case_no": r.CaseNo, "status": st}}); err != nil {
 			return err
 		}
-		return s.finishIfDone(ctx, tx, r, now)
+		return s.finishIfDone(ctx, tx, cal, r, now)
 	})
 }
 
 // finishIfDone decides the case when no step is pending: approved when no
-// department disagreed, else denied.
-func (s *Service) finishIfDone(ctx context.Context, tx *sqlx.Tx, r *caseRow, now time.Time) error {
+// department disagreed, else denied; the decision is to be delivered within
+// DeliverDays working days (行政许可法 44).
+func (s *Service) finishIfDone(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calendar, r *caseRow, now time.Time) error {
 	steps, err := caseSteps(ctx, tx, r.ID)
 	if err != nil {
 		return err
@@ -216,12 +221,13 @@ func (s *Service) finishIfDone(ctx context.Context, tx *sqlx.Tx, r *caseRow, now
 		}
 	}
 	note := db.Clip(strings.Join(notes, "；"), 2000)
-	if _, err := tx.ExecContext(ctx, `UPDATE approval_cases SET status = ?, decision = ?, decision_note = ?, decided_at = ?, updated_at = ?, version = version + 1
-		WHERE id = ?`, CaseDecided, decision, note, now, now, r.ID); err != nil {
+	deliver := DeliverDueOn(cal, calendar.DateOf(now, clock.Shanghai))
+	if _, err := tx.ExecContext(ctx, `UPDATE approval_cases SET status = ?, decision = ?, decision_note = ?, decided_at = ?, deliver_due_on = ?,
+		updated_at = ?, version = version + 1 WHERE id = ?`, CaseDecided, decision, note, now, deliver.String(), now, r.ID); err != nil {
 		return fmt.Errorf("decide case %d: %w", r.ID, err)
 	}
 	return audit.Record(ctx, tx, now, audit.Event{Action: "approval.case.decide", ObjectType: "approval_case", ObjectID: fmt.Sprint(r.ID),
-		Summary: map[string]any{"case_no": r.CaseNo, "decision": decision, "steps": len(steps)}})
+		Summary: map[string]any{"case_no": r.CaseNo, "decision": decision, "steps": len(steps), "deliver_due_on": deliver.String()}})
 }
 
 // HandleStepDue is the handler of StepDueEvent.
@@ -251,6 +257,10 @@ func (s *Service) DeemStep(ctx context.Context, stepID int64) error {
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("step %d: %w", stepID, err)
+	}
+	cal, err := s.calendar(ctx)
+	if err != nil {
+		return err
 	}
 	ctx = audit.WithActor(ctx, audit.System)
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
@@ -286,7 +296,7 @@ func (s *Service) DeemStep(ctx context.Context, stepID int64) error {
 			WarnLimit, WarnRed, due, 0); err != nil && !errors.Is(err, errRaised) {
 			return err
 		}
-		return s.finishIfDone(ctx, tx, r, now)
+		return s.finishIfDone(ctx, tx, cal, r, now)
 	})
 }
 
@@ -325,8 +335,9 @@ func caseSuspensions(ctx context.Context, q sqlx.QueryerContext, caseID int64) (
 	return out, nil
 }
 
-// lockLeadCase locks a case for its lead department's approver.
-func lockLeadCase(ctx context.Context, tx *sqlx.Tx, a audit.Actor, id int64) (*caseRow, error) {
+// lockLeadCase locks a case for its lead department's approver; another
+// department of the case gets not_lead_department with message.
+func lockLeadCase(ctx context.Context, tx *sqlx.Tx, a audit.Actor, id int64, message string) (*caseRow, error) {
 	r, _, err := lockCase(ctx, tx, id)
 	if err != nil {
 		return nil, err
@@ -339,10 +350,12 @@ func lockLeadCase(ctx context.Context, tx *sqlx.Tx, a audit.Actor, id int64) (*c
 		if n == 0 {
 			return nil, errCaseNotFound()
 		}
-		return nil, problem.New(problem.Forbidden, "not_lead_department", "只有牵头（实施）部门可以中止或恢复计时")
+		return nil, problem.New(problem.Forbidden, "not_lead_department", message)
 	}
 	return r, nil
 }
+
+const msgSuspendLead = "只有牵头（实施）部门可以中止或恢复计时"
 
 // Suspend stops the clock of a case under review (lead department's
 // approver): hearing, tendering, testing, expert review (行政许可法 45).
@@ -363,7 +376,7 @@ func (s *Service) Suspend(ctx context.Context, caseID int64, reason, note string
 	now := s.Clock.Now()
 	today := calendar.DateOf(now, clock.Shanghai)
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		r, err := lockLeadCase(ctx, tx, a, caseID)
+		r, err := lockLeadCase(ctx, tx, a, caseID, msgSuspendLead)
 		if err != nil {
 			return err
 		}
@@ -434,7 +447,7 @@ func (s *Service) Resume(ctx context.Context, caseID int64) (days int, err error
 	now := s.Clock.Now()
 	today := calendar.DateOf(now, clock.Shanghai)
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		r, err := lockLeadCase(ctx, tx, a, caseID)
+		r, err := lockLeadCase(ctx, tx, a, caseID, msgSuspendLead)
 		if err != nil {
 			return err
 		}
@@ -456,29 +469,38 @@ func (s *Service) Resume(ctx context.Context, caseID int64) (days int, err error
 			updated_at = ?, version = version + 1 WHERE id = ?`, CaseInReview, newDue.String(), newLegal.String(), days, now, caseID); err != nil {
 			return fmt.Errorf("resume case %d: %w", caseID, err)
 		}
-		var open []struct {
-			ID    int64     `db:"id"`
-			DueOn time.Time `db:"due_on"`
-		}
-		if err := tx.SelectContext(ctx, &open, `SELECT id, due_on FROM approval_steps WHERE case_id = ? AND status = ? FOR UPDATE`, caseID, StepPending); err != nil {
-			return fmt.Errorf("open steps of case %d: %w", caseID, err)
-		}
-		for _, st := range open {
-			d := calendar.DateOf(st.DueOn, time.UTC)
-			if days > 0 {
-				d = cal.AddWorkingDays(d, days)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE approval_steps SET due_on = ?, version = version + 1 WHERE id = ?`, d.String(), st.ID); err != nil {
-				return fmt.Errorf("move step %d: %w", st.ID, err)
-			}
-			// Every open step's event again: one that fell due while the
-			// case stood still did nothing and is done.
-			if err := schedule.At(ctx, tx, StepDueEvent, stepTarget(st.ID), startOfDayAfter(d), now); err != nil {
-				return err
-			}
+		if err := moveOpenSteps(ctx, tx, cal, caseID, days, now); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "approval.case.resume", ObjectType: "approval_case", ObjectID: fmt.Sprint(caseID),
 			Summary: map[string]any{"case_no": r.CaseNo, "days": days, "due_on": newDue.String(), "legal_due_on": newLegal.String()}})
 	})
 	return days, err
+}
+
+// moveOpenSteps moves the due dates of the case's pending steps by days
+// working days (Resume, Extend) and sets each step's timed event again for
+// its new date: one that fell due while the case stood still did nothing
+// and is done.
+func moveOpenSteps(ctx context.Context, tx *sqlx.Tx, cal *calendar.Calendar, caseID int64, days int, now time.Time) error {
+	var open []struct {
+		ID    int64     `db:"id"`
+		DueOn time.Time `db:"due_on"`
+	}
+	if err := tx.SelectContext(ctx, &open, `SELECT id, due_on FROM approval_steps WHERE case_id = ? AND status = ? FOR UPDATE`, caseID, StepPending); err != nil {
+		return fmt.Errorf("open steps of case %d: %w", caseID, err)
+	}
+	for _, st := range open {
+		d := calendar.DateOf(st.DueOn, time.UTC)
+		if days > 0 {
+			d = cal.AddWorkingDays(d, days)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE approval_steps SET due_on = ?, version = version + 1 WHERE id = ?`, d.String(), st.ID); err != nil {
+			return fmt.Errorf("move step %d: %w", st.ID, err)
+		}
+		if err := schedule.At(ctx, tx, StepDueEvent, stepTarget(st.ID), startOfDayAfter(d), now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

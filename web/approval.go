@@ -16,6 +16,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ggzy/approval"
+	"ggzy/calendar"
+	"ggzy/clock"
 	"ggzy/problem"
 )
 
@@ -60,6 +62,7 @@ func (s *Server) approvalRoutes() {
 	e.POST("/dept/steps/:id", s.deptStepDecide, requireRoles(approver))
 	e.POST("/dept/cases/:id/suspend", s.deptSuspend, requireRoles(approver))
 	e.POST("/dept/cases/:id/resume", s.deptResume, requireRoles(approver))
+	e.POST("/dept/cases/:id/extend", s.deptExtend, requireRoles(approver))
 
 	// Admin.
 	e.GET("/admin/approval/items", s.adminApprovalItems, requireRoles(admin))
@@ -89,6 +92,7 @@ func (s *Server) approvalRoutes() {
 	api.POST("/cases/:id/deliver", s.apiApprovalDeliver, requireRoles(clerk))
 	api.POST("/cases/:id/suspend", s.apiApprovalSuspend, requireRoles(approver))
 	api.POST("/cases/:id/resume", s.apiApprovalResume, requireRoles(approver))
+	api.POST("/cases/:id/extend", s.apiApprovalExtend, requireRoles(approver))
 	api.GET("/steps", s.apiApprovalSteps, requireRoles(approver))
 	api.GET("/steps/:id", s.apiApprovalStep, requireRoles(approver))
 	api.POST("/steps/:id/decision", s.apiApprovalStepDecide, requireRoles(approver))
@@ -196,12 +200,27 @@ func (s *Server) apiApprovalLookup(c echo.Context) error {
 // Window.
 
 func (s *Server) windowCases(c echo.Context) error {
+	ctx := c.Request().Context()
 	f := approval.CaseFilter{Mine: c.QueryParam("all") != "1", Status: c.QueryParam("status"), Q: c.QueryParam("q")}
-	cases, err := s.hall().Cases(c.Request().Context(), f)
+	cases, err := s.hall().Cases(ctx, f)
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "approval_window", "窗口收件", approvalData(map[string]any{"Cases": cases, "Filter": f}))
+	// Above the list: every decided case of the filter not yet delivered,
+	// the nearest delivery limit first (行政许可法 44).
+	waiting, err := s.hall().Cases(ctx, approval.CaseFilter{Mine: f.Mine, Q: f.Q, AwaitingDelivery: true})
+	if err != nil {
+		return err
+	}
+	today := calendar.DateOf(s.Clock.Now(), clock.Shanghai)
+	late := map[int64]bool{}
+	for _, k := range waiting {
+		if k.DeliverDueOn != nil && k.DeliverDueOn.Before(today) {
+			late[k.ID] = true
+		}
+	}
+	return s.render(c, http.StatusOK, "approval_window", "窗口收件", approvalData(map[string]any{"Cases": cases, "Filter": f,
+		"AwaitingDelivery": waiting, "DeliverLate": late}))
 }
 
 func (s *Server) windowCaseNew(c echo.Context) error {
@@ -362,8 +381,17 @@ func (s *Server) approvalCaseView(c echo.Context, status int, p *Page) error {
 			mine = append(mine, st)
 		}
 	}
+	isLead := anyRole(u, []string{approver}) && u.OrgID.Valid && u.OrgID.Int64 == k.DeptOrgID
+	extensionDays := 0
+	if isLead {
+		st, err := s.hall().Settings(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		extensionDays = st.ExtensionDays
+	}
 	p.Data = approvalData(map[string]any{"Case": k, "IsClerk": anyRole(u, []string{clerk}),
-		"IsLead": anyRole(u, []string{approver}) && u.OrgID.Valid && u.OrgID.Int64 == k.DeptOrgID, "MySteps": mine})
+		"IsLead": isLead, "MySteps": mine, "ExtensionDays": extensionDays})
 	return s.renderPage(c, status, "approval_case", p)
 }
 
@@ -513,6 +541,21 @@ func (s *Server) deptSuspend(c echo.Context) error {
 	form := map[string]string{"reason": c.FormValue("reason"), "note": c.FormValue("note")}
 	return s.caseAction(c, form, func(id int64) (string, error) {
 		return "已中止计时", s.hall().Suspend(c.Request().Context(), id, form["reason"], form["note"])
+	})
+}
+
+func (s *Server) deptExtend(c echo.Context) error {
+	form := map[string]string{"days": c.FormValue("days"), "reason": c.FormValue("reason"), "approved_by": c.FormValue("approved_by")}
+	return s.caseAction(c, form, func(id int64) (string, error) {
+		days, err := strconv.Atoi(strings.TrimSpace(form["days"]))
+		if err != nil {
+			return "", problem.InvalidField("days", "extension_days_invalid", "请填写延长的工作日数（整数）")
+		}
+		x, err := s.hall().Extend(c.Request().Context(), id, approval.ExtendInput{Days: days, Reason: form["reason"], ApprovedBy: form["approved_by"]})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("已延长%d个工作日，申请人可在办件查询中看到延长理由和新的办结日期", x.Days), nil
 	})
 }
 
@@ -803,6 +846,7 @@ func (s *Server) apiApprovalSettings(c echo.Context) error {
 type approvalSettingsRequest struct {
 	DeemedAgree    *bool `json:"deemed_agree"`
 	PromisedCutPct *int  `json:"promised_cut_pct"`
+	ExtensionDays  *int  `json:"extension_days"`
 }
 
 func (s *Server) apiApprovalSettingsSave(c echo.Context) error {
@@ -824,6 +868,9 @@ func (s *Server) apiApprovalSettingsSave(c echo.Context) error {
 	}
 	if req.PromisedCutPct != nil {
 		vals["promised_cut_pct"] = strconv.Itoa(*req.PromisedCutPct)
+	}
+	if req.ExtensionDays != nil {
+		vals["extension_days"] = strconv.Itoa(*req.ExtensionDays)
 	}
 	if _, err := s.hall().SaveSettings(ctx, vals); err != nil {
 		return err
@@ -847,7 +894,7 @@ func (s *Server) apiApprovalCases(c echo.Context) error {
 		limit = n
 	}
 	cases, err := s.hall().Cases(c.Request().Context(), approval.CaseFilter{Mine: c.QueryParam("mine") == "1", Status: c.QueryParam("status"),
-		Q: c.QueryParam("q"), Limit: limit})
+		Q: c.QueryParam("q"), Limit: limit, AwaitingDelivery: c.QueryParam("awaiting_delivery") == "1"})
 	if err != nil {
 		return err
 	}
@@ -942,6 +989,16 @@ func (s *Server) apiApprovalSuspend(c echo.Context) error {
 		return err
 	}
 	return s.caseAnswer(c, id, s.hall().Suspend(c.Request().Context(), id, req.Reason, req.Note))
+}
+
+func (s *Server) apiApprovalExtend(c echo.Context) error {
+	var in approval.ExtendInput
+	id, err := bindPathID(c, &in)
+	if err != nil {
+		return err
+	}
+	_, err = s.hall().Extend(c.Request().Context(), id, in)
+	return s.caseAnswer(c, id, err)
 }
 
 func (s *Server) apiApprovalResume(c echo.Context) error {
