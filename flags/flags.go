@@ -45,9 +45,11 @@ var KindNames = map[string]string{
 	NearCeiling: "报价贴近控制价", ExpertAgency: "专家与代理机构反复组合", RotatingWinners: "轮流中标",
 }
 
-// Trading is what the flags read from the trading area.
+// Trading is what the flags read from the trading area: the newest opened
+// lots of a window, and whether older ones were left out (more than
+// trading.FlagLotCap).
 type Trading interface {
-	FlagLots(ctx context.Context, f trading.FlagLotFilter) ([]trading.FlagLot, error)
+	FlagLots(ctx context.Context, f trading.FlagLotFilter) ([]trading.FlagLot, bool, error)
 }
 
 // Openings is what the flags read from the openings (evaluation area).
@@ -156,9 +158,14 @@ type Flag struct {
 
 // Report is the answer to one read.
 type Report struct {
-	Flags      []Flag    `json:"flags"`
-	Filter     Filter    `json:"filter"`
-	Settings   Settings  `json:"settings"`
-	Lots       int       `json:"lots_examined"` // opened lots in the filter's window
+	Flags    []Flag   `json:"flags"`
+	Filter   Filter   `json:"filter"`
+	Settings Settings `json:"settings"`
+	Lots     int      `json:"lots_examined"` // opened lots in the filter's window
+	// Truncated: the filter's window (or the 12 months of the experts and
+	// rotating winners) held more opened lots than one read examines
+	// (trading.FlagLotCap); only the newest were, older ones were left out.
+	Truncated  bool      `json:"truncated,omitempty"`
+	LotCap     int       `json:"lot_cap"` // trading.FlagLotCap
 	ComputedAt time.Time `json:"computed_at"`
 }

@@ -82,12 +82,12 @@ func (s *Service) List(ctx context.Context, f Filter) (*Report, error) {
 	from, to := f.From.In(clock.Shanghai), f.To.AddDays(1).In(clock.Shanghai)
 	want := func(kind string) bool { return f.Kind == "" || f.Kind == kind }
 
-	rep := &Report{Flags: []Flag{}, Filter: f, Settings: st, ComputedAt: now}
-	lots, err := s.Trading.FlagLots(ctx, trading.FlagLotFilter{From: from, To: to, ProjectID: f.ProjectID})
+	rep := &Report{Flags: []Flag{}, Filter: f, Settings: st, LotCap: trading.FlagLotCap, ComputedAt: now}
+	lots, more, err := s.Trading.FlagLots(ctx, trading.FlagLotFilter{From: from, To: to, ProjectID: f.ProjectID})
 	if err != nil {
 		return nil, err
 	}
-	rep.Lots = len(lots)
+	rep.Lots, rep.Truncated = len(lots), more
 	var flags []Flag
 	if want(SameIP) {
 		flags = append(flags, sameIP(lots)...)
@@ -111,10 +111,11 @@ func (s *Service) List(ctx context.Context, f Filter) (*Report, error) {
 		since, until := window(now)
 		var agg []Flag
 		if want(ExpertAgency) {
-			recent, err := s.Trading.FlagLots(ctx, trading.FlagLotFilter{From: since, To: until, SkipParties: true})
+			recent, more, err := s.Trading.FlagLots(ctx, trading.FlagLotFilter{From: since, To: until, SkipParties: true})
 			if err != nil {
 				return nil, err
 			}
+			rep.Truncated = rep.Truncated || more
 			fl, err := s.expertAgency(ctx, recent, st.ExpertRepeats, since)
 			if err != nil {
 				return nil, err
@@ -122,10 +123,11 @@ func (s *Service) List(ctx context.Context, f Filter) (*Report, error) {
 			agg = append(agg, fl...)
 		}
 		if want(RotatingWinners) {
-			awarded, err := s.Trading.FlagLots(ctx, trading.FlagLotFilter{From: since, To: until, AwardedOnly: true})
+			awarded, more, err := s.Trading.FlagLots(ctx, trading.FlagLotFilter{From: since, To: until, AwardedOnly: true})
 			if err != nil {
 				return nil, err
 			}
+			rep.Truncated = rep.Truncated || more
 			agg = append(agg, rotatingWinners(awarded, st.RotationLots, since)...)
 		}
 		// Shown when one of its lots matches the filter.
@@ -156,7 +158,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*Report, error) {
 		counts[fl.Kind]++
 	}
 	err = audit.Record(ctx, s.DB, now, audit.Event{Action: "supervision.flags.read", ObjectType: "flags", ObjectID: strconv.Itoa(len(rep.Flags)),
-		ProjectID: f.ProjectID, Summary: map[string]any{"filter": f, "lots_examined": rep.Lots, "flags": counts}})
+		ProjectID: f.ProjectID, Summary: map[string]any{"filter": f, "lots_examined": rep.Lots, "truncated": rep.Truncated, "flags": counts}})
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ import (
 type FlagLotFilter struct {
 	From, To  time.Time // opened (closed_at) in [From, To)
 	ProjectID int64     // 0: every project
-	Limit     int       // at most this many lots (default and cap 5000)
+	Limit     int       // at most this many lots, the newest (default and cap FlagLotCap)
 	// AwardedOnly keeps the lots whose result has a winner (Awarded).
 	AwardedOnly bool
 	// SkipParties answers the lots without their participants (nothing is
@@ -81,20 +81,24 @@ type FlagFile struct {
 	ReceivedAt time.Time
 }
 
-// flagLotCap bounds the lots one call unseals.
-const flagLotCap = 5000
+// FlagLotCap bounds the lots one call unseals.
+const FlagLotCap = 5000
+
+const flagLotCap = FlagLotCap
 
 // flagInChunk bounds the ids of one IN list.
 const flagInChunk = 500
 
-// FlagLots returns the lots opened in the filter's window, oldest first,
+// FlagLots returns the lots opened in the filter's window, newest first,
 // with their participants unsealed, for staff and supervisors (the same
 // readers as LotOpening). Sign-ups withdrawn before the deadline are not
-// participants.
-func (s *Service) FlagLots(ctx context.Context, f FlagLotFilter) ([]FlagLot, error) {
+// participants. At most f.Limit lots are returned: the newest ones, and more
+// reports that older lots of the window were left out (a window holding
+// more lots than the cap must say so, not silently drop the latest lots).
+func (s *Service) FlagLots(ctx context.Context, f FlagLotFilter) (lots []FlagLot, more bool, err error) {
 	a := audit.ActorFrom(ctx)
 	if !a.Has(accounts.RoleStaff) && !a.Has(accounts.RoleSupervisor) {
-		return nil, problem.New(problem.Forbidden, "forbidden", "无权查看开标信息")
+		return nil, false, problem.New(problem.Forbidden, "forbidden", "无权查看开标信息")
 	}
 	if f.Limit <= 0 || f.Limit > flagLotCap {
 		f.Limit = flagLotCap
@@ -111,8 +115,8 @@ func (s *Service) FlagLots(ctx context.Context, f FlagLotFilter) ([]FlagLot, err
 		q += ` AND l.outcome IN (?, ?, ?)`
 		args = append(args, OutcomeAwarded, OutcomeAgreement, OutcomeCompetition)
 	}
-	q += ` ORDER BY l.closed_at, l.id LIMIT ?`
-	args = append(args, f.Limit)
+	q += ` ORDER BY l.closed_at DESC, l.id DESC LIMIT ?`
+	args = append(args, f.Limit+1)
 	var rows []struct {
 		ID          int64          `db:"id"`
 		ProjectID   int64          `db:"project_id"`
@@ -129,7 +133,10 @@ func (s *Service) FlagLots(ctx context.Context, f FlagLotFilter) ([]FlagLot, err
 		Winner      string         `db:"winner"`
 	}
 	if err := s.DB.SelectContext(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("opened lots: %w", err)
+		return nil, false, fmt.Errorf("opened lots: %w", err)
+	}
+	if len(rows) > f.Limit {
+		rows, more = rows[:f.Limit], true
 	}
 	out := make([]FlagLot, len(rows))
 	index := make(map[int64]int, len(rows))
@@ -146,10 +153,10 @@ func (s *Service) FlagLots(ctx context.Context, f FlagLotFilter) ([]FlagLot, err
 	for start := 0; start < len(ids) && !f.SkipParties; start += flagInChunk {
 		end := min(start+flagInChunk, len(ids))
 		if err := s.flagParties(ctx, ids[start:end], out, index); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	return out, nil
+	return out, more, nil
 }
 
 // flagParties unseals the sign-ups, bid forms and bid files of the given
