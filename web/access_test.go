@@ -69,7 +69,7 @@ var coreAccess = []access{
 
 func allAccess() []access {
 	var out []access
-	for _, t := range [][]access{coreAccess, tradingAccess, tradingInvitationsAccess, fixedpriceAccess, expertAccess, scheduleAccess, evaluationAccess, archiveAccess, flagsAccess, approvalAccess, approvalSupervisionAccess} {
+	for _, t := range [][]access{coreAccess, tradingAccess, tradingInvitationsAccess, fixedpriceAccess, expertAccess, scheduleAccess, evaluationAccess, archiveAccess, flagsAccess, approvalAccess, approvalSupervisionAccess, approvalDocumentsAccess} {
 		out = append(out, t...)
 	}
 	return out

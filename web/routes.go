@@ -105,4 +105,5 @@ func (s *Server) routes() {
 	s.archiveRoutes()
 	s.approvalRoutes()
 	s.approvalSupervisionRoutes()
+	s.approvalPDFRoutes()
 }
