@@ -42,3 +42,28 @@ func (s *Service) ReadOutPrices(ctx context.Context, lotIDs []int64) ([]ReadOutP
 	}
 	return out, nil
 }
+
+// NotOpenedLots returns those of the given lots whose bids the opening did
+// not open (fewer than three submitted: 不予开标, UnsealNotOpened): nothing
+// of their content was read, and the supervisors' red flags must not judge
+// it (identical bid files are a statement about content).
+func (s *Service) NotOpenedLots(ctx context.Context, lotIDs []int64) ([]int64, error) {
+	if a := audit.ActorFrom(ctx); !isStaff(a) && !isSupervisor(a) {
+		return nil, forbidden("无权查看开标记录")
+	}
+	var out []int64
+	const chunk = 500
+	for start := 0; start < len(lotIDs); start += chunk {
+		ids := lotIDs[start:min(start+chunk, len(lotIDs))]
+		q, args, err := sqlx.In(`SELECT DISTINCT lot_id FROM evaluation_bids WHERE unseal = ? AND lot_id IN (?)`, UnsealNotOpened, ids)
+		if err != nil {
+			return nil, err
+		}
+		var rows []int64
+		if err := s.DB.SelectContext(ctx, &rows, s.DB.Rebind(q), args...); err != nil {
+			return nil, fmt.Errorf("lots not opened: %w", err)
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
+}

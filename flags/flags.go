@@ -7,7 +7,9 @@
 // and the unsealing are the trading area's (trading.FlagLots: a lot is
 // opened once it has closed at its deadline, and only its sealed rows are
 // unsealed); the prices are those read out at the opening (evaluation), so a
-// failed opening (流标), where nothing was read out, gives no price flag; the
+// failed opening (流标), where nothing was read out, gives no price flag, and
+// a lot whose bids were not opened at all (不予开标, fewer than three) no
+// identical-file flag (that would judge their content); the
 // experts are the expert pool's draws of those lots. Nothing here reads a
 // sealed column. Every read is recorded in the audit trail.
 package flags
@@ -55,6 +57,9 @@ type Trading interface {
 // Openings is what the flags read from the openings (evaluation area).
 type Openings interface {
 	ReadOutPrices(ctx context.Context, lotIDs []int64) ([]evaluation.ReadOutPrice, error)
+	// NotOpenedLots: the lots whose bids the opening did not open (fewer
+	// than three: 不予开标); their bid files' content is not judged.
+	NotOpenedLots(ctx context.Context, lotIDs []int64) ([]int64, error)
 }
 
 // Draws is what the flags read from the expert pool.

@@ -93,7 +93,27 @@ func (s *Service) List(ctx context.Context, f Filter) (*Report, error) {
 		flags = append(flags, sameIP(lots)...)
 	}
 	if want(SameFile) {
-		flags = append(flags, sameFile(lots)...)
+		// Not for a lot whose bids were never opened (不予开标): whether two
+		// files are the same is a statement about their content.
+		ids := make([]int64, len(lots))
+		for i, l := range lots {
+			ids[i] = l.LotID
+		}
+		notOpened, err := s.Openings.NotOpenedLots(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		skip := make(map[int64]bool, len(notOpened))
+		for _, id := range notOpened {
+			skip[id] = true
+		}
+		opened := make([]trading.FlagLot, 0, len(lots))
+		for _, l := range lots {
+			if !skip[l.LotID] {
+				opened = append(opened, l)
+			}
+		}
+		flags = append(flags, sameFile(opened)...)
 	}
 	if want(SameDeposit) {
 		flags = append(flags, sameDeposit(lots)...)

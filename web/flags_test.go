@@ -414,3 +414,35 @@ func TestFlagsManyLotsNewestKept(t *testing.T) {
 		t.Errorf("one project's lots: %.400s", body)
 	}
 }
+
+// TestFlagsNotOpenedLot: a lot with only two bids is not opened (不予开标,
+// 实施条例 44) and returned for re-tendering; its bids' content is never
+// read. The same address and the same deposit reference of its two bidders
+// are flagged (they are not content), identical bid files are not: whether
+// two files are the same is a statement about content nobody may judge.
+func TestFlagsNotOpenedLot(t *testing.T) {
+	e := newEnv(t)
+	p := publishProject(t, e, uniqueTitle("预警不予开标测试工程"))
+	lot := p.Lots[0]
+	e.clock.Set(sh("2026-03-05 10:00"))
+	const sharedIP = "10.254.4.4"
+	b1, b2 := e.api("bidder1"), e.api("bidder2")
+	b1.ip, b2.ip = sharedIP, sharedIP
+	flagBid(t, e, b1, lot, "NO-OPEN-0001", "9,450,000.00", "未开标的同一份投标文件")
+	flagBid(t, e, b2, lot, "NO-OPEN-0001", "9,460,000.00", "未开标的同一份投标文件")
+	closeLots(t, e, "2026-03-30 09:30")
+	if n := e.count(`SELECT COUNT(*) FROM evaluation_bids WHERE lot_id = ? AND unseal = 'not_opened'`, lot); n != 2 {
+		t.Fatalf("%d bids not opened, want 2 (the opening should not open two bids)", n)
+	}
+	rep, body := flagsOf(t, e, fmt.Sprintf("project_id=%d", p.ID))
+	by := flagsByKind(rep)
+	if len(by[flags.SameIP]) != 1 || len(by[flags.SameDeposit]) != 1 {
+		t.Errorf("same address and deposit of a lot not opened: %.600s", body)
+	}
+	if len(by[flags.SameFile]) != 0 || len(by[flags.NearCeiling]) != 0 {
+		t.Errorf("a lot whose bids were not opened has content flags: %.800s", body)
+	}
+	if rep, body = flagsOf(t, e, fmt.Sprintf("project_id=%d&kind=same_file", p.ID)); len(rep.Flags) != 0 {
+		t.Errorf("kind=same_file: %.600s", body)
+	}
+}
