@@ -28,9 +28,11 @@ type AgencyDraw struct {
 // committee (invited or confirmed: the members a draw books, as the
 // avoidance rule too_frequent counts them; backups never called and experts
 // who declined or did not answer are not) by a draw that names an agency,
-// for staff and supervisors (who see drawn names).
+// for supervisors (who see drawn names on every draw).
 func (s *Service) AgencyDraws(ctx context.Context, lotIDs []int64) ([]AgencyDraw, error) {
-	if a := audit.ActorFrom(ctx); !a.Has("staff") && !a.Has("supervisor") {
+	// Supervisors only: they see drawn experts' names on every draw, staff
+	// only on the draws they ran (view.go).
+	if a := audit.ActorFrom(ctx); !a.Has("supervisor") {
 		return nil, problem.New(problem.Forbidden, "forbidden", "无权查看抽取结果")
 	}
 	var out []AgencyDraw
