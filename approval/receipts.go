@@ -188,6 +188,9 @@ func NoticeOf(c *Case, kind string, refusedAt time.Time) minutes.ApprovalNotice 
 		RefusedAt:    refusedAt, RefuseReason: c.RefusedReason,
 		DecidedAt: orZero(c.DecidedAt), DecisionNote: c.DecisionNote, DeliveredAt: orZero(c.DeliveredAt),
 	}
+	if x := c.Extension; x != nil {
+		n.ExtendedDays, n.ExtendedOn, n.ExtensionApprover, n.ExtensionReason = x.Days, x.ExtendedAt, x.ApprovedBy, x.Reason
+	}
 	for _, m := range c.Materials {
 		n.Materials = append(n.Materials, minutes.ApprovalMaterial{Name: m.Name, Required: m.Required, Provided: m.Provided, Note: m.Note})
 	}

@@ -88,7 +88,13 @@ type ApprovalNotice struct {
 	DueOn         time.Time // 承诺办结日期
 	LegalDueOn    time.Time // 法定办结日期
 	SuspendedDays int       // working days the clock stood (行政许可法 45)
-	Depts         []ApprovalDept
+	// The one extension of the limits (行政许可法 42), when granted: the
+	// limits above are the extended ones; the reason is told the applicant.
+	ExtendedDays      int
+	ExtendedOn        time.Time
+	ExtensionApprover string // 批准人
+	ExtensionReason   string
+	Depts             []ApprovalDept
 
 	// SupplementNotice.
 	MaterialsDue time.Time // 补正期限: the last day to complete
@@ -264,6 +270,10 @@ func (n ApprovalNotice) acceptance(p *pdf) {
 	}
 	if n.SuspendedDays > 0 {
 		rows = append(rows, [2]string{"中止计时*", itoa(n.SuspendedDays) + "个工作日（不计入办理期限，办结日期已相应顺延）"})
+	}
+	if n.ExtendedDays > 0 {
+		rows = append(rows, [2]string{"延长期限*", "经" + orDash(n.ExtensionApprover) + "批准，于" + date(n.ExtendedOn) + "延长" + itoa(n.ExtendedDays) +
+			"个工作日（行政许可法第四十二条），理由：" + orDash(n.ExtensionReason)})
 	}
 	p.fields(rows)
 	if len(n.Depts) > 0 {

@@ -109,6 +109,19 @@ func TestApprovalNoticeText(t *testing.T) {
 	}
 }
 
+// An extended case's acceptance notice tells the extension and its reason
+// (行政许可法 42).
+func TestApprovalNoticeExtension(t *testing.T) {
+	n := sampleApproval(AcceptanceNotice)
+	n.ExtendedDays, n.ExtendedOn, n.ExtensionApprover, n.ExtensionReason = 10, at(2026, 5, 13, 15, 0), "王局长", "需现场核查施工场地"
+	text := squash(pdfText(t, render(t, n)))
+	for _, w := range []string{"延长期限", "经王局长批准，于2026年5月13日延长10个工作日", "第四十二条", "需现场核查施工场地"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("the text has no %q", w)
+		}
+	}
+}
+
 // An organisation is addressed as 你单位 and identified by its USCC.
 func TestApprovalNoticeOrganisation(t *testing.T) {
 	n := sampleApproval(RefusalDecision)

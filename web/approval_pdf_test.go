@@ -156,6 +156,13 @@ func TestApprovalReceiptPDF(t *testing.T) {
 	wantStatus(t, e.api("approver2").get(docPath(refused.ID, approval.DocAcceptance)), http.StatusNotFound, "case_not_found")
 	joint2 := intake(t, clerkAPI, caseBody(joint.ID, 1, 2)).Case
 	wantPDF(t, e.api("approver2").get(docPath(joint2.ID, approval.DocAcceptance)), "")
+	// Extended by the lead department (行政许可法 42): the notice tells it.
+	xr := e.api("approver").json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/extend", joint2.ID),
+		map[string]any{"days": 5, "reason": "需现场核查施工场地", "approved_by": "王局长"})
+	if xr.Code != http.StatusOK {
+		t.Fatalf("extend: %d %s", xr.Code, xr.Body.String())
+	}
+	wantDocument(t, clerkAPI, docPath(joint2.ID, approval.DocAcceptance), joint2, "延长期限", "经王局长批准", "延长5个工作日", "需现场核查施工场地")
 	wantStatus(t, e.api("admin").get(docPath(joint2.ID, approval.DocAcceptance)), http.StatusForbidden, "")
 
 	// Each print is on the audit trail, with no free text.
