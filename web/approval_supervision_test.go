@@ -175,6 +175,17 @@ func TestApprovalMonitorWarnsOnceEach(t *testing.T) {
 	events := func() int {
 		return e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'approval.warning' AND object_id = ?`, caseID)
 	}
+	// sweep runs the sweep and counts what it raised for this case (the
+	// package's other tests leave their own cases in the shared database,
+	// which the sweep sees too).
+	stored := func(level string) int {
+		return e.count(`SELECT COUNT(*) FROM approval_warnings WHERE case_id = ? AND level = ?`, r.Case.ID, level)
+	}
+	sweep := func() approval.MonitorResult {
+		y, red := stored(approval.WarnYellow), stored(approval.WarnRed)
+		w.monitor()
+		return approval.MonitorResult{Yellow: stored(approval.WarnYellow) - y, Red: stored(approval.WarnRed) - red}
+	}
 
 	for _, tc := range []struct {
 		day        string
@@ -190,7 +201,7 @@ func TestApprovalMonitorWarnsOnceEach(t *testing.T) {
 		{"2026-03-18", approval.MonitorResult{}, "case:red,step:red", 4},
 	} {
 		w.at(tc.day)
-		if got := w.monitor(); got != tc.raised {
+		if got := sweep(); got != tc.raised {
 			t.Errorf("%s: raised %+v, want %+v", tc.day, got, tc.raised)
 		}
 		if got := levels(w.warnings("supervisor")); got != tc.warnings {
@@ -227,7 +238,7 @@ func TestApprovalMonitorWarnsOnceEach(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.at("2026-03-25")
-	if got := w.monitor(); got != (approval.MonitorResult{}) {
+	if got := sweep(); got != (approval.MonitorResult{}) {
 		t.Errorf("suspended: raised %+v", got)
 	}
 	if events() != 4 {
