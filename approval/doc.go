@@ -56,5 +56,7 @@
 // refusal, withdrawal, delivery), steps.go (steps, decisions, the deemed
 // agreement event, suspensions), lookup.go (public lookup and its
 // throttle); monitor.go (warnings), supervise.go (督办), ratings.go (好差评,
-// rectification), stats.go (statistics).
+// rectification), stats.go (statistics); receipts.go (the written
+// documents — 受理通知书, 补正材料通知书, 不予受理决定书, 准予 / 不予行政许可
+// 决定书 — as PDF from the case as it stands, via minutes.ApprovalNotice).
 package approval
