@@ -24,6 +24,15 @@
 //	   stored); instant items (即办件) are decided on the spot: → decided
 //	   suspended ⇄ in_review: the clock stops (行政许可法 45), due dates
 //	   move by the working days it stood; the lead department only
+//	   in_review, extended (行政许可法 42): once per case, by the lead
+//	   department, at most approval.extension_days working days (default
+//	   10), with the head who approved it (批准人) and the reason, which the
+//	   public lookup tells the applicant; refused once the legal limit has
+//	   passed; the case's and its open steps' due dates (and the steps'
+//	   timed events) move by the days granted (approval_extensions)
+//	   decided → delivered: within 10 working days of the decision
+//	   (行政许可法 44, counted in 工作日 by article 82), deliver_due_on set at
+//	   the decision (for a denial too, [practice])
 //	   withdrawn: recorded by the clerk on the applicant's written request,
 //	   from any open state before the decision (an open suspension ends)
 //
@@ -43,18 +52,21 @@
 // rectification due in 15 工作日).
 //
 // 电子监察 watches every case and step: a yellow warning as a limit nears,
-// red when it is passed (and red for an overdue rectification), each
-// raised once (approval_warnings) from a timed
+// red when it is passed (kind limit; kind deliver for a decided case's
+// delivery limit; red for an overdue rectification, kind rectify), each
+// raised once (approval_warnings, the kind in the unique key) from a timed
 // job that runs exactly once across instances; supervisors issue 督办 to a
 // department, which answers; statistics per department and month: 办结率,
 // 按时办结率, 现场办结率, 提速率 (working days saved against the legal
-// limit), 满意率.
+// limit), 满意率, each case counted under the item version it was taken
+// under (its type and legal limit), so editing an item rewrites no month.
 //
 // Files: service.go (the Service, statuses, timed-event kinds),
 // settings.go (approval.* settings), items.go (catalogue, item versions),
 // cases.go (intake, 一次性告知, acceptance, the lapse of an unsupplemented case,
-// refusal, withdrawal, delivery), steps.go (steps, decisions, the deemed
-// agreement event, suspensions), lookup.go (public lookup and its
+// refusal, withdrawal, delivery and its limit), steps.go (steps, decisions,
+// the deemed agreement event, suspensions), extension.go (延长期限),
+// lookup.go (public lookup and its
 // throttle); monitor.go (warnings), supervise.go (督办), ratings.go (好差评,
 // rectification), stats.go (statistics); receipts.go (the written
 // documents — 受理通知书, 补正材料通知书, 不予受理决定书, 准予 / 不予行政许可
