@@ -847,6 +847,7 @@ type approvalSettingsRequest struct {
 	DeemedAgree    *bool `json:"deemed_agree"`
 	PromisedCutPct *int  `json:"promised_cut_pct"`
 	ExtensionDays  *int  `json:"extension_days"`
+	SupplementDays *int  `json:"supplement_days"`
 }
 
 func (s *Server) apiApprovalSettingsSave(c echo.Context) error {
@@ -871,6 +872,9 @@ func (s *Server) apiApprovalSettingsSave(c echo.Context) error {
 	}
 	if req.ExtensionDays != nil {
 		vals["extension_days"] = strconv.Itoa(*req.ExtensionDays)
+	}
+	if req.SupplementDays != nil {
+		vals["supplement_days"] = strconv.Itoa(*req.SupplementDays)
 	}
 	if _, err := s.hall().SaveSettings(ctx, vals); err != nil {
 		return err

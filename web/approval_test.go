@@ -577,3 +577,24 @@ func TestApprovalInstantRefusalAndPages(t *testing.T) {
 		t.Fatalf("dept steps: %d", r.Code)
 	}
 }
+
+// The supplement period is a setting: out of range refused with its field,
+// a saved value applies to the next 一次性告知.
+func TestApprovalSupplementPeriodSetting(t *testing.T) {
+	e := newEnv(t)
+	keepSettings(t, e, "approval")
+	e.clock.Set(shanghai9("2026-03-02"))
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	admin := e.api("admin")
+	if r := admin.json(http.MethodPut, "/api/v1/approval/settings", map[string]any{"supplement_days": 4}); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "supplement_days") {
+		t.Fatalf("supplement_days 4: %d %s", r.Code, r.Body.String())
+	}
+	if r := admin.json(http.MethodPut, "/api/v1/approval/settings", map[string]any{"supplement_days": 5}); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), `"supplement_days":5`) {
+		t.Fatalf("supplement_days 5: %d %s", r.Code, r.Body.String())
+	}
+	// Monday 2 March + 5 working days.
+	if k := intake(t, e.api("clerk"), caseBody(it.ID, 1)).Case; k.MaterialsDue == nil || k.MaterialsDue.String() != "2026-03-09" {
+		t.Fatalf("materials due %v with a 5-day period", k.MaterialsDue)
+	}
+}
