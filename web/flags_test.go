@@ -16,7 +16,7 @@ import (
 // flagBid signs c's organisation up for lot with a deposit reference (none
 // when ref is empty), submits a bid form with price and uploads a bid file
 // with content, all from c's address.
-func flagBid(t *testing.T, e *env, c *client, lot int64, ref, price, content string) {
+func flagBid(t testing.TB, e *env, c *client, lot int64, ref, price, content string) {
 	t.Helper()
 	if ref != "" {
 		signUpAndDeposit(t, e, c, lot, ref)

@@ -61,7 +61,7 @@ func signUp(t *testing.T, e *env, lot int64, users ...string) map[string]int64 {
 
 // closeLots closes p's lots at the deadline as the timed job does (which
 // also runs the opening).
-func closeLots(t *testing.T, e *env, deadline string) {
+func closeLots(t testing.TB, e *env, deadline string) {
 	t.Helper()
 	e.clock.Set(sh(deadline).Add(time.Second))
 	sweepDeadlines(t, e)
