@@ -396,8 +396,11 @@ func (s *Server) approvalCaseView(c echo.Context, status int, p *Page) error {
 }
 
 // caseAction runs a clerk's or department's action from the case page and
-// re-renders it with the problem, or redirects with a message.
-func (s *Server) caseAction(c echo.Context, form map[string]string, run func(id int64) (string, error)) error {
+// re-renders it with the problem, or redirects with a message. The page
+// holds several forms with the same field names (the suspension's and the
+// extension's "reason"), so a form's values and errors come back under its
+// prefix ("suspend_reason", "extend_reason") and land in that form only.
+func (s *Server) caseAction(c echo.Context, prefix string, form map[string]string, run func(id int64) (string, error)) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -409,9 +412,14 @@ func (s *Server) caseAction(c echo.Context, form map[string]string, run func(id 
 		}
 		pr, _ := problem.As(err)
 		_, status := toProblem(err)
-		p := &Page{Form: form, Problem: pr.Message, Errors: map[string]string{}}
+		p := &Page{Form: map[string]string{}, Problem: pr.Message, Errors: map[string]string{}}
+		for k, v := range form {
+			p.Form[prefix+k] = v
+		}
 		for _, f := range pr.Fields {
-			p.Errors[f.Name] = f.Message
+			if _, dup := p.Errors[prefix+f.Name]; !dup {
+				p.Errors[prefix+f.Name] = f.Message
+			}
 		}
 		if pr.Kind == problem.NotFound {
 			return err
@@ -422,7 +430,7 @@ func (s *Server) caseAction(c echo.Context, form map[string]string, run func(id 
 }
 
 func (s *Server) windowMaterials(c echo.Context) error {
-	return s.caseAction(c, nil, func(id int64) (string, error) {
+	return s.caseAction(c, "", nil, func(id int64) (string, error) {
 		ps, err := formPositions(c, "provided")
 		if err != nil {
 			return "", err
@@ -440,20 +448,20 @@ func (s *Server) windowMaterials(c echo.Context) error {
 
 func (s *Server) windowRefuse(c echo.Context) error {
 	form := map[string]string{"reason": c.FormValue("reason")}
-	return s.caseAction(c, form, func(id int64) (string, error) {
+	return s.caseAction(c, "refuse_", form, func(id int64) (string, error) {
 		return "已作出不予受理决定", s.hall().Refuse(c.Request().Context(), id, form["reason"])
 	})
 }
 
 func (s *Server) windowWithdraw(c echo.Context) error {
 	form := map[string]string{"note": c.FormValue("note")}
-	return s.caseAction(c, form, func(id int64) (string, error) {
+	return s.caseAction(c, "withdraw_", form, func(id int64) (string, error) {
 		return "已按申请人书面申请撤回", s.hall().Withdraw(c.Request().Context(), id, form["note"])
 	})
 }
 
 func (s *Server) windowDeliver(c echo.Context) error {
-	return s.caseAction(c, nil, func(id int64) (string, error) {
+	return s.caseAction(c, "", nil, func(id int64) (string, error) {
 		return "已记录送达", s.hall().Deliver(c.Request().Context(), id)
 	})
 }
@@ -539,14 +547,14 @@ func agreeOf(decision string) (bool, error) {
 
 func (s *Server) deptSuspend(c echo.Context) error {
 	form := map[string]string{"reason": c.FormValue("reason"), "note": c.FormValue("note")}
-	return s.caseAction(c, form, func(id int64) (string, error) {
+	return s.caseAction(c, "suspend_", form, func(id int64) (string, error) {
 		return "已中止计时", s.hall().Suspend(c.Request().Context(), id, form["reason"], form["note"])
 	})
 }
 
 func (s *Server) deptExtend(c echo.Context) error {
 	form := map[string]string{"days": c.FormValue("days"), "reason": c.FormValue("reason"), "approved_by": c.FormValue("approved_by")}
-	return s.caseAction(c, form, func(id int64) (string, error) {
+	return s.caseAction(c, "extend_", form, func(id int64) (string, error) {
 		days, err := strconv.Atoi(strings.TrimSpace(form["days"]))
 		if err != nil {
 			return "", problem.InvalidField("days", "extension_days_invalid", "请填写延长的工作日数（整数）")
@@ -560,7 +568,7 @@ func (s *Server) deptExtend(c echo.Context) error {
 }
 
 func (s *Server) deptResume(c echo.Context) error {
-	return s.caseAction(c, nil, func(id int64) (string, error) {
+	return s.caseAction(c, "", nil, func(id int64) (string, error) {
 		days, err := s.hall().Resume(c.Request().Context(), id)
 		return fmt.Sprintf("已恢复计时，期限顺延%d个工作日", days), err
 	})

@@ -1,0 +1,61 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// Defects of the approval hall found by an exploratory run, each kept
+// fixed by a test through HTTP.
+
+// textareaOf returns the text of the textarea with the id in a page.
+func textareaOf(t *testing.T, page, id string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<textarea id="` + regexp.QuoteMeta(id) + `"[^>]*>([^<]*)</textarea>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no textarea %q in the page", id)
+	}
+	return m[1]
+}
+
+// The case page holds the suspension's and the extension's forms, both
+// with a field "reason": a suspension refused for its missing note put the
+// suspension's reason code ("hearing") into the extension's reason (told
+// to the applicant) and showed the extension's reason error under the
+// suspension's select.
+func TestApprovalCasePageFormsKeepTheirOwnFields(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(shanghai9("2026-03-02"))
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	k := intake(t, e.api("clerk"), caseBody(it.ID, 1, 2)).Case
+	b := e.browser("approver")
+
+	r := b.postForm(fmt.Sprintf("/dept/cases/%d/suspend", k.ID), url.Values{"reason": {"hearing"}, "note": {""}})
+	if r.Code != http.StatusBadRequest {
+		t.Fatalf("suspension without a note: %d", r.Code)
+	}
+	page := r.Body.String()
+	if got := textareaOf(t, page, "xreason"); got != "" {
+		t.Errorf("the extension's reason holds %q after a refused suspension", got)
+	}
+	if !strings.Contains(page, `<option value="hearing" selected>`) {
+		t.Error("the suspension's chosen reason is not kept")
+	}
+
+	r = b.postForm(fmt.Sprintf("/dept/cases/%d/extend", k.ID), url.Values{"days": {"5"}, "approved_by": {"王局长"}, "reason": {""}})
+	if r.Code != http.StatusBadRequest {
+		t.Fatalf("extension without a reason: %d", r.Code)
+	}
+	page = r.Body.String()
+	if n := strings.Count(page, "请填写延长期限的理由"); n != 2 { // the alert and the extension's field
+		t.Errorf("the extension's reason error is shown %d times, want the alert and its own field", n)
+	}
+	if got := textareaOf(t, page, "snote"); got != "" {
+		t.Errorf("the suspension's note holds %q", got)
+	}
+}
