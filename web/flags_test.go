@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -235,6 +237,36 @@ func TestFlagsBadFilters(t *testing.T) {
 	}
 	if r := e.browser("supervisor").get("/supervision/flags?kind=same_phone"); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "预警类型") {
 		t.Errorf("bad kind on the page: %d %.500s", r.Code, r.Body.String())
+	}
+}
+
+// TestFlagsUndecodableQuery: a filter whose value cannot be decoded
+// ("%zz", a bare "%") is a 400, not dropped by the query parser so that
+// every flag is shown as if filtered; a form body that cannot be decoded
+// is a 400 too, not a 500 (found by an exploratory run).
+func TestFlagsUndecodableQuery(t *testing.T) {
+	e := newEnv(t)
+	sup := e.api("supervisor")
+	page := e.browser("supervisor")
+	for _, q := range []string{"kind=%zz", "kind=same_ip&project_id=%", "from=2026-01-01&to=%E0%A"} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/supervision/flags", nil)
+		req.URL.RawQuery = q
+		req.Header.Set("Accept", "application/json")
+		if r := sup.do(req); r.Code != http.StatusBadRequest || r.errorCode(t) != "request_malformed" {
+			t.Errorf("API ?%s: %d %.300s", q, r.Code, r.Body.String())
+		}
+		req = httptest.NewRequest(http.MethodGet, "/supervision/flags", nil)
+		req.URL.RawQuery = q
+		if r := page.do(req); r.Code != http.StatusBadRequest || strings.Contains(r.Body.String(), `data-testid="flags-filter"`) {
+			t.Errorf("page ?%s: %d", q, r.Code)
+		}
+	}
+	adm := e.browser("admin")
+	body := url.Values{csrfField: {adm.csrf()}}.Encode() + "&price_ratio_bp=99%&expert_repeats=3&rotation_lots=3"
+	req := httptest.NewRequest(http.MethodPost, "/admin/flags/settings", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if r := adm.do(req); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "request_malformed") {
+		t.Errorf("undecodable settings form: %d %.300s", r.Code, r.Body.String())
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"unicode/utf8"
@@ -259,6 +260,12 @@ func (s *Server) formText(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.URL.RawQuery != "" {
+			// A pair that cannot be decoded ("%zz", a bare "%") is dropped
+			// by the parser: a filter would then be ignored silently and
+			// the unfiltered list shown as if filtered.
+			if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+				return problem.New(problem.Invalid, "request_malformed", "请求地址中的参数格式有误")
+			}
 			if err := checkValues(c.QueryParams()); err != nil {
 				return err
 			}
@@ -268,7 +275,13 @@ func (s *Server) formText(next echo.HandlerFunc) echo.HandlerFunc {
 			switch {
 			case strings.HasPrefix(ctype, echo.MIMEApplicationForm):
 				if err := r.ParseForm(); err != nil {
-					return err // the body limit's 413, or a malformed body
+					var he *echo.HTTPError
+					if errors.As(err, &he) {
+						return he // the body limit's 413
+					}
+					// A body that is not url-encoded ("99%" typed into a
+					// form a script posts raw) is the client's error.
+					return problem.New(problem.Invalid, "request_malformed", "请求内容格式有误")
 				}
 				if err := checkValues(r.PostForm); err != nil {
 					return err
