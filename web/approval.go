@@ -257,8 +257,12 @@ func (s *Server) windowCaseForm(c echo.Context, status int, p *Page, provided ma
 			list = append(list, checklistLine{Pos: i + 1, Name: m.Name, Required: m.Required, Copies: m.Copies, Checked: provided[i+1]})
 		}
 	}
+	st, err := s.hall().Settings(ctx)
+	if err != nil {
+		return err
+	}
 	p.Title = "窗口收件"
-	p.Data = approvalData(map[string]any{"Items": items, "Item": item, "Checklist": list})
+	p.Data = approvalData(map[string]any{"Items": items, "Item": item, "Checklist": list, "SupplementDays": st.SupplementDays})
 	return s.renderPage(c, status, "approval_case_new", p)
 }
 

@@ -59,3 +59,24 @@ func TestApprovalCasePageFormsKeepTheirOwnFields(t *testing.T) {
 		t.Errorf("the suspension's note holds %q", got)
 	}
 }
+
+// The intake form told the clerk the old rule — 5 working days to complete,
+// then deemed accepted — while an incomplete application is deemed
+// withdrawn after approval.supplement_days (default 20).
+func TestApprovalIntakeFormTellsTheSupplementRule(t *testing.T) {
+	e := newEnv(t)
+	keepSettings(t, e, "approval")
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	if r := e.api("admin").json(http.MethodPut, "/api/v1/approval/settings", map[string]any{"supplement_days": 15}); r.Code != http.StatusOK {
+		t.Fatalf("settings: %d %s", r.Code, r.Body.String())
+	}
+	r := e.browser("clerk").get(fmt.Sprintf("/window/cases/new?item=%d", it.ID))
+	if r.Code != http.StatusOK {
+		t.Fatalf("intake form: %d", r.Code)
+	}
+	page := r.Body.String()
+	if strings.Contains(page, "视为受理") || !strings.Contains(page, "15个工作日内补正") || !strings.Contains(page, "视为撤回申请") {
+		t.Errorf("intake form's hint: %s", regexp.MustCompile(`<p class="hint">[^<]*</p>`).FindString(page))
+	}
+}
