@@ -134,7 +134,13 @@ func (s *Server) approvalItemPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "approval_item", it.Name, approvalData(map[string]any{"Item": it}))
+	// The materials numbered from 1, as the intake checklist and the
+	// receipts number them.
+	var list []checklistLine
+	for i, m := range it.Materials {
+		list = append(list, checklistLine{Pos: i + 1, Name: m.Name, Required: m.Required, Copies: m.Copies, Note: m.Note})
+	}
+	return s.render(c, http.StatusOK, "approval_item", it.Name, approvalData(map[string]any{"Item": it, "Materials": list}))
 }
 
 func (s *Server) apiApprovalItems(c echo.Context) error {
@@ -272,6 +278,7 @@ type checklistLine struct {
 	Name     string
 	Required bool
 	Copies   int
+	Note     string
 	Checked  bool
 }
 

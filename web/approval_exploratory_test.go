@@ -80,3 +80,24 @@ func TestApprovalIntakeFormTellsTheSupplementRule(t *testing.T) {
 		t.Errorf("intake form's hint: %s", regexp.MustCompile(`<p class="hint">[^<]*</p>`).FindString(page))
 	}
 }
+
+// The public item page (八公开) numbered the materials from 0, while the
+// intake checklist, the case page and the receipts number them from 1.
+func TestApprovalItemPageNumbersMaterialsFromOne(t *testing.T) {
+	e := newEnv(t)
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	r := e.anon().get(fmt.Sprintf("/approval/items/%d", it.ID))
+	if r.Code != http.StatusOK {
+		t.Fatalf("item page: %d", r.Code)
+	}
+	page := r.Body.String()
+	for _, want := range []string{"<td>1</td><td>申请表</td>", "<td>2</td><td>规划许可证</td>", "<td>3</td><td>授权委托书</td>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("item page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<td>0</td>") {
+		t.Error("a material numbered 0")
+	}
+}
