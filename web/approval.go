@@ -504,11 +504,15 @@ func (s *Server) deptStepView(c echo.Context, status int, p *Page) error {
 	if err != nil {
 		return err
 	}
+	hs, err := s.hall().Settings(ctx)
+	if err != nil {
+		return err
+	}
 	p.Title = "审批环节 " + k.CaseNo
 	if p.Form == nil {
 		p.Form = map[string]string{}
 	}
-	p.Data = approvalData(map[string]any{"Step": st, "Case": k})
+	p.Data = approvalData(map[string]any{"Step": st, "Case": k, "DeemedAgree": hs.DeemedAgree})
 	return s.renderPage(c, status, "approval_step", p)
 }
 
@@ -540,7 +544,8 @@ func (s *Server) stepPageData(c echo.Context, id int64, form map[string]string) 
 	ctx := c.Request().Context()
 	if st, err := s.hall().Step(ctx, id); err == nil {
 		if k, err := s.hall().Case(ctx, st.CaseID); err == nil {
-			p.Data = approvalData(map[string]any{"Step": st, "Case": k})
+			hs, err := s.hall().Settings(ctx)
+			p.Data = approvalData(map[string]any{"Step": st, "Case": k, "DeemedAgree": err == nil && hs.DeemedAgree})
 		}
 	}
 	return p

@@ -101,3 +101,31 @@ func TestApprovalItemPageNumbersMaterialsFromOne(t *testing.T) {
 		t.Error("a material numbered 0")
 	}
 }
+
+// The department's step page promised 超时默认 (deemed to agree past the
+// limit) even with the setting approval.deemed_agree turned off.
+func TestApprovalStepPageFollowsDeemedAgreeSetting(t *testing.T) {
+	e := newEnv(t)
+	keepSettings(t, e, "approval")
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	k := intake(t, e.api("clerk"), caseBody(it.ID, 1, 2)).Case
+	if len(k.Steps) != 1 {
+		t.Fatalf("steps: %+v", k.Steps)
+	}
+	page := fmt.Sprintf("/dept/steps/%d", k.Steps[0].ID)
+	b := e.browser("approver")
+	if r := b.get(page); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "视为同意") {
+		t.Fatalf("step page with 超时默认 on: %d", r.Code)
+	}
+	if r := e.api("admin").json(http.MethodPut, "/api/v1/approval/settings", map[string]any{"deemed_agree": false}); r.Code != http.StatusOK {
+		t.Fatalf("settings: %d %s", r.Code, r.Body.String())
+	}
+	if r := b.get(page); r.Code != http.StatusOK || strings.Contains(r.Body.String(), "视为同意") {
+		t.Errorf("step page with 超时默认 off still says the step is deemed to agree: %d", r.Code)
+	}
+	// The page re-rendered after a refused decision says the same.
+	if r := b.postForm(page, url.Values{"decision": {"disagree"}}); r.Code != http.StatusBadRequest || strings.Contains(r.Body.String(), "视为同意") {
+		t.Errorf("re-rendered step page: %d", r.Code)
+	}
+}
