@@ -115,8 +115,9 @@ type archiveLot struct {
 // its kind per lot is what the lot's download serves).
 type archiveDoc struct {
 	evaluation.IssuedDocument
-	Name string
-	URL  string
+	Name  string
+	URL   string
+	LotNo int // the lot's number in the project (第N标段), not its id
 }
 
 // archiveEventsShown is how many of the newest events the page lists; the
@@ -166,6 +167,13 @@ func (s *Server) archiveProject(c echo.Context) error {
 	docs, err := s.archiveDocs(c, id)
 	if err != nil {
 		return err
+	}
+	for i := range docs {
+		for _, l := range rec.Project.Lots {
+			if l.ID == docs[i].LotID {
+				docs[i].LotNo = l.No
+			}
+		}
 	}
 	bookings, err := s.Schedule.Bookings(ctx, schedule.BookingFilter{ProjectID: id, IncludeCancelled: true,
 		From: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)})

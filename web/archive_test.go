@@ -328,7 +328,8 @@ func TestSupervisionArchivePageRendersEveryPart(t *testing.T) {
 		Details: map[string]string{}, RuleSetID: 1, Reviews: []trading.Review{{Decision: "return", Items: []string{"缺少立项批文"}, ReviewedAt: at}, {Decision: "accept", ReviewedAt: at}},
 		Lots: []trading.Lot{{ID: 70, No: 1, Name: "第一标段", Status: trading.LotClosed, ClosedAt: at, Outcome: trading.OutcomeAwarded, OutcomeName: "中标", Winner: "甲公司"}}}
 	rec := &trading.ProjectRecord{Project: p, RuleSetID: 1, AnnounceAt: at, SelectionID: 3,
-		RuleChecks:    []trading.Finding{{RuleID: "eng_tender_period", Action: "warn", Message: "提示"}},
+		RuleChecks: []trading.Finding{{RuleID: "eng_tender_period", Action: "warn", Message: "提示"}, {RuleID: "eng_doc_sale", Action: "block", Message: "发售期不足"},
+			{RuleID: "eng_clarification", Action: "move", Message: "澄清晚于截止前15日"}},
 		Announcements: []trading.Announcement{{ID: 1, Type: "clarification", Title: "澄清", Body: "澄清内容", PublishedAt: at}}}
 	lots := []archiveLot{{Lot: p.Lots[0], Closed: true,
 		Signups: &trading.Opening{LotID: 70, Entries: []trading.Entry{{OrgName: "甲公司", SignedUpAt: at, DepositCheck: "ok",
@@ -351,9 +352,65 @@ func TestSupervisionArchivePageRendersEveryPart(t *testing.T) {
 	if err := tpl.ExecuteTemplate(&buf, "layout", &Page{Title: "交易档案", Data: data}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"缺少立项批文", "澄清内容", "投标文件.pdf", "异议", "专家甲", "请澄清", "/expert-draws/5/verify", "award_notice.pdf", "改期", "rec-1", "/fixedprice/3", "trading.project.create"} {
+	for _, code := range []string{">block<", ">move<", "· submitted"} {
+		if strings.Contains(buf.String(), code) {
+			t.Errorf("page shows the code %q", code)
+		}
+	}
+	for _, want := range []string{"不符合</span> 发售期不足", "顺延</span> 澄清晚于截止前15日", "· 已递交</div>", "缺少立项批文", "澄清内容", "投标文件.pdf", "异议", "专家甲", "请澄清", "/expert-draws/5/verify", "award_notice.pdf", "改期", "rec-1", "/fixedprice/3", "trading.project.create"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+}
+
+// TestSupervisionArchiveNamesNotCodes: after the opening the archive page
+// tells a receipt's state in Chinese (已递交, 已替换) and an issued
+// document's lot by its number in the project (第1标段（包）); it showed the
+// stored codes "submitted", "replaced" and the lot's database id (found by
+// an exploratory run).
+func TestSupervisionArchiveNamesNotCodes(t *testing.T) {
+	e := newEnv(t)
+	e.deps.Evaluation.Files = filestore.Local{Root: t.TempDir()}
+	p := registerAndPublish(t, e, uniqueTitle("档案名称测试滨河道路工程"))
+	lot := p.Lots[0]
+	e.clock.Set(sh("2026-03-05 10:00"))
+	bidders := []string{"bidder1", "bidder2", "bidder3"}
+	var first trading.Receipt
+	for i, u := range bidders {
+		rec := bid(t, e, u, lot, fmt.Sprintf("9,%d00,000.00", i+1))
+		if i == 0 {
+			first = rec
+		}
+	}
+	// bidder1 replaces its file.
+	r := e.api("bidder1").upload(fmt.Sprintf("/api/v1/bids/lots/%d/files?replace=%d", lot, first.FileID), "投标文件-修改.pdf", strings.NewReader("修改后的投标文件"))
+	if r.Code != http.StatusCreated {
+		t.Fatalf("replace: %d %s", r.Code, r.Body.String())
+	}
+	e.clock.Set(sh("2026-03-30 09:30"))
+	sweepDeadlines(t, e)
+	for _, u := range bidders {
+		mustOK(t, e.api(u).json(http.MethodPost, fmt.Sprintf("/api/v1/evaluation/lots/%d/confirmation", lot), map[string]any{"agree": true}))
+	}
+	mustOK(t, e.api("staff").json(http.MethodPost, fmt.Sprintf("/api/v1/evaluation/lots/%d/opening/close", lot), nil))
+
+	r = e.browser("supervisor").get(fmt.Sprintf("/supervision/projects/%d", p.ID))
+	body := r.Body.String()
+	if r.Code != http.StatusOK {
+		t.Fatalf("archive page: %d", r.Code)
+	}
+	for _, code := range []string{"· submitted", "· replaced", "· withdrawn"} {
+		if strings.Contains(body, code) {
+			t.Errorf("archive page shows the receipt state %q", code)
+		}
+	}
+	if n := strings.Count(body, "· 已递交</div>"); n != 3 || !strings.Contains(body, "· 已替换</div>") {
+		t.Errorf("receipts: %d 已递交, 已替换 %v", n, strings.Contains(body, "· 已替换</div>"))
+	}
+	docs := body[strings.Index(body, `data-testid="documents"`):]
+	docs = docs[:strings.Index(docs, "</table>")]
+	if !strings.Contains(docs, "<td>第1标段（包）</td>") || strings.Contains(docs, fmt.Sprintf("<td>%d</td>", lot)) {
+		t.Errorf("documents table names the lot by its id: %s", docs)
 	}
 }
