@@ -10,6 +10,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -613,8 +614,48 @@ func (s *Server) itemFormPage(c echo.Context, status int, p *Page, item *approva
 		rows[i] = i
 	}
 	p.Title = "事项"
-	p.Data = approvalData(map[string]any{"Item": item, "Departments": ds, "Rows": rows})
+	p.Data = approvalData(map[string]any{"Item": item, "Departments": ds, "Rows": rows, "ErrorList": itemFormErrorList(p.Errors)})
 	return s.renderPage(c, status, "approval_admin_item", p)
+}
+
+// itemFormFields are the item form's fields in the form's order with their
+// labels; a department row's fields (dept_0, task_0, days_0, …) are named by
+// their row.
+var itemFormFields = []struct{ Name, Label string }{
+	{"code", "事项编码"}, {"name", "事项名称"}, {"dept_org_id", "实施（牵头）部门"}, {"case_type", "办件类型"},
+	{"legal_basis", "设定依据"}, {"conditions", "受理条件"}, {"materials", "申请材料"}, {"procedure", "办理流程"},
+	{"legal_days", "法定时限"}, {"promised_days", "承诺时限"}, {"depts", "联办部门"},
+	{"fee", "收费标准"}, {"fee_basis", "收费依据"}, {"contact", "咨询方式"},
+}
+
+// itemFormErrorList lists the form's errors above it with the fields'
+// Chinese labels (never the field's name), in the form's order.
+func itemFormErrorList(errs map[string]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range itemFormFields {
+		if m, ok := errs[f.Name]; ok {
+			out = append(out, f.Label+"："+m)
+			seen[f.Name] = true
+		}
+	}
+	for i := 0; i < itemFormRows; i++ {
+		for _, k := range []string{"dept", "task", "days"} {
+			name := fmt.Sprintf("%s_%d", k, i)
+			if m, ok := errs[name]; ok {
+				out = append(out, fmt.Sprintf("联办部门第%d行：%s", i+1, m))
+				seen[name] = true
+			}
+		}
+	}
+	var rest []string
+	for k, m := range errs {
+		if !seen[k] {
+			rest = append(rest, m)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
 }
 
 func (s *Server) adminApprovalItemNew(c echo.Context) error {

@@ -129,3 +129,28 @@ func TestApprovalStepPageFollowsDeemedAgreeSetting(t *testing.T) {
 		t.Errorf("re-rendered step page: %d", r.Code)
 	}
 }
+
+// The item form's list of errors named the fields by their form names
+// ("code：事项编码 … 已被使用", "days_0：…"): they are named in Chinese.
+func TestApprovalItemFormErrorsNamedInChinese(t *testing.T) {
+	e := newEnv(t)
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	r := e.browser("admin").postForm("/admin/approval/items", url.Values{"code": {it.Code}, "name": {"重复编码的事项"},
+		"dept_org_id": {fmt.Sprint(zj)}, "case_type": {"joint"}, "legal_basis": {"依据"}, "conditions": {"条件"}, "procedure": {"流程"},
+		"materials": {"申请表 | 必需 | 1"}, "legal_days": {"20"}, "promised_days": {"10"},
+		"dept_0": {fmt.Sprint(zj)}, "task_0": {"审查"}, "days_0": {"八"}})
+	if r.Code < 400 {
+		t.Fatalf("item with a used code and a bad row: %d", r.Code)
+	}
+	m := regexp.MustCompile(`(?s)<ul class="err"[^>]*>(.*?)</ul>`).FindStringSubmatch(r.Body.String())
+	if m == nil {
+		t.Fatal("no list of errors above the form")
+	}
+	if regexp.MustCompile(`<li>[a-z_0-9]+：`).MatchString(m[1]) {
+		t.Errorf("errors named by field names: %s", m[1])
+	}
+	if !strings.Contains(m[1], "联办部门第1行：") {
+		t.Errorf("the department row's error is not named by its row: %s", m[1])
+	}
+}

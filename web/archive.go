@@ -425,8 +425,11 @@ func (s *Server) archiveExport(c echo.Context) error {
 		s.Log.ErrorContext(ctx, "archive export failed", "project", id, "err", err.Error())
 		return err
 	}
+	// An entry's time in Beijing time: zip tools show the MS-DOS field
+	// (Windows' own reader reads nothing else), which holds a wall clock
+	// without a zone; the extended field keeps the instant.
 	entry := func(name string, modified time.Time) (*countingHash, error) {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: modified})
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: modified.In(clock.Shanghai)})
 		if err != nil {
 			return nil, err
 		}
@@ -459,7 +462,7 @@ func (s *Server) archiveExport(c echo.Context) error {
 		return fail(err)
 	}
 	m.Files = append(m.Files, manifestFile{Name: "events.json", SHA256: w.sum(), Size: w.n})
-	mw, err := zw.CreateHeader(&zip.FileHeader{Name: "manifest.json", Method: zip.Deflate, Modified: now})
+	mw, err := zw.CreateHeader(&zip.FileHeader{Name: "manifest.json", Method: zip.Deflate, Modified: now.In(clock.Shanghai)})
 	if err != nil {
 		return fail(err)
 	}

@@ -414,3 +414,29 @@ func TestSupervisionArchiveNamesNotCodes(t *testing.T) {
 		t.Errorf("documents table names the lot by its id: %s", docs)
 	}
 }
+
+// TestSupervisionArchiveZipTimesBeijing: the zip's entries carry Beijing
+// time in the MS-DOS date and time that zip tools (Windows' own among them)
+// show; they held UTC, eight hours early, so a document issued at 09:30
+// showed 01:30 (found by an exploratory run).
+func TestSupervisionArchiveZipTimesBeijing(t *testing.T) {
+	e := newEnv(t)
+	p := registerAndPublish(t, e, uniqueTitle("档案时间测试滨河道路工程"))
+	e.clock.Set(sh("2026-03-05 10:20"))
+	r := e.browser("supervisor").get(fmt.Sprintf("/supervision/projects/%d/archive.zip", p.ID))
+	readArchive(t, r)
+	zr, err := zip.NewReader(bytes.NewReader(r.Body.Bytes()), int64(r.Body.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		d, tm := f.ModifiedDate, f.ModifiedTime
+		got := fmt.Sprintf("%04d-%02d-%02d %02d:%02d", int(d>>9)+1980, d>>5&0xf, d&0x1f, tm>>11, tm>>5&0x3f)
+		if got != "2026-03-05 10:20" {
+			t.Errorf("%s: MS-DOS time %s, want 2026-03-05 10:20 (Beijing)", f.Name, got)
+		}
+		if !f.Modified.Equal(e.clock.Now().Truncate(time.Second)) {
+			t.Errorf("%s: modified %v, want the instant %v", f.Name, f.Modified, e.clock.Now())
+		}
+	}
+}
