@@ -193,3 +193,36 @@ func hasField(ae apiError, field, code string) bool {
 	}
 	return false
 }
+
+// TestAuditCheckpointsFileWithMoreAfterIt: a saved file that holds more
+// than the one downloaded list (a second download appended to it, or
+// anything else) is refused by the page, as by the API and the command
+// line; the page checked the first list only and said every checkpoint
+// held (found by an exploratory run).
+func TestAuditCheckpointsFileWithMoreAfterIt(t *testing.T) {
+	e := newEnv(t)
+	e.sealAndVerify()
+	var head struct {
+		Seq  int64  `db:"seq"`
+		Hash string `db:"hash"`
+	}
+	if err := e.db.Get(&head, `SELECT seq, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := json.Marshal(checkpointFile{Checkpoints: []apiCheckpoint{{Day: "2026-03-01", Seq: head.Seq, Hash: head.Hash}}})
+	altered, _ := json.Marshal(checkpointFile{Checkpoints: []apiCheckpoint{{Day: "2026-03-02", Seq: head.Seq, Hash: strings.Repeat("0", 64)}}})
+	page := e.browser("supervisor")
+	if r := page.postFile("/supervision/audit/checkpoints/check", "file", "ok.json", append(good, "\n\n"...)); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "核对通过") {
+		t.Fatalf("one list and blank lines: %d", r.Code)
+	}
+	for name, content := range map[string][]byte{
+		"two lists":  append(append(good, '\n'), altered...),
+		"text after": append(good, "\n另存于2026年3月"...),
+		"a stray }":  append(good, '}'),
+	} {
+		r := page.postFile("/supervision/audit/checkpoints/check", "file", "saved.json", content)
+		if r.Code != http.StatusBadRequest || strings.Contains(r.Body.String(), "核对通过") || !strings.Contains(r.Body.String(), "存证记录之后还有其他内容") {
+			t.Errorf("%s: %d, passed %v", name, r.Code, strings.Contains(r.Body.String(), "核对通过"))
+		}
+	}
+}

@@ -239,9 +239,16 @@ func (s *Server) auditAnchorsCheckPage(c echo.Context) error {
 		return err
 	}
 	defer r.Close()
+	// One JSON value and nothing after it, as the API and the command line
+	// read it: a second list appended to the file (two downloads in one)
+	// would go unchecked while the page said every checkpoint held.
 	var f checkpointFile
-	if err := json.NewDecoder(io.LimitReader(r, 4<<20)).Decode(&f); err != nil {
+	dec := json.NewDecoder(io.LimitReader(r, 4<<20))
+	if err := dec.Decode(&f); err != nil {
 		return again(problem.InvalidField("file", "file_not_checkpoints", "文件不是本系统下载的审计链存证文件（JSON）"))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return again(problem.InvalidField("file", "file_not_checkpoints", "文件不是本系统下载的审计链存证文件（JSON）：存证记录之后还有其他内容"))
 	}
 	as, err := readAnchors(f)
 	if err != nil {
