@@ -684,6 +684,9 @@ func itemFormValues(it *approval.Item) map[string]string {
 	return m
 }
 
+// materialLineWidth folds the full-width bar and digits of a materials line.
+var materialLineWidth = strings.NewReplacer("｜", "|", "０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9")
+
 // itemFormInput reads the item form: materials one a line as
 // "名称 | 必需或可选 | 份数 | 说明", departments in numbered rows.
 func itemFormInput(c echo.Context) (approval.ItemInput, map[string]string, error) {
@@ -720,6 +723,9 @@ func itemFormInput(c echo.Context) (approval.ItemInput, map[string]string, error
 		if line == "" {
 			continue
 		}
+		// Typed with a Chinese input method the bar and the digits come
+		// full-width (｜, ２): they separate and count as the ASCII ones.
+		line = materialLineWidth.Replace(line)
 		parts := strings.Split(line, "|")
 		m := approval.Material{Name: strings.TrimSpace(parts[0]), Required: true, Copies: 1}
 		if len(parts) > 1 {

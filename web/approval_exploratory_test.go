@@ -154,3 +154,34 @@ func TestApprovalItemFormErrorsNamedInChinese(t *testing.T) {
 		t.Errorf("the department row's error is not named by its row: %s", m[1])
 	}
 }
+
+// A materials line typed with a Chinese input method (申请表｜必需｜２｜原件)
+// became one material named by the whole line.
+func TestApprovalItemFormFullWidthMaterials(t *testing.T) {
+	e := newEnv(t)
+	zj, _ := hallDepts(t, e)
+	code := itemCode()
+	r := e.browser("admin").postForm("/admin/approval/items", url.Values{"code": {code}, "name": {"全角分隔的事项"},
+		"dept_org_id": {fmt.Sprint(zj)}, "case_type": {"promised"}, "legal_basis": {"依据"}, "conditions": {"条件"}, "procedure": {"流程"},
+		"materials": {"申请表｜必需｜２｜原件\n委托书｜可选｜１｜"}, "legal_days": {"20"}, "promised_days": {"10"}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", r.Code, r.Body.String())
+	}
+	var it struct {
+		Materials []struct {
+			Name     string
+			Required bool
+			Copies   int
+			Note     string
+		}
+	}
+	var id int64
+	if _, err := fmt.Sscanf(r.Header().Get("Location"), "/admin/approval/items/%d", &id); err != nil {
+		t.Fatalf("location %q", r.Header().Get("Location"))
+	}
+	e.api("admin").get(fmt.Sprintf("/api/v1/approval/items/%d", id)).decode(t, &it)
+	if len(it.Materials) != 2 || it.Materials[0].Name != "申请表" || !it.Materials[0].Required || it.Materials[0].Copies != 2 ||
+		it.Materials[0].Note != "原件" || it.Materials[1].Name != "委托书" || it.Materials[1].Required {
+		t.Errorf("materials: %+v", it.Materials)
+	}
+}
