@@ -91,7 +91,9 @@ func (s *Server) archiveList(c echo.Context) error {
 	}
 	var prev, next string
 	if page.Page > 1 {
-		prev = at(page.Page - 1)
+		// Beyond the last page (an old link, a typed number) the way back
+		// leads to the last page, not to the empty page before it.
+		prev = at(min(page.Page-1, max(page.Pages, 1)))
 	}
 	if page.Page < page.Pages {
 		next = at(page.Page + 1)

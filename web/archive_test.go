@@ -440,3 +440,29 @@ func TestSupervisionArchiveZipTimesBeijing(t *testing.T) {
 		}
 	}
 }
+
+// TestSupervisionArchiveListBeyondLastPage: a page number past the last
+// page says how many pages the matching projects fill and leads back to
+// the last one; it said "没有符合条件的项目" while projects matched and its
+// 上一页 led to another empty page (found by an exploratory run).
+func TestSupervisionArchiveListBeyondLastPage(t *testing.T) {
+	e := newEnv(t)
+	title := uniqueTitle("档案分页测试滨河道路工程")
+	registerAndPublish(t, e, title)
+	sup := e.browser("supervisor")
+	q := url.QueryEscape(title)
+	r := sup.get("/supervision/projects?q=" + q + "&page=999")
+	body := r.Body.String()
+	if r.Code != http.StatusOK {
+		t.Fatalf("page 999: %d", r.Code)
+	}
+	if strings.Contains(body, "没有符合条件的项目") || !strings.Contains(body, "第 999 页没有项目：符合条件的 1 个项目共 1 页") {
+		t.Errorf("page 999 of one matching project: %s", body[strings.Index(body, `data-testid="archive-projects"`):])
+	}
+	if !strings.Contains(body, `href="/supervision/projects?page=1&amp;q=`+q+`" data-testid="page-prev"`) {
+		t.Errorf("the way back does not lead to page 1")
+	}
+	if r := sup.get("/supervision/projects?q=" + url.QueryEscape(uniqueTitle("不存在的项目名称")) + "&page=3"); !strings.Contains(r.Body.String(), "没有符合条件的项目") {
+		t.Errorf("no match: %d", r.Code)
+	}
+}
