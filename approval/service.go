@@ -94,4 +94,10 @@ var (
 	SuspendReasonNames = map[string]string{
 		"hearing": "听证", "tendering": "招标、拍卖", "testing": "检验、检测、检疫", "expert_review": "鉴定、专家评审", "other": "其他法定情形",
 	}
+	// CaseStatusOrder lists the statuses a case rests in, in the order of
+	// its life, for filters (received and accepted are never stored).
+	CaseStatusOrder = []string{CaseIncomplete, CaseInReview, CaseSuspended, CaseDecided, CaseDelivered, CaseRefused, CaseWithdrawn}
+	// SuspendReasonOrder lists the reasons as 行政许可法 45 names them, the
+	// catch-all last.
+	SuspendReasonOrder = []string{"hearing", "tendering", "testing", "expert_review", "other"}
 )

@@ -108,6 +108,7 @@ func (s *Server) hall() *approval.Service {
 var approvalNames = map[string]any{
 	"CaseTypes": approval.CaseTypeNames, "CaseStatuses": approval.CaseStatusNames, "StepStatuses": approval.StepStatusNames,
 	"Decisions": approval.DecisionNames, "SuspendReasons": approval.SuspendReasonNames,
+	"CaseStatusOrder": approval.CaseStatusOrder, "SuspendReasonOrder": approval.SuspendReasonOrder,
 }
 
 func approvalData(m map[string]any) map[string]any {

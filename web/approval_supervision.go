@@ -172,8 +172,16 @@ func (s *Server) approvalSupervisionsView(c echo.Context, status int, form map[s
 	if err != nil {
 		return err
 	}
-	p := &Page{Title: "督办", Form: form, Data: map[string]any{"Supervisions": list, "Open": f.Open,
-		"Supervisor": anyRole(currentUser(c), []string{supervisor}), "Approver": anyRole(currentUser(c), []string{approver})}}
+	isSupervisor := anyRole(currentUser(c), []string{supervisor})
+	var depts []approval.Department
+	if isSupervisor {
+		// The form names a department by choice, not by a number to type.
+		if depts, err = s.hall().Departments(c.Request().Context()); err != nil {
+			return err
+		}
+	}
+	p := &Page{Title: "督办", Form: form, Data: map[string]any{"Supervisions": list, "Open": f.Open, "Departments": depts,
+		"Supervisor": isSupervisor, "Approver": anyRole(currentUser(c), []string{approver})}}
 	if ferr != nil {
 		return s.formError(c, ferr, "approval_monitor_supervisions", p)
 	}

@@ -332,7 +332,15 @@ func TestApprovalSupervisionIssuedAndAnswered(t *testing.T) {
 
 	// The form: a supervisor's page issues one more, the approver's page answers it.
 	b := e.browser("supervisor")
-	if res := b.postForm("/approval/supervisions", url.Values{"case_no": {r.Case.CaseNo}, "note": {"请说明进度"}}); res.Code != http.StatusSeeOther {
+	// The department is chosen by name, not typed as a number.
+	var deptName string
+	if err := e.db.Get(&deptName, `SELECT name FROM organisations WHERE id = ?`, w.dept); err != nil {
+		t.Fatal(err)
+	}
+	if page := b.get("/approval/supervisions"); !strings.Contains(page.Body.String(), fmt.Sprintf(`<option value="%d">%s</option>`, w.dept, deptName)) {
+		t.Errorf("the supervise form does not offer %s by name", deptName)
+	}
+	if res := b.postForm("/approval/supervisions", url.Values{"case_no": {r.Case.CaseNo}, "dept_org_id": {fmt.Sprint(w.dept)}, "note": {"请说明进度"}}); res.Code != http.StatusSeeOther {
 		t.Fatalf("supervise form: %d %s", res.Code, res.Body.String())
 	}
 	page := e.browser(w.approver).get("/approval/supervisions")

@@ -598,3 +598,26 @@ func TestApprovalSupplementPeriodSetting(t *testing.T) {
 		t.Fatalf("materials due %v with a 5-day period", k.MaterialsDue)
 	}
 }
+
+// The window's status filter offers the statuses a case rests in, in the
+// order of its life (received and accepted are never stored: filtering by
+// them showed nothing).
+func TestApprovalWindowStatusFilter(t *testing.T) {
+	e := newEnv(t)
+	page := e.browser("clerk").get("/window/cases")
+	if page.Code != http.StatusOK {
+		t.Fatalf("window: %d", page.Code)
+	}
+	body := page.Body.String()
+	if strings.Contains(body, `value="received"`) || strings.Contains(body, `value="accepted"`) {
+		t.Error("the filter offers statuses no case rests in")
+	}
+	last := -1
+	for _, st := range approval.CaseStatusOrder {
+		i := strings.Index(body, fmt.Sprintf(`<option value="%s"`, st))
+		if i < 0 || i < last {
+			t.Fatalf("status %s missing or out of order", st)
+		}
+		last = i
+	}
+}
