@@ -621,3 +621,48 @@ func TestApprovalWindowStatusFilter(t *testing.T) {
 		last = i
 	}
 }
+
+// Display details found on a first day: the lookup of a decided case leads
+// to the rating; a case past its supplement stage no longer shows the
+// supplement deadline; the receipt's list of materials has no stray
+// separator.
+func TestApprovalLookupLeadsToRating(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(shanghai9("2026-03-02"))
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	rc := intake(t, e.api("clerk"), caseBody(it.ID, 1))
+	clerk := e.api("clerk")
+	if r := clerk.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/materials", rc.Case.ID), map[string]any{"provided": []int{1, 2}}); r.Code != http.StatusOK {
+		t.Fatalf("materials: %d %s", r.Code, r.Body.String())
+	}
+	b := e.browser("clerk")
+	page := b.get(fmt.Sprintf("/approval/cases/%d", rc.Case.ID)).Body.String()
+	if strings.Contains(page, "补正期限") {
+		t.Error("an accepted case's page still shows its supplement deadline")
+	}
+	receipt := b.get(fmt.Sprintf("/window/cases/%d/receipt", rc.Case.ID)).Body.String()
+	if strings.Contains(receipt, "；。") || strings.Contains(receipt, "；</p>") {
+		t.Error("the receipt's list of materials ends with a separator")
+	}
+	anon := e.anon()
+	lookup := func() string {
+		r := anon.postForm("/approval/lookup", url.Values{"case_no": {rc.Case.CaseNo}, "query_code": {rc.QueryCode}})
+		if r.Code != http.StatusOK {
+			t.Fatalf("lookup: %d %s", r.Code, r.Body.String())
+		}
+		return r.Body.String()
+	}
+	if strings.Contains(lookup(), "/approval/rate") {
+		t.Error("the rating is offered before the decision")
+	}
+	// The department agrees: decided.
+	appr := e.api("approver")
+	k := getCase(t, clerk, rc.Case.ID)
+	if r := appr.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/steps/%d/decision", k.Steps[0].ID), map[string]any{"agree": true, "opinion": "符合条件"}); r.Code != http.StatusOK {
+		t.Fatalf("decide: %d %s", r.Code, r.Body.String())
+	}
+	if !strings.Contains(lookup(), `href="/approval/rate?case_no=`+rc.Case.CaseNo+`"`) {
+		t.Error("the lookup of a decided case does not lead to the rating")
+	}
+}
