@@ -255,3 +255,16 @@ func (s *Service) RecordArchiveExport(ctx context.Context, projectID int64, summ
 	return audit.Record(ctx, s.DB, s.Clock.Now(), audit.Event{Action: "archive.export", ObjectType: "project",
 		ObjectID: fmt.Sprint(projectID), ProjectID: projectID, Summary: summary})
 }
+
+// ProjectIDByCode finds a project by its code (public on its
+// announcements); NotFound when no project has it.
+func (s *Service) ProjectIDByCode(ctx context.Context, code string) (int64, error) {
+	var ids []int64
+	if err := s.DB.SelectContext(ctx, &ids, `SELECT id FROM trading_projects WHERE code = ?`, code); err != nil {
+		return 0, fmt.Errorf("project by code: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, problem.InvalidField("project", "project_not_found", "没有编号为“"+code+"”的项目")
+	}
+	return ids[0], nil
+}

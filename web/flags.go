@@ -5,9 +5,11 @@ package web
 // recorded in the audit trail.
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,6 +35,7 @@ type flagsQuery struct {
 	From      string
 	To        string
 	ProjectID string
+	Project   string // the page's filter: a project's code
 }
 
 func bindFlagsQuery(c echo.Context) flagsQuery {
@@ -69,9 +72,10 @@ func (q flagsQuery) filter() (flags.Filter, error) {
 }
 
 type flagsPageData struct {
-	Report *flags.Report
-	Query  flagsQuery
-	Kinds  []flagKindOption
+	Report     *flags.Report
+	Query      flagsQuery
+	Kinds      []flagKindOption
+	PriceRatio string // the price threshold as a percentage
 }
 
 type flagKindOption struct{ Code, Name string }
@@ -82,6 +86,16 @@ func (s *Server) flagsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The page's project filter takes the project's code, which
+	// supervisors see; the API keeps project_id.
+	if q.Project = strings.TrimSpace(c.QueryParam("project")); q.Project != "" {
+		if utf8.RuneCountInString(q.Project) > 64 {
+			return problem.InvalidField("project", "too_long", "项目编号不能超过64个字")
+		}
+		if f.ProjectID, err = s.Trading.ProjectIDByCode(c.Request().Context(), q.Project); err != nil {
+			return err
+		}
+	}
 	rep, err := s.flagsService().List(c.Request().Context(), f)
 	if err != nil {
 		return err
@@ -90,7 +104,9 @@ func (s *Server) flagsPage(c echo.Context) error {
 	for i, k := range flags.Kinds {
 		kinds[i] = flagKindOption{Code: k, Name: flags.KindNames[k]}
 	}
-	return s.render(c, http.StatusOK, "supervision_flags", "预警", flagsPageData{Report: rep, Query: q, Kinds: kinds})
+	bp := rep.Settings.PriceRatioBP
+	return s.render(c, http.StatusOK, "supervision_flags", "预警", flagsPageData{Report: rep, Query: q, Kinds: kinds,
+		PriceRatio: fmt.Sprintf("%d.%02d%%", bp/100, bp%100)})
 }
 
 func (s *Server) apiFlags(c echo.Context) error {

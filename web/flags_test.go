@@ -164,10 +164,28 @@ func TestFlagsSameAddressFileAndDeposit(t *testing.T) {
 	// The page shows the same, with links to the project and the lot.
 	page = e.browser("supervisor").get("/supervision/flags?" + query)
 	pb := page.Body.String()
-	for _, text := range []string{names["bidder1"], names["bidder2"], sharedIP, hash, "99.50%", fmt.Sprintf(`href="/projects/%d"`, p.ID), fmt.Sprintf(`href="/staff/lots/%d"`, lot)} {
+	for _, text := range []string{names["bidder1"], names["bidder2"], sharedIP, hash, "99.50%", "99.00%",
+		fmt.Sprintf(`href="/supervision/projects/%d"`, p.ID), fmt.Sprintf(`href="/supervision/projects/%d#lot-%d"`, p.ID, lot)} {
 		if !strings.Contains(pb, text) {
 			t.Errorf("the flags page does not show %q", text)
 		}
+	}
+	// Its links open for the supervisor who sees them; the lot's anchor is
+	// on the archive page.
+	sup := e.browser("supervisor")
+	if r := sup.get(fmt.Sprintf("/supervision/projects/%d", p.ID)); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), fmt.Sprintf(`id="lot-%d"`, lot)) {
+		t.Errorf("the archive page behind the flag: %d", r.Code)
+	}
+	// The page filters by the project's code, which supervisors see.
+	var code string
+	if err := e.db.Get(&code, `SELECT code FROM trading_projects WHERE id = ?`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := sup.get("/supervision/flags?project=" + url.QueryEscape(code)); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), hash) {
+		t.Errorf("filter by the project's code: %d", r.Code)
+	}
+	if r := sup.get("/supervision/flags?project=NO-SUCH-CODE"); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "没有编号为") {
+		t.Errorf("an unknown project code: %d", r.Code)
 	}
 
 	// Filters: a kind, and opening dates that leave the lot out.
@@ -181,11 +199,12 @@ func TestFlagsSameAddressFileAndDeposit(t *testing.T) {
 		t.Errorf("the opening day: %s", body)
 	}
 
-	// Every read (API and page) is on the audit trail, with its filter.
-	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'supervision.flags.read'`); n != reads+7 {
-		t.Errorf("%d reads recorded, want %d", n-reads, 7)
+	// Every read (API and page) is on the audit trail, with its filter;
+	// the unknown project code was refused before reading.
+	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'supervision.flags.read'`); n != reads+8 {
+		t.Errorf("%d reads recorded, want %d", n-reads, 8)
 	}
-	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'supervision.flags.read' AND project_id = ? AND actor = 'supervisor'`, p.ID); n != 7 {
+	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'supervision.flags.read' AND project_id = ? AND actor = 'supervisor'`, p.ID); n != 8 {
 		t.Errorf("%d reads recorded on the project", n)
 	}
 }
