@@ -121,9 +121,11 @@ func TestSeedThenAuditVerify(t *testing.T) {
 	if err := run(ctx, []string{"audit", "verify"}, &out, getenv); err != nil {
 		t.Fatalf("recomputed chain, verified alone: %v", err)
 	}
+	out.Reset()
 	err = run(ctx, []string{"audit", "verify", "-checkpoints", saved}, &out, getenv)
-	if !errors.As(err, &ee) || ee.code != 3 || !strings.Contains(ee.msg, "rewritten") {
-		t.Fatalf("recomputed chain against the saved checkpoint: %v, want exit 3 naming it", err)
+	if !errors.As(err, &ee) || ee.code != 3 || !strings.Contains(ee.msg, "1 of 1 saved checkpoints") ||
+		!strings.Contains(out.String(), "rewritten") || !strings.Contains(out.String(), cps[0].Hash) {
+		t.Fatalf("recomputed chain against the saved checkpoint: %v, %s; want exit 3 naming it", err, out.String())
 	}
 	if err := run(ctx, []string{"audit", "verify", "-checkpoints"}, &out, getenv); !errors.As(err, &ee) || ee.code != 2 {
 		t.Fatalf("-checkpoints without a file: %v, want usage", err)

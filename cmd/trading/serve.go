@@ -292,14 +292,22 @@ func auditVerify(ctx context.Context, x *sqlx.DB, stdout io.Writer, checkpoints 
 		if err != nil {
 			return err
 		}
+		// Every checkpoint that does not hold, not only the first: the
+		// earliest tells from when the chain was rewritten.
+		bad := 0
 		for _, r := range rs {
-			if r.Status != audit.AnchorOK {
-				what := "the chain now has hash " + r.Found + " there: events up to it were rewritten after the checkpoint was taken"
-				if r.Status == audit.AnchorMissing {
-					what = "the chain no longer reaches it: events were removed after the checkpoint was taken"
-				}
-				return exitError{code: 3, msg: fmt.Sprintf("checkpoint of %s (seq %d, hash %s) does not hold: %s", r.Day, r.Seq, r.Hash, what)}
+			if r.Status == audit.AnchorOK {
+				continue
 			}
+			bad++
+			what := "the chain now has hash " + r.Found + " there: events up to it were rewritten after the checkpoint was taken"
+			if r.Status == audit.AnchorMissing {
+				what = "the chain no longer reaches it: events were removed after the checkpoint was taken"
+			}
+			fmt.Fprintf(stdout, "checkpoint of %s (seq %d, hash %s) does not hold: %s\n", r.Day, r.Seq, r.Hash, what)
+		}
+		if bad > 0 {
+			return exitError{code: 3, msg: fmt.Sprintf("%d of %d saved checkpoints do not hold (listed above)", bad, len(rs))}
 		}
 		fmt.Fprintf(stdout, "checkpoints OK: all %d saved checkpoints hold\n", len(rs))
 	}
