@@ -177,3 +177,28 @@ func (c *Calendar) AddDays(d Date, n int, kind DayCount) Date {
 	}
 	panic(fmt.Sprintf("calendar: unknown day count %d", int(kind)))
 }
+
+// CoverageHorizon is how far ahead the schedule should reach: a deadline
+// set today (a 20-working-day tender period, an approval's 20 working days
+// extended by 10) lands up to about three months ahead.
+const CoverageHorizon = 120 // days
+
+// MissingYears lists, ascending, the years from today's to that of today
+// plus CoverageHorizon days that have no holiday in the schedule: their
+// 法定节假日 are not entered, so deadlines falling in them count every
+// weekday as a working day.
+func (c *Calendar) MissingYears(today Date) []int {
+	has := map[int]bool{}
+	for d, e := range c.entries {
+		if e.Kind == Holiday {
+			has[d.Year] = true
+		}
+	}
+	var out []int
+	for y := today.Year; y <= today.AddDays(CoverageHorizon).Year; y++ {
+		if !has[y] {
+			out = append(out, y)
+		}
+	}
+	return out
+}

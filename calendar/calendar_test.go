@@ -291,3 +291,32 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestMissingYears(t *testing.T) {
+	c := seeded()
+	day := func(s string) Date {
+		d, err := ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		today string
+		want  []int
+	}{
+		{"2026-03-02", nil},          // the horizon ends in 2026
+		{"2026-09-01", nil},          // 120 days: still 2026
+		{"2026-11-22", []int{2027}},  // a deadline set today can land in 2027
+		{"2027-06-01", []int{2027}},  // nothing for 2027 at all
+		{"2027-10-01", []int{2027, 2028}},
+	} {
+		if got := c.MissingYears(day(tc.today)); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: missing %v, want %v", tc.today, got, tc.want)
+		}
+	}
+	// A year whose schedule holds only 调休 workdays is not covered.
+	if got := New([]Entry{{Date: day("2027-02-06"), Kind: Workday, Name: "春节"}}).MissingYears(day("2027-01-10")); !slices.Equal(got, []int{2027}) {
+		t.Errorf("workdays only: %v", got)
+	}
+}

@@ -77,3 +77,41 @@ func TestUnprintableNamesAreRefusedAtEntry(t *testing.T) {
 		t.Fatalf("printable name: %d %s", r.Code, r.Body.String())
 	}
 }
+
+// Late in a year whose next year's 法定节假日 are not entered, those who set
+// or keep deadlines are told on their workspace (the administrator with a
+// link to enter them) and on the calendar page; entering the next year's
+// holidays ends it. A bidder is not told.
+func TestCalendarMissingNextYearWarned(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC))
+	var n int
+	if err := e.db.Get(&n, `SELECT COUNT(*) FROM calendar_days WHERE day >= '2027-01-01' AND day < '2028-01-01'`); err != nil || n != 0 {
+		t.Fatalf("the package's database holds 2027 days already (%d, %v): a test left them", n, err)
+	}
+	adm := e.browser("admin")
+	ws := adm.get("/workspace").Body.String()
+	if !strings.Contains(ws, `data-testid="calendar-missing"`) || !strings.Contains(ws, "2027年") || !strings.Contains(ws, `href="/admin/calendar?year=2027"`) {
+		t.Fatalf("admin workspace lacks the warning: %s", ws)
+	}
+	if ws := e.browser("staff").get("/workspace").Body.String(); !strings.Contains(ws, `data-testid="calendar-missing"`) || strings.Contains(ws, `href="/admin/calendar?year=2027"`) {
+		t.Error("staff workspace: the warning without the administrator's link")
+	}
+	if ws := e.browser("bidder1").get("/workspace").Body.String(); strings.Contains(ws, `data-testid="calendar-missing"`) {
+		t.Error("a bidder is warned about the calendar")
+	}
+	if page := adm.get("/admin/calendar?year=2027").Body.String(); !strings.Contains(page, `data-testid="calendar-missing"`) {
+		t.Error("calendar page lacks the warning")
+	}
+	if r := adm.postForm("/admin/calendar", url.Values{"date": {"2027-01-01"}, "kind": {"holiday"}, "name": {"元旦"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("enter 2027-01-01: %d %s", r.Code, r.Body.String())
+	}
+	t.Cleanup(func() {
+		if _, err := e.db.Exec(`DELETE FROM calendar_days WHERE day = '2027-01-01'`); err != nil {
+			t.Error(err)
+		}
+	})
+	if ws := adm.get("/workspace").Body.String(); strings.Contains(ws, `data-testid="calendar-missing"`) {
+		t.Error("the warning stays after 2027's holidays were entered")
+	}
+}

@@ -27,8 +27,12 @@ func (s *Server) calendarPageWith(c echo.Context, p *Page, err error) error {
 	if lerr != nil {
 		return lerr
 	}
+	missing, merr := s.calendarMissing(c.Request().Context())
+	if merr != nil {
+		return merr
+	}
 	p.Title = "工作日历"
-	p.Data = map[string]any{"Year": year, "Days": days, "Years": []int{year - 1, year, year + 1}}
+	p.Data = map[string]any{"Year": year, "Days": days, "Years": []int{year - 1, year, year + 1}, "Missing": missing}
 	if err != nil {
 		return s.formError(c, err, "calendar", p)
 	}

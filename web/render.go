@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ggzy/accounts"
+	"ggzy/calendar"
 	"ggzy/clock"
 	"ggzy/templates"
 )
@@ -39,8 +40,9 @@ var funcs = template.FuncMap{
 		}
 		return t.In(clock.Shanghai).Format("2006-01-02")
 	},
-	"roleName":   func(r string) string { return accounts.RoleNames[r] },
-	"statusName": func(s string) string { return accounts.StatusNames[s] },
+	"roleName":        func(r string) string { return accounts.RoleNames[r] },
+	"calendarHorizon": func() int { return calendar.CoverageHorizon },
+	"statusName":      func(s string) string { return accounts.StatusNames[s] },
 	"orgKindName": func(k string) string {
 		return accounts.OrgKindNames[k]
 	},

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"ggzy/accounts"
+	"ggzy/calendar"
+	"ggzy/clock"
 )
 
 // Task is one thing a role can do from its workspace.
@@ -39,6 +42,23 @@ type Tile struct {
 type workspaceData struct {
 	Tiles []Tile
 	Tasks []Task
+	// CalendarMissing: years a deadline set today can fall in whose
+	// 法定节假日 are not entered (shown to those who set or keep deadlines).
+	CalendarMissing []int
+	CalendarAdmin   bool
+}
+
+// deadlineRoles set deadlines or keep the calendar they are counted on.
+var deadlineRoles = []string{admin, staff, clerk, approver}
+
+// calendarMissing lists the years a deadline set today can fall in that
+// have no holidays entered.
+func (s *Server) calendarMissing(ctx context.Context) ([]int, error) {
+	cal, err := s.Calendar.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return cal.MissingYears(calendar.DateOf(s.Clock.Now(), clock.Shanghai)), nil
 }
 
 func (s *Server) workspace(c echo.Context) error {
@@ -56,6 +76,13 @@ func (s *Server) workspace(c echo.Context) error {
 			return err
 		}
 		d.Tiles = append(d.Tiles, Tile{Label: "待审核单位注册", Count: len(pending), Href: "/staff/organisations"})
+	}
+	if anyRole(u, deadlineRoles) {
+		missing, err := s.calendarMissing(ctx)
+		if err != nil {
+			return err
+		}
+		d.CalendarMissing, d.CalendarAdmin = missing, anyRole(u, []string{admin})
 	}
 	return s.render(c, http.StatusOK, "workspace", "工作台", d)
 }
