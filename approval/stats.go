@@ -355,7 +355,8 @@ var StatsColumns = []string{"部门", "收件数", "受理数", "办结数", "�
 	"计算提速率的办件数", "提速率", "评价数", "满意数", "满意率"}
 
 // WriteStatsXLSX writes the month as an .xlsx workbook: one row per
-// department and the hall's total; rates as percentages with two decimals.
+// department and the hall's total; rates as numbers formatted as
+// percentages with two decimals.
 func WriteStatsXLSX(w io.Writer, st *Stats) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -368,12 +369,28 @@ func WriteStatsXLSX(w io.Writer, st *Stats) error {
 		cell, _ := excelize.CoordinatesToCellName(i+1, 2)
 		_ = f.SetCellStr(sheet, cell, h)
 	}
+	// Rates are numbers shown as percentages (so that a sheet can sum,
+	// sort and chart them), "—" where nothing was counted.
+	pct, err := f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
+	if err != nil {
+		return err
+	}
 	rows := append(append([]StatsRow(nil), st.Depts...), st.Hall)
 	for n, r := range rows {
-		vals := []any{r.DeptName, r.Received, r.Accepted, r.Finished, r.FinishRate.String(), r.OnTime, r.OnTimeRate.String(),
-			r.OnSpot, r.OnSpotRate.String(), r.SpeedCases, r.SpeedUpRate.String(), r.Ratings, r.Satisfied, r.SatisfiedRate.String()}
+		vals := []any{r.DeptName, r.Received, r.Accepted, r.Finished, r.FinishRate, r.OnTime, r.OnTimeRate,
+			r.OnSpot, r.OnSpotRate, r.SpeedCases, r.SpeedUpRate, r.Ratings, r.Satisfied, r.SatisfiedRate}
 		for i, v := range vals {
 			cell, _ := excelize.CoordinatesToCellName(i+1, n+3)
+			if rate, ok := v.(Rate); ok {
+				if !rate.Valid {
+					v = rate.String()
+				} else {
+					v = float64(rate.BP) / 10000
+					if err := f.SetCellStyle(sheet, cell, cell, pct); err != nil {
+						return err
+					}
+				}
+			}
 			if err := f.SetCellValue(sheet, cell, v); err != nil {
 				return err
 			}

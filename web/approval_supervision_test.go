@@ -1,14 +1,18 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"ggzy/accounts"
 	"ggzy/approval"
@@ -571,7 +575,21 @@ func TestApprovalStatisticsByHand(t *testing.T) {
 	// The Excel export and the page.
 	x := e.browser("supervisor").get(fmt.Sprintf("/approval/statistics.xlsx?month=2026-03&dept_org_id=%d", w.dept))
 	if x.Code != http.StatusOK || !strings.HasPrefix(x.Body.String(), "PK") {
-		t.Errorf("xlsx: %d %q", x.Code, x.Header().Get("Content-Type"))
+		t.Fatalf("xlsx: %d %q", x.Code, x.Header().Get("Content-Type"))
+	}
+	// The rates are numbers shown as percentages: a sheet can sum and
+	// chart them. Row 3 is the department; column E its 办结率 (66.67 %).
+	wb, err := excelize.OpenReader(bytes.NewReader(x.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown, _ := wb.GetCellValue("2026-03", "E3")
+	rawCell, _ := wb.GetCellValue("2026-03", "E3", excelize.Options{RawCellValue: true})
+	if kind, _ := wb.GetCellType("2026-03", "E3"); shown != "66.67%" || kind == excelize.CellTypeSharedString || kind == excelize.CellTypeInlineString {
+		t.Errorf("办结率 in the workbook: shown %q, raw %q, type %v", shown, rawCell, kind)
+	}
+	if v, err := strconv.ParseFloat(rawCell, 64); err != nil || v < 0.6666 || v > 0.6668 {
+		t.Errorf("办结率 raw value %q, want about 0.6667", rawCell)
 	}
 	page := e.browser(w.approver).get("/approval/statistics?month=2026-03")
 	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "66.67%") || !strings.Contains(page.Body.String(), "80.00%") {
