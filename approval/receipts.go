@@ -202,3 +202,19 @@ func NoticeOf(c *Case, kind string, refusedAt time.Time) minutes.ApprovalNotice 
 	}
 	return n
 }
+
+// IssuedOn is the day a receipt's act was done, which a re-printed
+// receipt carries (not the day it is printed): the acceptance, the
+// refusal, or — for the 一次性告知 and a withdrawal — the day the
+// materials were received; zero when the case's state has no receipt.
+func (s *Service) IssuedOn(ctx context.Context, c *Case) (time.Time, error) {
+	switch {
+	case c.Status == CaseRefused:
+		return s.refusedAt(ctx, c.ID)
+	case c.AcceptedAt != nil:
+		return *c.AcceptedAt, nil
+	case c.Status == CaseIncomplete:
+		return c.ReceivedAt, nil
+	}
+	return time.Time{}, nil
+}

@@ -367,7 +367,11 @@ func (s *Server) windowReceipt(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "approval_receipt", receiptTitle(k), approvalData(map[string]any{"Case": k}))
+	issued, err := s.hall().IssuedOn(c.Request().Context(), k)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "approval_receipt", receiptTitle(k), approvalData(map[string]any{"Case": k, "IssuedOn": issued}))
 }
 
 func (s *Server) approvalCasePage(c echo.Context) error {

@@ -666,3 +666,18 @@ func TestApprovalLookupLeadsToRating(t *testing.T) {
 		t.Error("the lookup of a decided case does not lead to the rating")
 	}
 }
+
+// A receipt printed again later carries the day of its act, not the day
+// it is printed.
+func TestApprovalReprintedReceiptKeepsItsDate(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(shanghai9("2026-03-02"))
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	rc := intake(t, e.api("clerk"), caseBody(it.ID, 1, 2))
+	e.clock.Set(shanghai9("2026-03-20"))
+	page := e.browser("clerk").get(fmt.Sprintf("/window/cases/%d/receipt", rc.Case.ID)).Body.String()
+	if !strings.Contains(page, `<span data-testid="approval-receipt-date">2026-03-02</span>`) {
+		t.Errorf("re-printed receipt is not dated the day of the acceptance: %s", page)
+	}
+}
