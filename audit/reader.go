@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -19,6 +20,8 @@ type Filter struct {
 	ObjectID   string
 	BeforeID   int64 // paging: events with a smaller id
 	Limit      int
+	// Since and Until bound occurred_at: Since ≤ t < Until (zero: open).
+	Since, Until time.Time
 }
 
 // Reader serves the audit trail to supervisors. Every read is itself
@@ -51,6 +54,14 @@ func (r *Reader) List(ctx context.Context, f Filter) ([]Row, error) {
 			q += ` AND object_id = ?`
 			args = append(args, f.ObjectID)
 		}
+	}
+	if !f.Since.IsZero() {
+		q += ` AND occurred_at >= ?`
+		args = append(args, f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		q += ` AND occurred_at < ?`
+		args = append(args, f.Until.UTC())
 	}
 	if f.BeforeID > 0 {
 		q += ` AND id < ?`

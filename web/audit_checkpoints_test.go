@@ -226,3 +226,44 @@ func TestAuditCheckpointsFileWithMoreAfterIt(t *testing.T) {
 		}
 	}
 }
+
+// The audit log filters by days in Asia/Shanghai, both included: an event
+// at 23:30 on 4 March in Shanghai (15:30 UTC) is on the 4th, one at 00:30
+// on the 5th (16:30 UTC on the 4th) on the 5th.
+func TestAuditLogDateFilter(t *testing.T) {
+	e := newEnv(t)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Username: "date-filter-test", Role: "staff"})
+	for _, at := range []time.Time{
+		time.Date(2031, 3, 4, 15, 30, 0, 0, time.UTC),
+		time.Date(2031, 3, 4, 16, 30, 0, 0, time.UTC),
+	} {
+		if err := audit.Record(ctx, e.db, at, audit.Event{Action: "test.date", ObjectType: "test", ObjectID: at.Format(time.RFC3339)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sup := e.api("supervisor")
+	count := func(q string) int {
+		t.Helper()
+		var out struct {
+			Events []struct {
+				OccurredAt time.Time `json:"occurred_at"`
+			} `json:"events"`
+		}
+		r := sup.json(http.MethodGet, "/api/v1/audit/events?actor=date-filter-test&"+q, nil)
+		if r.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, r.Code, r.Body.String())
+		}
+		r.decode(t, &out)
+		return len(out.Events)
+	}
+	for q, want := range map[string]int{"": 2, "from=2031-03-04&to=2031-03-04": 1, "from=2031-03-05": 1, "to=2031-03-04": 1,
+		"from=2031-03-04&to=2031-03-05": 2, "from=2031-03-06": 0} {
+		if got := count(q); got != want {
+			t.Errorf("?%s: %d events, want %d", q, got, want)
+		}
+	}
+	if page := e.browser("supervisor").get("/supervision/audit?actor=date-filter-test&from=2031-03-05"); page.Code != http.StatusOK ||
+		!strings.Contains(page.Body.String(), `name="from" value="2031-03-05"`) {
+		t.Errorf("audit page with a date filter: %d", page.Code)
+	}
+}

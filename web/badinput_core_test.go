@@ -78,7 +78,8 @@ func TestCoreBadInputFoundByExploration(t *testing.T) {
 	// field — project_id=abc showed the unfiltered archive.
 	sup := e.api("supervisor")
 	for q, field := range map[string]string{"project_id=abc": "project_id", "limit=-1": "limit", "limit=99999999999999999999": "limit",
-		"before_id=x": "before_id", "actor=" + strings.Repeat("a", 70000): "actor"} {
+		"before_id=x": "before_id", "actor=" + strings.Repeat("a", 70000): "actor",
+		"from=2026-13-01": "from", "to=yesterday": "to", "from=2026-03-05&to=2026-03-04": "to", "from=1899-01-01": "from"} {
 		if r := sup.json("GET", "/api/v1/audit/events?"+q, nil); r.Code != http.StatusBadRequest || fieldCodes(t, r)[field] == "" {
 			t.Errorf("audit filter %.40s: %d %.300s", q, r.Code, r.Body.String())
 		}

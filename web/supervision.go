@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ggzy/audit"
+	"ggzy/calendar"
 	"ggzy/clock"
 	"ggzy/problem"
 )
@@ -43,6 +44,21 @@ func auditFilter(c echo.Context) (audit.Filter, error) {
 	f.ProjectID = num("project_id", 1<<53)
 	f.BeforeID = num("before_id", 1<<62)
 	f.Limit = int(num("limit", 1000))
+	// Days in Asia/Shanghai, both included.
+	var from, to calendar.Date
+	if v := strings.TrimSpace(c.QueryParam("from")); v != "" {
+		d, err := parseUserDate(v)
+		fs.AddErr("from", err)
+		from, f.Since = d, d.In(clock.Shanghai)
+	}
+	if v := strings.TrimSpace(c.QueryParam("to")); v != "" {
+		d, err := parseUserDate(v)
+		fs.AddErr("to", err)
+		to, f.Until = d, d.AddDays(1).In(clock.Shanghai)
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && to.Before(from) {
+		fs.Add("to", "range_invalid", "结束日期不能早于开始日期")
+	}
 	return f, fs.Err()
 }
 
@@ -65,6 +81,7 @@ func (s *Server) auditPage(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "audit", "审计日志", map[string]any{"Events": events, "Report": rep, "Filter": f,
+		"From": strings.TrimSpace(c.QueryParam("from")), "To": strings.TrimSpace(c.QueryParam("to")),
 		"Checkpoints": cps, "CheckpointStatus": cpStatus})
 }
 
