@@ -14,6 +14,9 @@ package web
 // Sealing: nothing here reads a sealed table. A lot's sign-ups, deposits
 // and bids come from trading.LotOpening and evaluation.Opening, which
 // refuse them before the lot closes; they are not even asked before then.
+// A fixed-price selection has no lots: its applications, pool and draw
+// come from trading.FixedPrice as its own pages show them to supervisors,
+// the draw's secret only once it is revealed at the draw.
 
 import (
 	"archive/zip"
@@ -113,6 +116,19 @@ type archiveLot struct {
 	Draws          []expertpool.Draw          // expert draws of the lot
 }
 
+// archiveSelection is the fixed-price selection (固定价比选) of a project
+// registered that way: it has no lots, no staff acceptance and no rule
+// version; its terms, applications, pool and draw are what its archive
+// holds. Each part is read as the selection's own pages read it for a
+// supervisor: the applications (which the selection does not seal), the
+// pool and the commitment once frozen, the secret and the ranks only once
+// drawn (DrawRoom keeps the sealed secret out).
+type archiveSelection struct {
+	Room   *trading.DrawRoom
+	Apps   []trading.Application
+	Awards []trading.Award // after the draw only
+}
+
 // archiveDoc is an issued document with its download link (the latest of
 // its kind per lot is what the lot's download serves).
 type archiveDoc struct {
@@ -143,6 +159,21 @@ func (s *Server) archiveProject(c echo.Context) error {
 			return nil
 		}
 		return err
+	}
+	var fp *archiveSelection
+	if rec.SelectionID != 0 {
+		fp = &archiveSelection{}
+		if fp.Room, err = s.FixedPrice.Room(ctx, rec.SelectionID); err != nil {
+			return err
+		}
+		if fp.Apps, err = s.FixedPrice.Applications(ctx, rec.SelectionID); err != nil {
+			return err
+		}
+		if fp.Room.Step == 3 {
+			if fp.Awards, err = s.FixedPrice.Awards(ctx, rec.SelectionID); err != nil {
+				return err
+			}
+		}
 	}
 	var lots []archiveLot
 	for _, l := range rec.Project.Lots {
@@ -192,7 +223,7 @@ func (s *Server) archiveProject(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "supervision_project", "交易档案 · "+rec.Project.Title, withNames(map[string]any{
-		"Rec": rec, "P": rec.Project, "Lots": lots, "Documents": docs, "Bookings": bookings, "Recordings": recordings,
+		"Rec": rec, "P": rec.Project, "Lots": lots, "FP": fp, "Documents": docs, "Bookings": bookings, "Recordings": recordings,
 		"Events": events, "EventsMore": len(events) == archiveEventsShown, "AnnouncementTypes": trading.AnnouncementTypes,
 		"DrawStatusNames": expertpool.DrawStatusNames, "DepositMethods": trading.DepositMethods,
 	}))
