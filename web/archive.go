@@ -225,7 +225,7 @@ func (s *Server) archiveProject(c echo.Context) error {
 	return s.render(c, http.StatusOK, "supervision_project", "交易档案 · "+rec.Project.Title, withNames(map[string]any{
 		"Rec": rec, "P": rec.Project, "Lots": lots, "FP": fp, "Documents": docs, "Bookings": bookings, "Recordings": recordings,
 		"Events": events, "EventsMore": len(events) == archiveEventsShown, "AnnouncementTypes": trading.AnnouncementTypes,
-		"DrawStatusNames": expertpool.DrawStatusNames, "DepositMethods": trading.DepositMethods,
+		"DrawStatusNames": expertpool.DrawStatusNames, "DepositMethods": trading.DepositMethods, "ActionNames": audit.ActionNames,
 	}))
 }
 

@@ -16,7 +16,8 @@ var archiveOwnReads = map[string]bool{"audit.read": true, "archive.read": true, 
 
 var archiveEventsTableRe = regexp.MustCompile(`(?s)<table data-testid="events">.*?</table>`)
 
-var archiveEventActionRe = regexp.MustCompile(`<td class="mono">([a-z_]+(?:\.[a-z_]+)+)</td>`)
+// The action's code, after its name (TestAuditActionNamesShown).
+var archiveEventActionRe = regexp.MustCompile(`<span class="mono">([a-z_]+(?:\.[a-z_]+)+)</span></td>`)
 
 // archiveView is what a supervisor sees of a project's archive, with the
 // traces of his own reads taken out: the list (filtered to the project),

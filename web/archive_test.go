@@ -347,7 +347,8 @@ func TestSupervisionArchivePageRendersEveryPart(t *testing.T) {
 		"Bookings":   []schedule.Booking{{RoomName: "开标室一", EventKind: "opening", StartsAt: at, EndsAt: at, State: "cancelled", CancelReason: "改期"}},
 		"Recordings": []schedule.Recording{{Class: "opening", Ref: "rec-1", RecordedAt: at}},
 		"Events":     []audit.Row{{ID: 1, Action: "trading.project.create", OccurredAt: at}}, "EventsMore": true,
-		"AnnouncementTypes": trading.AnnouncementTypes, "DrawStatusNames": expertpool.DrawStatusNames, "DepositMethods": trading.DepositMethods})
+		"AnnouncementTypes": trading.AnnouncementTypes, "DrawStatusNames": expertpool.DrawStatusNames, "DepositMethods": trading.DepositMethods,
+		"ActionNames": audit.ActionNames})
 	var buf bytes.Buffer
 	if err := tpl.ExecuteTemplate(&buf, "layout", &Page{Title: "交易档案", Data: data}); err != nil {
 		t.Fatal(err)

@@ -82,7 +82,7 @@ func (s *Server) auditPage(c echo.Context) error {
 	}
 	return s.render(c, http.StatusOK, "audit", "审计日志", map[string]any{"Events": events, "Report": rep, "Filter": f,
 		"From": strings.TrimSpace(c.QueryParam("from")), "To": strings.TrimSpace(c.QueryParam("to")),
-		"Checkpoints": cps, "CheckpointStatus": cpStatus})
+		"Checkpoints": cps, "CheckpointStatus": cpStatus, "ActionNames": audit.ActionNames})
 }
 
 type apiEvent struct {
