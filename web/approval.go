@@ -8,6 +8,7 @@ package web
 // approval_supervision.go.
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -154,15 +155,7 @@ func (s *Server) apiApprovalItems(c echo.Context) error {
 }
 
 func (s *Server) apiApprovalItem(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	it, err := s.hall().Item(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, it)
+	return jsonByID(c, s.hall().Item)
 }
 
 func (s *Server) apiApprovalDepartments(c echo.Context) error {
@@ -315,12 +308,7 @@ func (s *Server) windowCaseCreate(c echo.Context) error {
 			return err
 		}
 		_, status := toProblem(err)
-		p := &Page{Form: form, Problem: pr.Message, Errors: map[string]string{}}
-		for _, f := range pr.Fields {
-			if _, dup := p.Errors[f.Name]; !dup {
-				p.Errors[f.Name] = f.Message
-			}
-		}
+		p := &Page{Form: form, Problem: pr.Message, Errors: fieldErrors(pr, "")}
 		return s.windowCaseForm(c, status, p, set)
 	}
 	if err != nil {
@@ -429,14 +417,9 @@ func (s *Server) caseAction(c echo.Context, prefix string, form map[string]strin
 		}
 		pr, _ := problem.As(err)
 		_, status := toProblem(err)
-		p := &Page{Form: map[string]string{}, Problem: pr.Message, Errors: map[string]string{}}
+		p := &Page{Form: map[string]string{}, Problem: pr.Message, Errors: fieldErrors(pr, prefix)}
 		for k, v := range form {
 			p.Form[prefix+k] = v
-		}
-		for _, f := range pr.Fields {
-			if _, dup := p.Errors[prefix+f.Name]; !dup {
-				p.Errors[prefix+f.Name] = f.Message
-			}
 		}
 		if pr.Kind == problem.NotFound {
 			return err
@@ -781,12 +764,7 @@ func (s *Server) adminApprovalItemCreate(c echo.Context) error {
 func (s *Server) itemFormError(c echo.Context, err error, form map[string]string, item *approval.Item) error {
 	pr, _ := problem.As(err)
 	_, status := toProblem(err)
-	p := &Page{Form: form, Problem: pr.Message, Errors: map[string]string{}}
-	for _, f := range pr.Fields {
-		if _, dup := p.Errors[f.Name]; !dup {
-			p.Errors[f.Name] = f.Message
-		}
-	}
+	p := &Page{Form: form, Problem: pr.Message, Errors: fieldErrors(pr, "")}
 	return s.itemFormPage(c, status, p, item)
 }
 
@@ -865,14 +843,7 @@ func (s *Server) apiApprovalItemCreate(c echo.Context) error {
 		return err
 	}
 	id, err := s.hall().CreateItem(c.Request().Context(), in)
-	if err != nil {
-		return err
-	}
-	it, err := s.hall().Item(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, it)
+	return jsonFresh(c, http.StatusCreated, id, err, s.hall().Item)
 }
 
 func (s *Server) apiApprovalItemUpdate(c echo.Context) error {
@@ -881,14 +852,8 @@ func (s *Server) apiApprovalItemUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.hall().UpdateItem(c.Request().Context(), id, in); err != nil {
-		return err
-	}
-	it, err := s.hall().Item(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, it)
+	_, err = s.hall().UpdateItem(c.Request().Context(), id, in)
+	return jsonFresh(c, http.StatusOK, id, err, s.hall().Item)
 }
 
 type itemStatusRequest struct {
@@ -901,14 +866,8 @@ func (s *Server) apiApprovalItemStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.hall().SetItemStatus(c.Request().Context(), id, req.Status); err != nil {
-		return err
-	}
-	it, err := s.hall().Item(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, it)
+	err = s.hall().SetItemStatus(c.Request().Context(), id, req.Status)
+	return jsonFresh(c, http.StatusOK, id, err, s.hall().Item)
 }
 
 func (s *Server) apiApprovalSettings(c echo.Context) error {
@@ -994,41 +953,34 @@ func (s *Server) apiApprovalCaseCreate(c echo.Context) error {
 }
 
 func (s *Server) apiApprovalCase(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	k, err := s.hall().Case(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, k)
+	return jsonByID(c, s.hall().Case)
 }
 
 // caseAnswer answers an action with the case as it now stands.
 func (s *Server) caseAnswer(c echo.Context, id int64, err error) error {
-	if err != nil {
-		return err
-	}
-	k, err := s.hall().Case(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, k)
+	return jsonFresh(c, http.StatusOK, id, err, s.hall().Case)
 }
 
 type materialsRequest struct {
 	Provided []int `json:"provided"`
 }
 
-func (s *Server) apiApprovalMaterials(c echo.Context) error {
-	var req materialsRequest
+// caseJSONAction binds the request of an action on the case in the path,
+// runs act and answers with the case as it now stands.
+func caseJSONAction[R any](s *Server, c echo.Context, act func(ctx context.Context, id int64, req R) error) error {
+	var req R
 	id, err := bindPathID(c, &req)
 	if err != nil {
 		return err
 	}
-	_, err = s.hall().CompleteMaterials(c.Request().Context(), id, req.Provided)
-	return s.caseAnswer(c, id, err)
+	return s.caseAnswer(c, id, act(c.Request().Context(), id, req))
+}
+
+func (s *Server) apiApprovalMaterials(c echo.Context) error {
+	return caseJSONAction(s, c, func(ctx context.Context, id int64, req materialsRequest) error {
+		_, err := s.hall().CompleteMaterials(ctx, id, req.Provided)
+		return err
+	})
 }
 
 type reasonRequest struct {
@@ -1037,21 +989,15 @@ type reasonRequest struct {
 }
 
 func (s *Server) apiApprovalRefuse(c echo.Context) error {
-	var req reasonRequest
-	id, err := bindPathID(c, &req)
-	if err != nil {
-		return err
-	}
-	return s.caseAnswer(c, id, s.hall().Refuse(c.Request().Context(), id, req.Reason))
+	return caseJSONAction(s, c, func(ctx context.Context, id int64, req reasonRequest) error {
+		return s.hall().Refuse(ctx, id, req.Reason)
+	})
 }
 
 func (s *Server) apiApprovalWithdraw(c echo.Context) error {
-	var req reasonRequest
-	id, err := bindPathID(c, &req)
-	if err != nil {
-		return err
-	}
-	return s.caseAnswer(c, id, s.hall().Withdraw(c.Request().Context(), id, req.Note))
+	return caseJSONAction(s, c, func(ctx context.Context, id int64, req reasonRequest) error {
+		return s.hall().Withdraw(ctx, id, req.Note)
+	})
 }
 
 func (s *Server) apiApprovalDeliver(c echo.Context) error {
@@ -1063,22 +1009,16 @@ func (s *Server) apiApprovalDeliver(c echo.Context) error {
 }
 
 func (s *Server) apiApprovalSuspend(c echo.Context) error {
-	var req reasonRequest
-	id, err := bindPathID(c, &req)
-	if err != nil {
-		return err
-	}
-	return s.caseAnswer(c, id, s.hall().Suspend(c.Request().Context(), id, req.Reason, req.Note))
+	return caseJSONAction(s, c, func(ctx context.Context, id int64, req reasonRequest) error {
+		return s.hall().Suspend(ctx, id, req.Reason, req.Note)
+	})
 }
 
 func (s *Server) apiApprovalExtend(c echo.Context) error {
-	var in approval.ExtendInput
-	id, err := bindPathID(c, &in)
-	if err != nil {
+	return caseJSONAction(s, c, func(ctx context.Context, id int64, in approval.ExtendInput) error {
+		_, err := s.hall().Extend(ctx, id, in)
 		return err
-	}
-	_, err = s.hall().Extend(c.Request().Context(), id, in)
-	return s.caseAnswer(c, id, err)
+	})
 }
 
 func (s *Server) apiApprovalResume(c echo.Context) error {
@@ -1099,15 +1039,7 @@ func (s *Server) apiApprovalSteps(c echo.Context) error {
 }
 
 func (s *Server) apiApprovalStep(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	st, err := s.hall().Step(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
+	return jsonByID(c, s.hall().Step)
 }
 
 type stepDecisionRequest struct {
@@ -1124,13 +1056,6 @@ func (s *Server) apiApprovalStepDecide(c echo.Context) error {
 	if req.Agree == nil {
 		return problem.InvalidField("agree", "decision_required", "请选择同意（true）或不同意（false）")
 	}
-	ctx := c.Request().Context()
-	if err := s.hall().DecideStep(ctx, id, *req.Agree, req.Opinion); err != nil {
-		return err
-	}
-	st, err := s.hall().Step(ctx, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
+	err = s.hall().DecideStep(c.Request().Context(), id, *req.Agree, req.Opinion)
+	return jsonFresh(c, http.StatusOK, id, err, s.hall().Step)
 }

@@ -108,11 +108,7 @@ func warningFilter(c echo.Context) (approval.WarningFilter, error) {
 }
 
 func (s *Server) approvalMonitorPage(c echo.Context) error {
-	f, err := warningFilter(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.supervisionHall().Warnings(c.Request().Context(), f)
+	f, list, err := listByQuery(c, warningFilter, s.supervisionHall().Warnings)
 	if err != nil {
 		return err
 	}
@@ -121,11 +117,7 @@ func (s *Server) approvalMonitorPage(c echo.Context) error {
 }
 
 func (s *Server) apiApprovalWarnings(c echo.Context) error {
-	f, err := warningFilter(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.supervisionHall().Warnings(c.Request().Context(), f)
+	_, list, err := listByQuery(c, warningFilter, s.supervisionHall().Warnings)
 	if err != nil {
 		return err
 	}
@@ -164,11 +156,7 @@ func supervisionFilter(c echo.Context) (approval.SupervisionFilter, error) {
 }
 
 func (s *Server) approvalSupervisionsView(c echo.Context, status int, form map[string]string, ferr error) error {
-	f, err := supervisionFilter(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.supervisionHall().Supervisions(c.Request().Context(), f)
+	f, list, err := listByQuery(c, supervisionFilter, s.supervisionHall().Supervisions)
 	if err != nil {
 		return err
 	}
@@ -221,11 +209,7 @@ func (s *Server) approvalAnswerSubmit(c echo.Context) error {
 }
 
 func (s *Server) apiApprovalSupervisions(c echo.Context) error {
-	f, err := supervisionFilter(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.supervisionHall().Supervisions(c.Request().Context(), f)
+	_, list, err := listByQuery(c, supervisionFilter, s.supervisionHall().Supervisions)
 	if err != nil {
 		return err
 	}
@@ -273,11 +257,7 @@ func rectificationFilter(c echo.Context) (approval.RectificationFilter, error) {
 }
 
 func (s *Server) approvalRectificationsView(c echo.Context, status int, form map[string]string, ferr error) error {
-	f, err := rectificationFilter(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.supervisionHall().Rectifications(c.Request().Context(), f)
+	f, list, err := listByQuery(c, rectificationFilter, s.supervisionHall().Rectifications)
 	if err != nil {
 		return err
 	}
@@ -306,11 +286,7 @@ func (s *Server) approvalRectifySubmit(c echo.Context) error {
 }
 
 func (s *Server) apiApprovalRectifications(c echo.Context) error {
-	f, err := rectificationFilter(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.supervisionHall().Rectifications(c.Request().Context(), f)
+	_, list, err := listByQuery(c, rectificationFilter, s.supervisionHall().Rectifications)
 	if err != nil {
 		return err
 	}

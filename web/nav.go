@@ -84,11 +84,6 @@ func (s *Server) formError(c echo.Context, err error, name string, p *Page) erro
 		c.Response().Header().Set("Retry-After", itoa(pr.RetryAfterSeconds))
 	}
 	p.Problem = pr.Message
-	p.Errors = map[string]string{}
-	for _, f := range pr.Fields {
-		if _, dup := p.Errors[f.Name]; !dup {
-			p.Errors[f.Name] = f.Message
-		}
-	}
+	p.Errors = fieldErrors(pr, "")
 	return s.renderPage(c, status, name, p)
 }
