@@ -8,6 +8,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -443,38 +444,26 @@ func (s *Server) apiApprovalPublicStats(c echo.Context) error {
 
 // The administrator's page of the 电子监察 settings.
 
-func (s *Server) approvalMonitorSettingsView(c echo.Context, status int, form map[string]string, err error) error {
-	st, lerr := approval.LoadMonitorSettings(c.Request().Context(), s.Trading.DB)
-	if lerr != nil {
-		return lerr
-	}
-	cur := map[string]string{"yellow_days": strconv.Itoa(st.YellowDays)}
-	if form == nil {
-		form = cur
-	}
-	p := &Page{Title: "电子监察设置", Form: form, Data: map[string]any{"Fields": approval.MonitorSettingFields, "Current": cur}}
-	if err != nil {
-		return s.formError(c, err, "approval_monitor_settings", p)
-	}
-	return s.renderPage(c, status, "approval_monitor_settings", p)
+func (s *Server) approvalMonitorSettingsPage() settingsPage {
+	return settingsPage{name: "approval_monitor_settings", title: "电子监察设置", path: "/admin/approval/monitor-settings",
+		fields: approval.MonitorSettingFields,
+		load: func(ctx context.Context) (map[string]string, error) {
+			st, err := approval.LoadMonitorSettings(ctx, s.Trading.DB)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]string{"yellow_days": strconv.Itoa(st.YellowDays)}, nil
+		},
+		save: func(ctx context.Context, form map[string]string) (int, error) {
+			return approval.SaveMonitorSettings(ctx, s.Trading.DB, s.Clock.Now(), form)
+		},
+		effect: "下一次电子监察起生效"}
 }
 
 func (s *Server) approvalMonitorSettings(c echo.Context) error {
-	return s.approvalMonitorSettingsView(c, http.StatusOK, nil, nil)
+	return s.showSettings(c, s.approvalMonitorSettingsPage(), http.StatusOK, nil, nil)
 }
 
 func (s *Server) approvalMonitorSettingsSave(c echo.Context) error {
-	form := map[string]string{}
-	for _, f := range approval.MonitorSettingFields {
-		form[f.Name] = c.FormValue(f.Name)
-	}
-	n, err := approval.SaveMonitorSettings(c.Request().Context(), s.Trading.DB, s.Clock.Now(), form)
-	if err != nil {
-		return s.approvalMonitorSettingsView(c, http.StatusBadRequest, form, err)
-	}
-	msg := "设置未变化"
-	if n > 0 {
-		msg = "已修改" + strconv.Itoa(n) + "项设置，下一次电子监察起生效"
-	}
-	return s.redirectFlash(c, "/admin/approval/monitor-settings", msg)
+	return s.saveSettings(c, s.approvalMonitorSettingsPage())
 }

@@ -5,6 +5,7 @@ package web
 // recorded in the audit trail.
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -123,38 +124,25 @@ func (s *Server) apiFlags(c echo.Context) error {
 
 // The administrator's page of the flags.* settings.
 
-func (s *Server) flagSettingsPage(c echo.Context, status int, form map[string]string, err error) error {
-	st, lerr := flags.LoadSettings(c.Request().Context(), s.Trading.DB)
-	if lerr != nil {
-		return lerr
-	}
-	cur := st.Values()
-	if form == nil {
-		form = cur
-	}
-	p := &Page{Title: "预警设置", Form: form, Data: map[string]any{"Fields": flags.SettingFields, "Current": cur}}
-	if err != nil {
-		return s.formError(c, err, "flags_settings", p)
-	}
-	return s.renderPage(c, status, "flags_settings", p)
+func (s *Server) flagSettingsPage() settingsPage {
+	return settingsPage{name: "flags_settings", title: "预警设置", path: "/admin/flags/settings", fields: flags.SettingFields,
+		load: func(ctx context.Context) (map[string]string, error) {
+			st, err := flags.LoadSettings(ctx, s.Trading.DB)
+			if err != nil {
+				return nil, err
+			}
+			return st.Values(), nil
+		},
+		save: func(ctx context.Context, form map[string]string) (int, error) {
+			return flags.SaveSettings(ctx, s.Trading.DB, s.Clock.Now(), form)
+		},
+		effect: "对此后查看的预警生效"}
 }
 
 func (s *Server) flagSettings(c echo.Context) error {
-	return s.flagSettingsPage(c, http.StatusOK, nil, nil)
+	return s.showSettings(c, s.flagSettingsPage(), http.StatusOK, nil, nil)
 }
 
 func (s *Server) flagSettingsSave(c echo.Context) error {
-	form := map[string]string{}
-	for _, f := range flags.SettingFields {
-		form[f.Name] = c.FormValue(f.Name)
-	}
-	n, err := flags.SaveSettings(c.Request().Context(), s.Trading.DB, s.Clock.Now(), form)
-	if err != nil {
-		return s.flagSettingsPage(c, http.StatusBadRequest, form, err)
-	}
-	msg := "设置未变化"
-	if n > 0 {
-		msg = "已修改" + strconv.Itoa(n) + "项设置，对此后查看的预警生效"
-	}
-	return s.redirectFlash(c, "/admin/flags/settings", msg)
+	return s.saveSettings(c, s.flagSettingsPage())
 }
