@@ -238,6 +238,20 @@ func requireRole(ctx context.Context, role, message string) (audit.Actor, error)
 	return a, nil
 }
 
+// watchedDept is the department a supervisor's view covers: the one asked
+// for (0: all) for a supervisor, an approver's own department whatever was
+// asked; anyone else is refused seeing what (整改, 督办, …).
+func watchedDept(ctx context.Context, asked int64, what string) (int64, error) {
+	a := audit.ActorFrom(ctx)
+	switch {
+	case a.Has(accounts.RoleSupervisor):
+		return asked, nil
+	case a.Has(accounts.RoleApprover) && a.OrgID != 0:
+		return a.OrgID, nil
+	}
+	return asked, problem.New(problem.Forbidden, "forbidden", "只有监督人员和审批部门可以查看"+what)
+}
+
 // checkDepts checks that every department named is an active organisation
 // of kind department and returns their names.
 func checkDepts(ctx context.Context, q sqlx.QueryerContext, in *ItemInput, f *problem.Fields) (map[int64]string, error) {

@@ -202,10 +202,8 @@ func (s *Service) Monitor(ctx context.Context) (MonitorResult, error) {
 	}
 	for _, w := range list {
 		due := calendar.DateOf(w.DueOn, time.UTC)
-		level := WarnYellow
-		if due.Before(today) {
-			level = WarnRed
-		} else if cal.WorkingDaysBetween(today, due) > st.YellowDays {
+		level := limitLevel(cal, today, due, st.YellowDays)
+		if level == "" {
 			continue
 		}
 		raised, err := s.raise(ctx, now, w, WarnLimit, level, due, cal.WorkingDaysBetween(today, due))
@@ -224,10 +222,8 @@ func (s *Service) Monitor(ctx context.Context) (MonitorResult, error) {
 	}
 	for _, w := range deliveries {
 		due := calendar.DateOf(w.DueOn, time.UTC)
-		level := WarnYellow
-		if due.Before(today) {
-			level = WarnRed
-		} else if cal.WorkingDaysBetween(today, due) > st.YellowDays {
+		level := limitLevel(cal, today, due, st.YellowDays)
+		if level == "" {
 			continue
 		}
 		raised, err := s.raise(ctx, now, w, WarnDeliver, level, due, cal.WorkingDaysBetween(today, due))
@@ -253,6 +249,18 @@ func (s *Service) Monitor(ctx context.Context) (MonitorResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// limitLevel is the warning a limit due on due calls for today: red once
+// passed, yellow with at most yellowDays working days left, else none ("").
+func limitLevel(cal *calendar.Calendar, today, due calendar.Date, yellowDays int) string {
+	switch {
+	case due.Before(today):
+		return WarnRed
+	case cal.WorkingDaysBetween(today, due) > yellowDays:
+		return ""
+	}
+	return WarnYellow
 }
 
 // raise inserts one warning with its audit event, in one transaction; it
@@ -359,13 +367,9 @@ const selectWarnings = `SELECT w.id, w.case_id, c.case_no, i.name AS item_name, 
 // not delivered) and its due date is the one warned about (a suspension or an
 // extension moves it). Red before yellow, the longest overdue first.
 func (s *Service) Warnings(ctx context.Context, f WarningFilter) ([]Warning, error) {
-	a := audit.ActorFrom(ctx)
-	switch {
-	case a.Has(accounts.RoleSupervisor):
-	case a.Has(accounts.RoleApprover) && a.OrgID != 0:
-		f.DeptID = a.OrgID
-	default:
-		return nil, problem.New(problem.Forbidden, "forbidden", "只有监督人员和审批部门可以查看电子监察预警")
+	var err error
+	if f.DeptID, err = watchedDept(ctx, f.DeptID, "电子监察预警"); err != nil {
+		return nil, err
 	}
 	if f.Level != "" && f.Level != WarnYellow && f.Level != WarnRed {
 		return nil, problem.InvalidField("level", "level_unknown", "预警级别应为 yellow（黄牌）或 red（红牌）")

@@ -184,13 +184,9 @@ const selectRectifications = `SELECT r.case_id, c.case_no, i.name AS item_name, 
 // first: every department's for supervisors, an approver's own
 // department's only.
 func (s *Service) Rectifications(ctx context.Context, f RectificationFilter) ([]Rectification, error) {
-	a := audit.ActorFrom(ctx)
-	switch {
-	case a.Has(accounts.RoleSupervisor):
-	case a.Has(accounts.RoleApprover) && a.OrgID != 0:
-		f.DeptID = a.OrgID
-	default:
-		return nil, problem.New(problem.Forbidden, "forbidden", "只有监督人员和审批部门可以查看整改")
+	var err error
+	if f.DeptID, err = watchedDept(ctx, f.DeptID, "整改"); err != nil {
+		return nil, err
 	}
 	open := 0
 	if f.Open {
@@ -214,9 +210,9 @@ func (s *Service) Rectifications(ctx context.Context, f RectificationFilter) ([]
 // approver of that department, once); one recorded late is kept, and its
 // red warning stays in the record.
 func (s *Service) Rectify(ctx context.Context, caseID int64, note string) error {
-	a := audit.ActorFrom(ctx)
-	if !a.Has(accounts.RoleApprover) {
-		return problem.New(problem.Forbidden, "forbidden", "只有审批部门可以记录整改")
+	a, err := requireRole(ctx, accounts.RoleApprover, "只有审批部门可以记录整改")
+	if err != nil {
+		return err
 	}
 	var fs problem.Fields
 	note = checkText(&fs, "note", "整改情况", note, MaxRectifyNote)

@@ -18,8 +18,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/xuri/excelize/v2"
 
-	"ggzy/accounts"
-	"ggzy/audit"
 	"ggzy/calendar"
 	"ggzy/clock"
 	"ggzy/problem"
@@ -197,13 +195,9 @@ const (
 // every department's for supervisors (or deptID's), an approver's own
 // department's only. The hall row sums the rows shown.
 func (s *Service) Statistics(ctx context.Context, month string, deptID int64) (*Stats, error) {
-	a := audit.ActorFrom(ctx)
-	switch {
-	case a.Has(accounts.RoleSupervisor):
-	case a.Has(accounts.RoleApprover) && a.OrgID != 0:
-		deptID = a.OrgID
-	default:
-		return nil, problem.New(problem.Forbidden, "forbidden", "只有监督人员和审批部门可以查看审批统计")
+	deptID, err := watchedDept(ctx, deptID, "审批统计")
+	if err != nil {
+		return nil, err
 	}
 	if deptID < 0 {
 		return nil, problem.InvalidField("dept_org_id", "number_invalid", "部门应为正整数")

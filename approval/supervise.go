@@ -73,9 +73,9 @@ var openStatuses = map[string]bool{CaseAccepted: true, CaseInReview: true, CaseS
 // Supervise issues a 督办 note (supervisors only) on an open case to its
 // lead department or to one of its steps' departments.
 func (s *Service) Supervise(ctx context.Context, in SupervisionInput) (int64, error) {
-	a := audit.ActorFrom(ctx)
-	if !a.Has(accounts.RoleSupervisor) {
-		return 0, problem.New(problem.Forbidden, "forbidden", "只有监督人员可以督办")
+	a, err := requireRole(ctx, accounts.RoleSupervisor, "只有监督人员可以督办")
+	if err != nil {
+		return 0, err
 	}
 	var fs problem.Fields
 	in.CaseNo = strings.TrimSpace(in.CaseNo)
@@ -93,7 +93,7 @@ func (s *Service) Supervise(ctx context.Context, in SupervisionInput) (int64, er
 	}
 	now := s.Clock.Now()
 	var id int64
-	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		var c struct {
 			ID     int64  `db:"id"`
 			Status string `db:"status"`
@@ -140,9 +140,9 @@ func (s *Service) Supervise(ctx context.Context, in SupervisionInput) (int64, er
 // AnswerSupervision records the department's answer to a 督办 (an approver
 // of that department, once).
 func (s *Service) AnswerSupervision(ctx context.Context, id int64, response string) error {
-	a := audit.ActorFrom(ctx)
-	if !a.Has(accounts.RoleApprover) {
-		return problem.New(problem.Forbidden, "forbidden", "只有审批部门可以答复督办")
+	a, err := requireRole(ctx, accounts.RoleApprover, "只有审批部门可以答复督办")
+	if err != nil {
+		return err
 	}
 	var fs problem.Fields
 	response = checkText(&fs, "response", "答复", response, MaxSupervisionText)
@@ -199,13 +199,9 @@ const selectSupervisions = `SELECT s.id, s.case_id, c.case_no, i.name AS item_na
 // department's for supervisors (or f.DeptID's), an approver's own
 // department's only.
 func (s *Service) Supervisions(ctx context.Context, f SupervisionFilter) ([]Supervision, error) {
-	a := audit.ActorFrom(ctx)
-	switch {
-	case a.Has(accounts.RoleSupervisor):
-	case a.Has(accounts.RoleApprover) && a.OrgID != 0:
-		f.DeptID = a.OrgID
-	default:
-		return nil, problem.New(problem.Forbidden, "forbidden", "只有监督人员和审批部门可以查看督办")
+	var err error
+	if f.DeptID, err = watchedDept(ctx, f.DeptID, "督办"); err != nil {
+		return nil, err
 	}
 	open := 0
 	if f.Open {
