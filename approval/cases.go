@@ -588,9 +588,8 @@ func (s *Service) Refuse(ctx context.Context, id int64, reason string) error {
 	if _, err := requireClerk(ctx); err != nil {
 		return err
 	}
-	reason = strings.TrimSpace(reason)
 	var f problem.Fields
-	textField(&f, "reason", reason, "不予受理理由", 1000, true)
+	reason = checkText(&f, "reason", "不予受理理由", reason, 1000)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -715,9 +714,8 @@ func (s *Service) Withdraw(ctx context.Context, id int64, note string) error {
 	if _, err := requireClerk(ctx); err != nil {
 		return err
 	}
-	note = strings.TrimSpace(note)
 	var f problem.Fields
-	textField(&f, "note", note, "撤回申请说明（申请人书面申请）", 1000, true)
+	note = checkText(&f, "note", "撤回申请说明（申请人书面申请）", note, 1000)
 	if err := f.Err(); err != nil {
 		return err
 	}

@@ -131,6 +131,14 @@ func textField(f *problem.Fields, field, v, what string, max int, required bool)
 	}
 }
 
+// checkText trims a required text (a reason, note, opinion or answer),
+// checks it as textField does and returns it trimmed.
+func checkText(fs *problem.Fields, field, label, v string, max int) string {
+	v = strings.TrimSpace(v)
+	textField(fs, field, v, label, max, true)
+	return v
+}
+
 // MaxPromisedDays is the longest promised limit the cut rule allows for a
 // legal limit: legal × (100 − cut) / 100, rounded down (cut in per cent).
 func MaxPromisedDays(legal, cutPct int) int {

@@ -148,9 +148,8 @@ func (s *Service) DecideStep(ctx context.Context, stepID int64, agree bool, opin
 	if err != nil {
 		return err
 	}
-	opinion = strings.TrimSpace(opinion)
 	var f problem.Fields
-	textField(&f, "opinion", opinion, "审批意见", 2000, true)
+	opinion = checkText(&f, "opinion", "审批意见", opinion, 2000)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -364,12 +363,11 @@ func (s *Service) Suspend(ctx context.Context, caseID int64, reason, note string
 	if err != nil {
 		return err
 	}
-	note = strings.TrimSpace(note)
 	var f problem.Fields
 	if SuspendReasonNames[reason] == "" {
 		f.Add("reason", "suspend_reason_invalid", "请选择中止计时的法定情形（听证、招标拍卖、检验检测检疫、鉴定专家评审或其他）")
 	}
-	textField(&f, "note", note, "中止计时说明", 1000, true)
+	note = checkText(&f, "note", "中止计时说明", note, 1000)
 	if err := f.Err(); err != nil {
 		return err
 	}

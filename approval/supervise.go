@@ -55,18 +55,6 @@ type Supervision struct {
 	AgeWorkingDays int `db:"-" json:"age_working_days"`
 }
 
-// checkText checks a required note or answer.
-func checkText(fs *problem.Fields, field, label, v string, max int) string {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "":
-		fs.Add(field, "required", "请填写"+label)
-	case utf8.RuneCountInString(v) > max:
-		fs.Add(field, "too_long", fmt.Sprintf("%s不能超过%d个字", label, max))
-	}
-	return v
-}
-
 // openStatuses are the cases a supervision may be issued on.
 var openStatuses = map[string]bool{CaseAccepted: true, CaseInReview: true, CaseSuspended: true}
 
