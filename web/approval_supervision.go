@@ -171,10 +171,7 @@ func (s *Server) approvalSupervisionsView(c echo.Context, status int, form map[s
 	}
 	p := &Page{Title: "督办", Form: form, Data: map[string]any{"Supervisions": list, "Open": f.Open, "Departments": depts,
 		"Supervisor": isSupervisor, "Approver": anyRole(currentUser(c), []string{approver})}}
-	if ferr != nil {
-		return s.formError(c, ferr, "approval_monitor_supervisions", p)
-	}
-	return s.renderPage(c, status, "approval_monitor_supervisions", p)
+	return s.renderForm(c, status, "approval_monitor_supervisions", p, ferr)
 }
 
 func (s *Server) approvalSupervisionsPage(c echo.Context) error {
@@ -264,10 +261,7 @@ func (s *Server) approvalRectificationsView(c echo.Context, status int, form map
 	}
 	p := &Page{Title: "好差评整改", Form: form, Data: map[string]any{"Rectifications": list, "Open": f.Open,
 		"Approver": anyRole(currentUser(c), []string{approver})}}
-	if ferr != nil {
-		return s.formError(c, ferr, "approval_monitor_rectifications", p)
-	}
-	return s.renderPage(c, status, "approval_monitor_rectifications", p)
+	return s.renderForm(c, status, "approval_monitor_rectifications", p, ferr)
 }
 
 func (s *Server) approvalRectificationsPage(c echo.Context) error {
@@ -343,10 +337,7 @@ func ratingLevels() []ratingLevel {
 
 func (s *Server) approvalRateView(c echo.Context, status int, form map[string]string, done *approval.Rated, ferr error) error {
 	p := &Page{Title: "办件评价（好差评）", Form: form, Data: map[string]any{"Levels": ratingLevels(), "Done": done}}
-	if ferr != nil {
-		return s.formError(c, ferr, "approval_rate", p)
-	}
-	return s.renderPage(c, status, "approval_rate", p)
+	return s.renderForm(c, status, "approval_rate", p, ferr)
 }
 
 func (s *Server) approvalRatePage(c echo.Context) error {

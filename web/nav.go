@@ -72,6 +72,15 @@ func flashDecode(s string) string {
 	return string(b)
 }
 
+// renderForm renders a form page: with err's messages when err is a
+// problem (as formError), else as it is with status.
+func (s *Server) renderForm(c echo.Context, status int, name string, p *Page, err error) error {
+	if err != nil {
+		return s.formError(c, err, name, p)
+	}
+	return s.renderPage(c, status, name, p)
+}
+
 // formError re-renders a form page with the problem's field messages when
 // err is a user problem; any other error goes to the error handler.
 func (s *Server) formError(c echo.Context, err error, name string, p *Page) error {

@@ -40,10 +40,7 @@ func (s *Server) showSettings(c echo.Context, sp settingsPage, status int, form 
 		form = cur
 	}
 	p := &Page{Title: sp.title, Form: form, Data: map[string]any{"Fields": sp.fields, "Current": cur}}
-	if err != nil {
-		return s.formError(c, err, sp.name, p)
-	}
-	return s.renderPage(c, status, sp.name, p)
+	return s.renderForm(c, status, sp.name, p, err)
 }
 
 // saveSettings saves the posted form, or shows it again with its problems.
