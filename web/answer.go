@@ -13,13 +13,23 @@ import (
 	"ggzy/problem"
 )
 
+// byPathID is what get returns for the path's id.
+func byPathID[T any](c echo.Context, get func(context.Context, int64) (T, error)) (T, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		var none T
+		return none, err
+	}
+	return get(c.Request().Context(), id)
+}
+
 // jsonByID answers with what get returns for the path's id.
 func jsonByID[T any](c echo.Context, get func(context.Context, int64) (T, error)) error {
-	id, err := pathID(c, "id")
+	v, err := byPathID(c, get)
 	if err != nil {
 		return err
 	}
-	return jsonFresh(c, http.StatusOK, id, nil, get)
+	return c.JSON(http.StatusOK, v)
 }
 
 // jsonFresh answers an action on id that ended with err: err itself, or the

@@ -129,11 +129,7 @@ func (s *Server) approvalItemsPage(c echo.Context) error {
 }
 
 func (s *Server) approvalItemPage(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	it, err := s.hall().Item(c.Request().Context(), id)
+	it, err := byPathID(c, s.hall().Item)
 	if err != nil {
 		return err
 	}
@@ -347,11 +343,7 @@ func receiptTitle(c *approval.Case) string {
 }
 
 func (s *Server) windowReceipt(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	k, err := s.hall().Case(c.Request().Context(), id)
+	k, err := byPathID(c, s.hall().Case)
 	if err != nil {
 		return err
 	}
@@ -367,11 +359,7 @@ func (s *Server) approvalCasePage(c echo.Context) error {
 }
 
 func (s *Server) approvalCaseView(c echo.Context, status int, p *Page) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	k, err := s.hall().Case(c.Request().Context(), id)
+	k, err := byPathID(c, s.hall().Case)
 	if err != nil {
 		return err
 	}
@@ -769,11 +757,7 @@ func (s *Server) itemFormError(c echo.Context, err error, form map[string]string
 }
 
 func (s *Server) adminApprovalItemEdit(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	it, err := s.hall().Item(c.Request().Context(), id)
+	it, err := byPathID(c, s.hall().Item)
 	if err != nil {
 		return err
 	}
