@@ -305,10 +305,10 @@ func TestMissingYears(t *testing.T) {
 		today string
 		want  []int
 	}{
-		{"2026-03-02", nil},          // the horizon ends in 2026
-		{"2026-09-01", nil},          // 120 days: still 2026
-		{"2026-11-22", []int{2027}},  // a deadline set today can land in 2027
-		{"2027-06-01", []int{2027}},  // nothing for 2027 at all
+		{"2026-03-02", nil},         // the horizon ends in 2026
+		{"2026-09-01", nil},         // 120 days: still 2026
+		{"2026-11-22", []int{2027}}, // a deadline set today can land in 2027
+		{"2027-06-01", []int{2027}}, // nothing for 2027 at all
 		{"2027-10-01", []int{2027, 2028}},
 	} {
 		if got := c.MissingYears(day(tc.today)); !slices.Equal(got, tc.want) {
