@@ -30,7 +30,7 @@ func shanghai9(day string) time.Time {
 }
 
 // hallDepts returns the ids of the demo departments by user.
-func hallDepts(t *testing.T, e *env) (zj, gh int64) {
+func hallDepts(t testing.TB, e *env) (zj, gh int64) {
 	t.Helper()
 	_, zj = userID(t, e, "approver")
 	_, gh = userID(t, e, "approver2")
@@ -60,7 +60,7 @@ func promisedItem(zj int64) map[string]any {
 	return m
 }
 
-func createItem(t *testing.T, e *env, body map[string]any) approval.Item {
+func createItem(t testing.TB, e *env, body map[string]any) approval.Item {
 	t.Helper()
 	r := e.api("admin").json(http.MethodPost, "/api/v1/approval/items", body)
 	if r.Code != http.StatusCreated {
@@ -71,7 +71,7 @@ func createItem(t *testing.T, e *env, body map[string]any) approval.Item {
 	return it
 }
 
-func intake(t *testing.T, c *client, body map[string]any) approval.Receipt {
+func intake(t testing.TB, c *client, body map[string]any) approval.Receipt {
 	t.Helper()
 	r := c.json(http.MethodPost, "/api/v1/approval/cases", body)
 	if r.Code != http.StatusCreated {
