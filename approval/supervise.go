@@ -59,11 +59,16 @@ type Supervision struct {
 var openStatuses = map[string]bool{CaseAccepted: true, CaseInReview: true, CaseSuspended: true}
 
 // Supervise issues a 督办 note (supervisors only) on an open case to its
-// lead department or to one of its steps' departments.
-func (s *Service) Supervise(ctx context.Context, in SupervisionInput) (int64, error) {
+// lead department or to one of its steps' departments. A department has at
+// most one unanswered 督办 per case: the same note again (a double click, a
+// form sent twice) returns the open one with created false and writes
+// nothing; another note while one is open is refused (supervision_open),
+// naming when the open one was issued. The case row's lock serialises
+// concurrent submissions.
+func (s *Service) Supervise(ctx context.Context, in SupervisionInput) (id int64, created bool, err error) {
 	a, err := requireRole(ctx, accounts.RoleSupervisor, "只有监督人员可以督办")
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	var fs problem.Fields
 	in.CaseNo = strings.TrimSpace(in.CaseNo)
@@ -77,10 +82,9 @@ func (s *Service) Supervise(ctx context.Context, in SupervisionInput) (int64, er
 	}
 	in.Note = checkText(&fs, "note", "督办意见", in.Note, MaxSupervisionText)
 	if err := fs.Err(); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	now := s.Clock.Now()
-	var id int64
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		var c struct {
 			ID     int64  `db:"id"`
@@ -111,6 +115,25 @@ func (s *Service) Supervise(ctx context.Context, in SupervisionInput) (int64, er
 				return problem.InvalidField("dept_org_id", "dept_not_on_case", "该部门不办理这个办件")
 			}
 		}
+		var open struct {
+			ID        int64     `db:"id"`
+			Note      string    `db:"note"`
+			CreatedAt time.Time `db:"created_at"`
+		}
+		err = tx.GetContext(ctx, &open, `SELECT id, note, created_at FROM approval_supervisions
+			WHERE case_id = ? AND dept_org_id = ? AND responded_at IS NULL ORDER BY id LIMIT 1`, c.ID, dept)
+		switch {
+		case err == nil && open.Note == in.Note:
+			id = open.ID
+			return nil
+		case err == nil:
+			msg := fmt.Sprintf("已于%s向该部门督办此办件，部门尚未答复；请等答复后再督办", open.CreatedAt.In(clock.Shanghai).Format("2006-01-02 15:04"))
+			return &problem.Error{Kind: problem.Conflict, Code: "supervision_open", Message: msg,
+				Fields: []problem.Field{{Name: "case_no", Code: "supervision_open", Message: msg}}}
+		case err != sql.ErrNoRows:
+			return fmt.Errorf("supervise case %s: open supervisions: %w", in.CaseNo, err)
+		}
+		created = true
 		res, err := tx.ExecContext(ctx, `INSERT INTO approval_supervisions (case_id, dept_org_id, note, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
 			c.ID, dept, in.Note, a.UserID, now)
 		if err != nil {
@@ -122,7 +145,10 @@ func (s *Service) Supervise(ctx context.Context, in SupervisionInput) (int64, er
 		return audit.Record(ctx, tx, now, audit.Event{Action: "approval.supervise", ObjectType: "approval_case", ObjectID: strconv.FormatInt(c.ID, 10),
 			Summary: map[string]any{"supervision_id": id, "case_no": in.CaseNo, "dept_org_id": dept, "note_chars": utf8.RuneCountInString(in.Note)}})
 	})
-	return id, err
+	if err != nil {
+		return 0, false, err
+	}
+	return id, created, nil
 }
 
 // AnswerSupervision records the department's answer to a 督办 (an approver

@@ -185,11 +185,15 @@ func (s *Server) approvalSuperviseSubmit(c echo.Context) error {
 	}
 	form := map[string]string{"case_no": req.CaseNo, "dept_org_id": req.DeptID, "note": req.Note}
 	in, err := req.input()
+	created := false
 	if err == nil {
-		_, err = s.supervisionHall().Supervise(c.Request().Context(), in)
+		_, created, err = s.supervisionHall().Supervise(c.Request().Context(), in)
 	}
 	if err != nil {
 		return s.approvalSupervisionsView(c, http.StatusBadRequest, form, err)
+	}
+	if !created {
+		return s.redirectFlash(c, "/approval/supervisions", "这条督办已经提交过，未重复督办，等待部门答复")
 	}
 	return s.redirectFlash(c, "/approval/supervisions", "已督办，等待部门答复")
 }
@@ -223,9 +227,13 @@ func (s *Server) apiApprovalSupervise(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := s.supervisionHall().Supervise(c.Request().Context(), in)
+	id, created, err := s.supervisionHall().Supervise(c.Request().Context(), in)
 	if err != nil {
 		return err
+	}
+	if !created {
+		// The same note again while it is open: the one already issued.
+		return c.JSON(http.StatusOK, map[string]any{"id": id, "duplicate": true})
 	}
 	return c.JSON(http.StatusCreated, map[string]any{"id": id})
 }

@@ -605,3 +605,76 @@ func TestApprovalStatisticsByHand(t *testing.T) {
 		t.Errorf("public page: %d", page.Code)
 	}
 }
+
+// TestApprovalSupervisionNotDuplicated: a 督办 sent twice (a double click,
+// the form sent again, the API retried) is issued once: the same note again
+// returns the open one and writes nothing; another note to the same
+// department while the first is unanswered is refused with a code and a
+// Chinese message on the case number; after the answer a new one may be
+// issued.
+func TestApprovalSupervisionNotDuplicated(t *testing.T) {
+	e := newEnv(t)
+	w := newHallWorld(t, e)
+	w.at("2026-03-02")
+	r := w.intake(w.item(approval.TypePromised))
+	count := func() int {
+		return e.count(`SELECT COUNT(*) FROM approval_supervisions WHERE case_id = ?`, r.Case.ID)
+	}
+
+	// The page: the same form twice.
+	b := e.browser("supervisor")
+	form := url.Values{"case_no": {r.Case.CaseNo}, "note": {"请于本周内办结"}}
+	if res := b.postForm("/approval/supervisions", form); res.Code != http.StatusSeeOther {
+		t.Fatalf("supervise form: %d %s", res.Code, res.Body.String())
+	}
+	res := b.postForm("/approval/supervisions", form)
+	if res.Code != http.StatusSeeOther {
+		t.Fatalf("the form again: %d %s", res.Code, res.Body.String())
+	}
+	if page := b.get(res.Header().Get("Location")); !strings.Contains(page.Body.String(), "未重复督办") {
+		t.Errorf("the page does not say the second was not issued: %s", page.Body.String())
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("supervisions after the form twice: %d", n)
+	}
+
+	// The API: the same note again (with spaces around it) is the open one.
+	sup := e.api("supervisor")
+	res = sup.json(http.MethodPost, "/api/v1/approval/supervisions", map[string]any{"case_no": " " + r.Case.CaseNo, "note": "请于本周内办结 "})
+	var again struct {
+		ID        int64
+		Duplicate bool
+	}
+	res.decode(t, &again)
+	if res.Code != http.StatusOK || !again.Duplicate || again.ID == 0 {
+		t.Fatalf("the same note by the API: %d %s", res.Code, res.Body.String())
+	}
+	// Another note while it is open: refused, on the case number.
+	res = sup.json(http.MethodPost, "/api/v1/approval/supervisions", map[string]any{"case_no": r.Case.CaseNo, "note": "请说明进度"})
+	if res.Code != http.StatusConflict || res.errorCode(t) != "supervision_open" ||
+		!strings.Contains(res.Body.String(), `"field":"case_no"`) || !strings.Contains(res.Body.String(), "尚未答复") {
+		t.Fatalf("another note while open: %d %s", res.Code, res.Body.String())
+	}
+	if page := b.postForm("/approval/supervisions", url.Values{"case_no": {r.Case.CaseNo}, "note": {"请说明进度"}}); page.Code != http.StatusConflict ||
+		!strings.Contains(page.Body.String(), "尚未答复") {
+		t.Errorf("another note by the form: %d", page.Code)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("supervisions: %d", n)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'approval.supervise' AND object_id = ?`, fmt.Sprint(r.Case.ID)); n != 1 {
+		t.Errorf("audit events: %d", n)
+	}
+
+	// Answered, the department may be supervised again.
+	if res := e.api(w.approver).json(http.MethodPost, fmt.Sprintf("/api/v1/approval/supervisions/%d/answer", again.ID),
+		map[string]any{"response": "已加快审查"}); res.Code != http.StatusOK {
+		t.Fatalf("answer: %d %s", res.Code, res.Body.String())
+	}
+	if res := sup.json(http.MethodPost, "/api/v1/approval/supervisions", map[string]any{"case_no": r.Case.CaseNo, "note": "请于本周内办结"}); res.Code != http.StatusCreated {
+		t.Fatalf("after the answer: %d %s", res.Code, res.Body.String())
+	}
+	if n := count(); n != 2 {
+		t.Errorf("supervisions after the answer: %d", n)
+	}
+}
