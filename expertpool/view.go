@@ -314,10 +314,14 @@ func (s *Service) Publish(ctx context.Context, drawID int64) error {
 		for _, g := range got {
 			have[g.Code] = g.N
 		}
+		specs, err := loadSpecialties(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, g := range doc.Groups {
 			if have[g.Specialty] < g.Primaries {
 				return problem.New(problem.Conflict, "committee_incomplete",
-					fmt.Sprintf("专业%s已确认%d人，需要%d人，不能公布", g.Specialty, have[g.Specialty], g.Primaries))
+					fmt.Sprintf("专业“%s”已确认%d人，需要%d人，不能公布", specs.Label(g.Specialty), have[g.Specialty], g.Primaries))
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE expert_draws SET status = 'published', published_at = ? WHERE lot_id = ? AND status = 'drawn'`, now, d.LotID); err != nil {

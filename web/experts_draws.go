@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ggzy/expertpool"
+	"ggzy/money"
 	"ggzy/problem"
 )
 
@@ -30,6 +31,8 @@ type drawRequest struct {
 	Region           string             `json:"region"`
 	RegionRule       string             `json:"region_rule"`
 	Quotas           []expertpool.Quota `json:"quotas"`
+
+	rows []int // the page's row of each quota (drawForm)
 }
 
 func (r drawRequest) input() (expertpool.DrawRequest, error) {
@@ -84,9 +87,17 @@ func (f drawForm) request() (drawRequest, error) {
 		}
 		return n
 	}
+	// The page takes the budget in yuan, as staff read it off the
+	// documents (1,000,000 or 1000000.00); the API takes fen.
+	var budget money.Fen
+	if b := strings.TrimSpace(f.Budget); b != "" {
+		v, err := money.Parse(b)
+		fs.AddErr("budget_fen", err)
+		budget = v
+	}
 	r := drawRequest{ProjectID: num("project_id", f.ProjectID), LotID: num("lot_id", f.LotID), TendererOrgID: num("tenderer_org_id", f.TendererOrgID),
 		AgencyOrgID: num("agency_org_id", f.AgencyOrgID), SupervisingOrgID: num("supervising_org_id", f.SupervisingOrgID), TradeKind: f.TradeKind,
-		Method: f.Method, BudgetFen: num("budget_fen", f.Budget), SessionStart: f.SessionStart, SessionEnd: f.SessionEnd, Place: f.Place,
+		Method: f.Method, BudgetFen: int64(budget), SessionStart: f.SessionStart, SessionEnd: f.SessionEnd, Place: f.Place,
 		TendererReps: int(num("tenderer_reps", f.TendererReps)), Region: f.Region, RegionRule: f.RegionRule}
 	for _, p := range strings.FieldsFunc(f.AvoidOrgIDs, func(r rune) bool { return r == ',' || r == ' ' || r == '，' || r == '\n' }) {
 		r.AvoidOrgIDs = append(r.AvoidOrgIDs, num("avoid_org_ids", p))
@@ -97,14 +108,39 @@ func (f drawForm) request() (drawRequest, error) {
 		}
 		q := expertpool.Quota{Specialty: sp}
 		if i < len(f.QuotaCount) {
-			q.Count = int(num("quotas["+strconv.Itoa(len(r.Quotas))+"].count", f.QuotaCount[i]))
+			q.Count = int(num("quotas["+strconv.Itoa(i)+"].count", f.QuotaCount[i]))
 		}
 		if i < len(f.QuotaBackups) {
-			q.Backups = int(num("quotas["+strconv.Itoa(len(r.Quotas))+"].backups", f.QuotaBackups[i]))
+			q.Backups = int(num("quotas["+strconv.Itoa(i)+"].backups", f.QuotaBackups[i]))
 		}
 		r.Quotas = append(r.Quotas, q)
+		r.rows = append(r.rows, i)
 	}
 	return r, fs.Err()
+}
+
+// rowFields renames the fields of a refused draw request that name a quota
+// by its place among the filled rows (quotas[1]…) to the page row it came
+// from, so that the message stands beside the row staff filled in when an
+// empty row lies before it.
+func (r drawRequest) rowFields(err error) error {
+	p, ok := problem.As(err)
+	if !ok || len(r.rows) == 0 {
+		return err
+	}
+	out := *p
+	out.Fields = make([]problem.Field, len(p.Fields))
+	for i, f := range p.Fields {
+		if rest, ok := strings.CutPrefix(f.Name, "quotas["); ok {
+			if n, tail, ok := strings.Cut(rest, "]"); ok {
+				if k, err := strconv.Atoi(n); err == nil && k >= 0 && k < len(r.rows) {
+					f.Name = "quotas[" + strconv.Itoa(r.rows[k]) + "]" + tail
+				}
+			}
+		}
+		out.Fields[i] = f
+	}
+	return &out
 }
 
 func (f drawForm) values() map[string]string {
@@ -167,6 +203,7 @@ func (s *Server) drawsCreate(c echo.Context) error {
 		if in, err = r.input(); err == nil {
 			res, err = s.Experts.Prepare(c.Request().Context(), in)
 		}
+		err = r.rowFields(err)
 	}
 	if err != nil {
 		return s.drawNewPage(c, &Page{Form: f.values()}, err)

@@ -285,8 +285,12 @@ func (s *Server) expertsMePage(c echo.Context, p *Page, ferr error) error {
 	if err != nil {
 		return err
 	}
+	specs, err := s.Experts.Specialties(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	p.Title = "我的专家信息"
-	p.Data = map[string]any{"Expert": e}
+	p.Data = map[string]any{"Expert": e, "Specs": specs}
 	if p.Form == nil {
 		p.Form = map[string]string{"phone": e.Phone, "title": e.Title, "employer_name": e.EmployerName}
 	}
