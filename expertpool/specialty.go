@@ -3,6 +3,7 @@ package expertpool
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -41,6 +42,19 @@ func (ss Specialties) Find(code string) (Specialty, bool) {
 		}
 	}
 	return Specialty{}, false
+}
+
+// Names names specialties for a list: "房屋建筑、工程造价" (an unknown code
+// stands as itself).
+func (ss Specialties) Names(codes []string) string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = c
+		if sp, ok := ss.Find(c); ok {
+			out[i] = sp.Name
+		}
+	}
+	return strings.Join(out, "、")
 }
 
 // IsLeaf reports whether code has no children (experts hold leaves).
