@@ -251,6 +251,9 @@ func checkApplicant(in *IntakeInput, f *problem.Fields) {
 	in.ApplicantName = strings.TrimSpace(in.ApplicantName)
 	in.ApplicantKind = strings.TrimSpace(in.ApplicantKind)
 	textField(f, "applicant_name", in.ApplicantName, "申请人名称", 200, true)
+	// The clerk types what the applicant hands over, often with the input
+	// method in full-width mode: "１１０１０５…Ｘ" is the same number.
+	in.ApplicantID, in.Phone = idcode.HalfWidth(in.ApplicantID), idcode.HalfWidth(in.Phone)
 	switch in.ApplicantKind {
 	case ApplicantPerson:
 		in.ApplicantID = idcode.NormalizeResidentID(in.ApplicantID)
@@ -491,8 +494,10 @@ func newQueryCode() (string, error) {
 	return string(b), nil
 }
 
-// NormalizeQueryCode upper-cases a code as typed and drops spaces and dashes.
+// NormalizeQueryCode folds full-width characters, upper-cases a code as
+// typed and drops spaces and dashes.
 func NormalizeQueryCode(s string) string {
+	s = idcode.HalfWidth(s)
 	return strings.Map(func(r rune) rune {
 		switch r {
 		case ' ', '-', '\t', '\u3000':

@@ -21,6 +21,7 @@ import (
 	"ggzy/audit"
 	"ggzy/calendar"
 	"ggzy/db"
+	"ggzy/idcode"
 	"ggzy/problem"
 )
 
@@ -123,7 +124,7 @@ func (s *Service) Lookup(ctx context.Context, caseNo, code, ip string) (*PublicC
 // number and a wrong code: 404 lookup_failed; 429 lookup_throttled) and
 // returns the case's id. Field errors name case_no and query_code.
 func (s *Service) VerifyQueryCode(ctx context.Context, caseNo, code, ip string) (int64, error) {
-	caseNo = strings.ToUpper(strings.TrimSpace(caseNo))
+	caseNo = strings.ToUpper(strings.TrimSpace(idcode.HalfWidth(caseNo)))
 	code = NormalizeQueryCode(code)
 	var f problem.Fields
 	if caseNo == "" {

@@ -19,6 +19,7 @@ import (
 	"ggzy/calendar"
 	"ggzy/clock"
 	"ggzy/db"
+	"ggzy/idcode"
 	"ggzy/problem"
 )
 
@@ -71,7 +72,7 @@ func (s *Service) Supervise(ctx context.Context, in SupervisionInput) (id int64,
 		return 0, false, err
 	}
 	var fs problem.Fields
-	in.CaseNo = strings.TrimSpace(in.CaseNo)
+	in.CaseNo = strings.ToUpper(strings.TrimSpace(idcode.HalfWidth(in.CaseNo)))
 	if in.CaseNo == "" {
 		fs.Add("case_no", "required", "请填写办件编号")
 	} else if utf8.RuneCountInString(in.CaseNo) > 32 {

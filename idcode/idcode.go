@@ -69,6 +69,30 @@ func usccValue(c byte) int {
 	return strings.IndexByte(usccAlphabet, c)
 }
 
+// HalfWidth folds the full-width forms of ASCII (U+FF01–U+FF5E: digits,
+// letters and punctuation, as a Chinese input method in full-width mode
+// types them, e.g. "１１０１０５…Ｘ") to ASCII, and the ideographic space
+// U+3000 to a space. Other characters are left as they are. It does not
+// validate, and neither the Normalize functions nor the validators call it:
+// a caller that takes identifiers as people type them applies it first,
+// explicitly.
+func HalfWidth(s string) string {
+	if !strings.ContainsFunc(s, isFullWidth) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\u3000':
+			return ' '
+		case r >= '\uFF01' && r <= '\uFF5E':
+			return r - 0xFEE0
+		}
+		return r
+	}, s)
+}
+
+func isFullWidth(r rune) bool { return r == '\u3000' || (r >= '\uFF01' && r <= '\uFF5E') }
+
 // NormalizeUSCC trims white space and upper-cases ASCII letters, the forms
 // people commonly type. It does not validate.
 func NormalizeUSCC(s string) string {

@@ -334,3 +334,27 @@ func FuzzValidateMobile(f *testing.F) {
 		}
 	})
 }
+
+func TestHalfWidth(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"１１０１０５１９４９１２３１００２Ｘ", "11010519491231002X"},
+		{"１１０１０５１９４９１２３１００２ｘ", "11010519491231002x"},
+		{"９１３３０１０６ＭＡ２Ｈ０Ｘ１２３Ｘ", "91330106MA2H0X123X"},
+		{"１３８　００１３　８０００", "138 0013 8000"},
+		{"＋８６－１３８００１３８０００", "+86-13800138000"},
+		{"11010519491231002X", "11010519491231002X"},
+		{"张三１号", "张三1号"},
+		{"", ""},
+	} {
+		if got := HalfWidth(tc.in); got != tc.want {
+			t.Errorf("HalfWidth(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	// The validators stay strict: folding is the caller's explicit step.
+	if ValidateResidentID("１１０１０５１９４９１２３１００２Ｘ") == nil {
+		t.Error("a full-width number validates without HalfWidth")
+	}
+	if err := ValidateResidentID(NormalizeResidentID(HalfWidth("１１０１０５１９４９１２３１００２ｘ"))); err != nil {
+		t.Errorf("folded number: %v", err)
+	}
+}
