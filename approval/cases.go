@@ -813,6 +813,13 @@ func (s *Service) loadCase(ctx context.Context, q sqlx.QueryerContext, id int64)
 	if c.Extension, err = caseExtension(ctx, q, id); err != nil {
 		return nil, err
 	}
+	if x := c.Extension; x != nil {
+		cal, err := s.calendar(ctx)
+		if err != nil {
+			return nil, err
+		}
+		x.DueAfter, x.LegalDueAfter = cal.AddWorkingDays(x.DueBefore, x.Days), cal.AddWorkingDays(x.LegalDueBefore, x.Days)
+	}
 	return c, nil
 }
 

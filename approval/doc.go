@@ -70,5 +70,6 @@
 // throttle); monitor.go (warnings), supervise.go (督办), ratings.go (好差评,
 // rectification), stats.go (statistics); receipts.go (the written
 // documents — 受理通知书, 补正材料通知书, 不予受理决定书, 准予 / 不予行政许可
-// 决定书 — as PDF from the case as it stands, via minutes.ApprovalNotice).
+// 决定书, 延长审批期限告知书 — as PDF from the case as it stands, via
+// minutes.ApprovalNotice).
 package approval

@@ -33,6 +33,11 @@ type Extension struct {
 	ApprovedBy     string        `json:"approved_by" db:"approved_by"` // 批准人
 	DueBefore      calendar.Date `json:"due_on_before" db:"-"`
 	LegalDueBefore calendar.Date `json:"legal_due_on_before" db:"-"`
+	// DueAfter and LegalDueAfter are the limits the extension set: the
+	// ones before moved by Days working days (a later suspension moves the
+	// case's own limits again; these stay what the applicant was told).
+	DueAfter      calendar.Date `json:"due_on_after" db:"-"`
+	LegalDueAfter calendar.Date `json:"legal_due_on_after" db:"-"`
 	ExtendedBy     string        `json:"extended_by" db:"extended_by"`
 	ExtendedAt     time.Time     `json:"extended_at" db:"created_at"`
 

@@ -30,14 +30,15 @@ const (
 	DocRefusal    = "refusal_decision"  // 不予受理决定书
 	DocPermit     = "permit_decision"   // 准予行政许可决定书
 	DocDenial     = "denial_decision"   // 不予行政许可决定书
+	DocExtension  = "extension_notice"  // 延长审批期限告知书 (行政许可法 42)
 )
 
 // DocumentKinds lists the kinds in the order a case meets them.
-var DocumentKinds = []string{DocAcceptance, DocSupplement, DocRefusal, DocPermit, DocDenial}
+var DocumentKinds = []string{DocAcceptance, DocSupplement, DocRefusal, DocExtension, DocPermit, DocDenial}
 
 var docKinds = map[string]minutes.ApprovalKind{
 	DocAcceptance: minutes.AcceptanceNotice, DocSupplement: minutes.SupplementNotice, DocRefusal: minutes.RefusalDecision,
-	DocPermit: minutes.PermitDecision, DocDenial: minutes.DenialDecision,
+	DocPermit: minutes.PermitDecision, DocDenial: minutes.DenialDecision, DocExtension: minutes.ExtensionNotice,
 }
 
 // DocumentName is the Chinese title of a kind ("" when unknown).
@@ -58,7 +59,9 @@ type CaseDocument struct {
 // fits reports whether the case's state calls for the document: the
 // acceptance notice once accepted and not withdrawn; the 一次性告知 while
 // materials are missing (its list is the case's current one); the refusal
-// once refused; a decision once decided (or delivered) that way.
+// once refused; the extension notice once the limits were extended (行政许可法
+// 42: the applicant is told the reason), until the case ends; a decision
+// once decided (or delivered) that way.
 func (c *Case) fits(kind string) bool {
 	decided := c.Status == CaseDecided || c.Status == CaseDelivered
 	switch kind {
@@ -71,6 +74,11 @@ func (c *Case) fits(kind string) bool {
 		return c.Status == CaseIncomplete && c.MaterialsDue != nil && len(c.Missing()) > 0
 	case DocRefusal:
 		return c.Status == CaseRefused
+	case DocExtension:
+		switch c.Status {
+		case CaseInReview, CaseSuspended, CaseDecided, CaseDelivered:
+			return c.Extension != nil && c.AcceptedAt != nil
+		}
 	case DocPermit:
 		return decided && c.Decision == DecisionApproved && c.DecidedAt != nil
 	case DocDenial:
@@ -190,6 +198,8 @@ func NoticeOf(c *Case, kind string, refusedAt time.Time) minutes.ApprovalNotice 
 	}
 	if x := c.Extension; x != nil {
 		n.ExtendedDays, n.ExtendedOn, n.ExtensionApprover, n.ExtensionReason = x.Days, x.ExtendedAt, x.ApprovedBy, x.Reason
+		n.DueBeforeExtension, n.LegalDueBeforeExtension = shanghaiDay(&x.DueBefore), shanghaiDay(&x.LegalDueBefore)
+		n.DueAfterExtension, n.LegalDueAfterExtension = shanghaiDay(&x.DueAfter), shanghaiDay(&x.LegalDueAfter)
 	}
 	for _, m := range c.Materials {
 		n.Materials = append(n.Materials, minutes.ApprovalMaterial{Name: m.Name, Required: m.Required, Provided: m.Provided, Note: m.Note})

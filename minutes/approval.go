@@ -20,6 +20,7 @@ const (
 	RefusalDecision                          // 不予受理决定书
 	PermitDecision                           // 准予行政许可决定书
 	DenialDecision                           // 不予行政许可决定书
+	ExtensionNotice                          // 延长审批期限告知书 (行政许可法 42)
 )
 
 // String is the document's title.
@@ -35,6 +36,8 @@ func (k ApprovalKind) String() string {
 		return "准予行政许可决定书"
 	case DenialDecision:
 		return "不予行政许可决定书"
+	case ExtensionNotice:
+		return "延长审批期限告知书"
 	}
 	return "行政许可文书"
 }
@@ -94,6 +97,13 @@ type ApprovalNotice struct {
 	ExtendedOn        time.Time
 	ExtensionApprover string // 批准人
 	ExtensionReason   string
+	// ExtensionNotice: the limits before the extension and those it set
+	// (dates). DueOn and LegalDueOn are not used by it: a suspension after
+	// the extension moves them again, and the notice records the act.
+	DueBeforeExtension      time.Time
+	LegalDueBeforeExtension time.Time
+	DueAfterExtension       time.Time
+	LegalDueAfterExtension  time.Time
 	Depts             []ApprovalDept
 
 	// SupplementNotice.
@@ -122,6 +132,8 @@ func (n ApprovalNotice) IssuedOn() time.Time {
 		return n.RefusedAt
 	case PermitDecision, DenialDecision:
 		return n.DecidedAt
+	case ExtensionNotice:
+		return n.ExtendedOn
 	}
 	return time.Time{}
 }
@@ -139,7 +151,7 @@ func (n ApprovalNotice) Missing() []ApprovalMaterial {
 
 func (n ApprovalNotice) validate() error {
 	switch {
-	case n.Kind < AcceptanceNotice || n.Kind > DenialDecision:
+	case n.Kind < AcceptanceNotice || n.Kind > ExtensionNotice:
 		return invalid("unknown approval document kind %d", n.Kind)
 	case n.Hall == "" || n.Authority == "" || n.No == "":
 		return invalid("the hall, the authority and the number are required")
@@ -169,6 +181,15 @@ func (n ApprovalNotice) validate() error {
 		}
 		if n.Kind == DenialDecision && strings.TrimSpace(n.DecisionNote) == "" {
 			return invalid("a denial needs its reasons (行政许可法 38)")
+		}
+	case ExtensionNotice:
+		switch {
+		case n.AcceptedAt.IsZero() || n.ExtendedOn.IsZero() || n.ExtendedDays <= 0:
+			return invalid("an extension notice needs the acceptance date, the day of the extension and its days")
+		case strings.TrimSpace(n.ExtensionReason) == "" || strings.TrimSpace(n.ExtensionApprover) == "":
+			return invalid("an extension notice needs its reason and who approved it (行政许可法 42)")
+		case n.DueBeforeExtension.IsZero() || n.LegalDueBeforeExtension.IsZero() || n.DueAfterExtension.IsZero() || n.LegalDueAfterExtension.IsZero():
+			return invalid("an extension notice needs the limits before and after the extension")
 		}
 	}
 	return nil
@@ -222,6 +243,8 @@ func (n ApprovalNotice) Render(w io.Writer) error {
 		n.refusal(p)
 	case PermitDecision, DenialDecision:
 		n.decision(p)
+	case ExtensionNotice:
+		n.extension(p)
 	}
 	p.setSize(sizeBody)
 
@@ -289,6 +312,30 @@ func (n ApprovalNotice) acceptance(p *pdf) {
 		p.para("　　依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在办理期限内，本机关将书面告知所需时间（行政许可法第四十五条）。")
 	}
 	p.para("　　特此通知。")
+}
+
+// extension tells the applicant that the limit is extended, by how much,
+// who approved it and why (行政许可法 42: 并应当将延长期限的理由告知申请人).
+func (n ApprovalNotice) extension(p *pdf) {
+	p.para("　　" + n.received() + "，本机关已于" + date(n.AcceptedAt) + "受理。因下列理由，本机关不能在原定期限内作出决定，经本机关负责人批准，" +
+		"根据《中华人民共和国行政许可法》第四十二条第一款的规定，决定将办理期限延长" + itoa(n.ExtendedDays) + "个工作日。现将延长期限的理由告知如下：")
+	p.space(1.5)
+	p.para("　　" + n.ExtensionReason)
+	p.space(3)
+	p.setSize(sizeBody)
+	p.fields([][2]string{
+		{"延长期限", itoa(n.ExtendedDays) + "个工作日"},
+		{"批准人", n.ExtensionApprover},
+		{"决定延长日期", date(n.ExtendedOn)},
+		{"原承诺办结日期", date(n.DueBeforeExtension)},
+		{"延长后承诺办结日期", date(n.DueAfterExtension)},
+		{"原法定办结日期", date(n.LegalDueBeforeExtension)},
+		{"延长后法定办结日期", date(n.LegalDueAfterExtension)},
+	})
+	p.space(3)
+	p.setSize(11.5)
+	p.para("　　办理期限以工作日计算，不含法定节假日（行政许可法第八十二条）。依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在办理期限内，本机关将书面告知所需时间（行政许可法第四十五条）。")
+	p.para("　　特此告知。")
 }
 
 func (n ApprovalNotice) supplement(p *pdf) {

@@ -34,7 +34,7 @@ func sampleApproval(kind ApprovalKind) ApprovalNotice {
 		},
 	}
 	switch kind {
-	case AcceptanceNotice, PermitDecision, DenialDecision:
+	case AcceptanceNotice, PermitDecision, DenialDecision, ExtensionNotice:
 		n.AcceptedAt = at(2026, 4, 28, 9, 20)
 		n.DueOn, n.LegalDueOn = sampleDay(2026, 5, 14), sampleDay(2026, 5, 28)
 		n.Depts = []ApprovalDept{
@@ -57,11 +57,15 @@ func sampleApproval(kind ApprovalKind) ApprovalNotice {
 		n.Depts[0].Status, n.Depts[0].Opinion = "同意", "符合施工许可条件"
 		n.Depts[1].Status, n.Depts[1].Opinion = "不同意", "建设工程规划许可证与设计文件不符"
 		n.DecisionNote = "示范市自然资源和规划局：建设工程规划许可证与设计文件不符"
+	case ExtensionNotice:
+		n.ExtendedDays, n.ExtendedOn, n.ExtensionApprover, n.ExtensionReason = 10, at(2026, 5, 13, 15, 0), "王局长", "需现场核查施工场地"
+		n.DueBeforeExtension, n.LegalDueBeforeExtension = sampleDay(2026, 5, 14), sampleDay(2026, 5, 28)
+		n.DueAfterExtension, n.LegalDueAfterExtension = sampleDay(2026, 5, 28), sampleDay(2026, 6, 11)
 	}
 	return n
 }
 
-var approvalKinds = []ApprovalKind{AcceptanceNotice, SupplementNotice, RefusalDecision, PermitDecision, DenialDecision}
+var approvalKinds = []ApprovalKind{AcceptanceNotice, SupplementNotice, RefusalDecision, PermitDecision, DenialDecision, ExtensionNotice}
 
 func TestApprovalNoticeText(t *testing.T) {
 	common := []string{"示范市政务服务大厅", "示范市住房和城乡建设局", "编号：SP2026-000042", "张三", "110105********002X",
@@ -82,6 +86,9 @@ func TestApprovalNoticeText(t *testing.T) {
 			[]string{"行政复议", "不予行政许可"}},
 		{DenialDecision, []string{"不予行政许可决定书", "决定不予行政许可", "理由如下", "建设工程规划许可证与设计文件不符",
 			"依法申请行政复议或者提起行政诉讼的权利", "2026年5月7日"}, []string{"准予行政许可"}},
+		{ExtensionNotice, []string{"延长审批期限告知书", "第四十二条", "延长10个工作日", "理由告知如下", "需现场核查施工场地", "批准人", "王局长",
+			"2026年5月13日", "原承诺办结日期", "2026年5月14日", "延长后承诺办结日期", "2026年5月28日", "延长后法定办结日期", "2026年6月11日"},
+			[]string{"行政复议", "予以受理。", "决定准予"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.kind.String(), func(t *testing.T) {
@@ -190,6 +197,14 @@ func TestApprovalNoticeInvalid(t *testing.T) {
 		}},
 		{"refusal without reason", func(n *ApprovalNotice) { n.Kind, n.RefusedAt, n.RefuseReason = RefusalDecision, n.AcceptedAt, " " }},
 		{"denial without reasons", func(n *ApprovalNotice) { n.Kind, n.DecidedAt, n.DecisionNote = DenialDecision, n.AcceptedAt, "" }},
+		{"extension without reason", func(n *ApprovalNotice) {
+			*n = sampleApproval(ExtensionNotice)
+			n.ExtensionReason = " "
+		}},
+		{"extension without its dates", func(n *ApprovalNotice) {
+			*n = sampleApproval(ExtensionNotice)
+			n.LegalDueAfterExtension = time.Time{}
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
