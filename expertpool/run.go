@@ -639,7 +639,7 @@ func (s *Service) replace(ctx context.Context, tx *sqlx.Tx, d *Draw, missing map
 	if len(short) == 0 {
 		return tokens, nil
 	}
-	more, err := s.supplement(ctx, tx, d, order, short, st, now)
+	more, _, err := s.supplement(ctx, tx, d, order, short, st, now, false)
 	if err != nil {
 		return nil, err
 	}
@@ -652,8 +652,9 @@ func (s *Service) replace(ctx context.Context, tx *sqlx.Tx, d *Draw, missing map
 // committed to before its witnesses entered their numbers (chain.go);
 // otherwise, or when there is no chain secret left, it waits, prepared, for
 // witnesses at the terminal. When the pool cannot fill it the failure is
-// recorded for staff and the reply still counts.
-func (s *Service) supplement(ctx context.Context, tx *sqlx.Tx, d *Draw, order []string, short map[string]int, st Settings, now time.Time) ([]memberToken, error) {
+// recorded for staff and the reply still counts; with strict (staff asked
+// for it, Supplement) the failure is the answer instead.
+func (s *Service) supplement(ctx context.Context, tx *sqlx.Tx, d *Draw, order []string, short map[string]int, st Settings, now time.Time, strict bool) ([]memberToken, int64, error) {
 	var params struct {
 		Avoid      []int64 `json:"avoid_org_ids"`
 		Region     string  `json:"region"`
@@ -672,26 +673,30 @@ func (s *Service) supplement(ctx context.Context, tx *sqlx.Tx, d *Draw, order []
 	}
 	specs, err := loadSpecialties(ctx, tx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	fail := func(reason error) ([]memberToken, error) {
+	fail := func(reason error) ([]memberToken, int64, error) {
+		if strict {
+			return nil, 0, reason
+		}
 		msg := "补抽失败"
 		if p, ok := problem.As(reason); ok {
 			msg = p.Message
 		} else {
-			return nil, reason
+			return nil, 0, reason
 		}
-		return nil, audit.RecordAs(ctx, tx, audit.System, now, audit.Event{Action: "expertdraw.supplement_failed", ObjectType: "expert_draw",
+		return nil, 0, audit.RecordAs(ctx, tx, audit.System, now, audit.Event{Action: "expertdraw.supplement_failed", ObjectType: "expert_draw",
 			ObjectID: fmt.Sprint(d.ID), ProjectID: d.ProjectID, Summary: map[string]any{"reason": msg, "missing": short}})
 	}
 	if err := req.validate(specs, now); err != nil {
 		return fail(err)
 	}
-	// Backups are best effort in a supplementary draw: shrink them to fit.
+	// Backups are best effort in a supplementary draw: shrink them until
+	// the pool holds them (a failed prepare writes nothing).
 	prep, err := s.prepareTx(ctx, tx, &req, specs, now)
-	if p, ok := problem.As(err); ok && p.Code == "quota_exceeds_pool" && st.SupplementBackups > 0 {
+	for b := st.SupplementBackups - 1; b >= 0 && problem.Is(err, "quota_exceeds_pool"); b-- {
 		for i := range req.Quotas {
-			req.Quotas[i].Backups = 0
+			req.Quotas[i].Backups = b
 		}
 		prep, err = s.prepareTx(ctx, tx, &req, specs, now)
 	}
@@ -699,14 +704,74 @@ func (s *Service) supplement(ctx context.Context, tx *sqlx.Tx, d *Draw, order []
 		return fail(err)
 	}
 	if !req.autoRun {
-		return nil, nil
+		return nil, prep.DrawID, nil
 	}
 	nd, err := loadDraw(ctx, tx, prep.DrawID, true)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	_, tokens, err := s.runTx(ctx, tx, nd, SupplementWitnesses(d.Witnesses(), d.ID), st, now)
-	return tokens, err
+	return tokens, prep.DrawID, err
+}
+
+// Supplement is staff's 补抽 on a first draw whose committee is short and
+// no longer fills itself: an automatic supplementary draw found the pool
+// too small (experts were registered or came back since), or a
+// supplementary draw waiting for witnesses was cancelled. It draws, like
+// the automatic one, what each specialty lacks — the members neither
+// confirmed nor waiting for an answer — and returns the new draw, run at
+// once with auto_supplementary or waiting for witnesses otherwise. A
+// failure (the pool still too small) is the answer and writes nothing.
+func (s *Service) Supplement(ctx context.Context, drawID int64) (int64, error) {
+	now := s.Clock.Now()
+	var tokens []memberToken
+	var id int64
+	err := db.Transact(ctx, s.DB, readCommitted, func(tx *sqlx.Tx) error {
+		tokens, id = nil, 0
+		st, err := LoadSettings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d, err := loadDraw(ctx, tx, drawID, true)
+		if err != nil {
+			return err
+		}
+		if err := requireRunner(audit.ActorFrom(ctx), d); err != nil {
+			return err
+		}
+		if d.ParentDrawID.Valid {
+			return problem.New(problem.Conflict, "supplement_parent", "请在原抽取记录上补抽")
+		}
+		if d.Status != DrawDrawn {
+			return problem.New(problem.Conflict, "draw_not_drawn", "只有已抽取、尚未公布的抽取记录可以补抽")
+		}
+		var pending int64
+		err = tx.GetContext(ctx, &pending, `SELECT id FROM expert_draws WHERE lot_id = ? AND parent_draw_id IS NOT NULL AND status = 'prepared' ORDER BY id LIMIT 1`, d.LotID)
+		if err == nil {
+			return problem.New(problem.Conflict, "supplement_pending", fmt.Sprintf("补抽（抽取 %d）已固定候选名单，尚待见证人输入随机数：请在该记录上抽取，或取消后再补抽", pending))
+		}
+		if !errors.Is(err, db.ErrNoRows) {
+			return err
+		}
+		doc, err := s.document(ctx, tx, d)
+		if err != nil {
+			return err
+		}
+		short, order, err := lotMissing(ctx, tx, d, doc)
+		if err != nil {
+			return err
+		}
+		if len(order) == 0 {
+			return problem.New(problem.Conflict, "committee_not_short", "各专业已确认或待答复的专家人数已满足，无需补抽")
+		}
+		tokens, id, err = s.supplement(ctx, tx, d, order, short, st, now, true)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.sendNotices(ctx, tokens)
+	return id, nil
 }
 
 // checkStillEligible refuses a run that picked an expert who no longer
@@ -746,4 +811,37 @@ func checkStillEligible(ctx context.Context, tx *sqlx.Tx, d *Draw, picks []Pick)
 			"候选名单固定后，有%d名被抽中的专家不再符合条件（已被其他项目抽中、请假、受到处理或被暂停），本次抽取不能进行：请取消后重新固定候选名单", len(stale)))
 	}
 	return nil
+}
+
+// lotMissing says how many members each specialty of the first draw d
+// still lacks across the lot's draws — those neither confirmed nor waiting
+// for an answer — and the specialties in the order of d's groups.
+func lotMissing(ctx context.Context, q sqlx.QueryerContext, d *Draw, doc *Document) (map[string]int, []string, error) {
+	var got []struct {
+		Code string `db:"specialty_code"`
+		N    int    `db:"n"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &got, `SELECT m.specialty_code, COUNT(*) AS n FROM expert_draw_members m JOIN expert_draws x ON x.id = m.draw_id
+		WHERE x.lot_id = ? AND x.status <> 'cancelled' AND m.state IN ('notified', 'confirmed') GROUP BY m.specialty_code`, d.LotID); err != nil {
+		return nil, nil, fmt.Errorf("members of lot %d: %w", d.LotID, err)
+	}
+	have := map[string]int{}
+	for _, g := range got {
+		have[g.Code] = g.N
+	}
+	var missing map[string]int
+	var order []string
+	for _, g := range doc.Groups {
+		if n := g.Primaries - have[g.Specialty]; n > 0 {
+			if missing == nil {
+				missing = map[string]int{}
+			}
+			if missing[g.Specialty] == 0 {
+				order = append(order, g.Specialty)
+			}
+			missing[g.Specialty] += n
+			have[g.Specialty] += n
+		}
+	}
+	return missing, order, nil
 }

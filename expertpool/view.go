@@ -49,6 +49,10 @@ type DrawView struct {
 	Secret       string         `json:"revealed_secret,omitempty"`
 	Key          string         `json:"key,omitempty"`
 	Children     []int64        `json:"supplementary_draws,omitempty"`
+	// Missing is, for a first draw run and not yet published, how many
+	// members each specialty still lacks across the lot's draws (neither
+	// confirmed nor waiting for an answer): what a 补抽 (Supplement) draws.
+	Missing map[string]int `json:"missing,omitempty"`
 	// SecretDerivation says, for an automatic supplementary draw, which link
 	// of which draw's secret chain its secret is (chain.go).
 	SecretDerivation string `json:"secret_derivation,omitempty"`
@@ -175,6 +179,11 @@ func (s *Service) DrawView(ctx context.Context, id int64) (*DrawView, error) {
 	}
 	if err := s.DB.SelectContext(ctx, &v.Children, `SELECT id FROM expert_draws WHERE parent_draw_id = ? ORDER BY id`, id); err != nil {
 		return nil, err
+	}
+	if d.Status == DrawDrawn && !d.ParentDrawID.Valid {
+		if v.Missing, _, err = lotMissing(ctx, s.DB, d, doc); err != nil {
+			return nil, err
+		}
 	}
 	if err := audit.Record(ctx, s.DB, s.Clock.Now(), audit.Event{Action: "expertdraw.view", ObjectType: "expert_draw", ObjectID: fmt.Sprint(id),
 		ProjectID: d.ProjectID, Summary: map[string]any{"names": names}}); err != nil {

@@ -280,6 +280,42 @@ func (s *Server) drawsPublish(c echo.Context) error {
 	return s.redirectFlash(c, "/expert-draws/"+strconv.FormatInt(id, 10), "抽取结果已公布")
 }
 
+// drawsSupplement is staff's 补抽 of what a committee still lacks
+// (expertpool.Service.Supplement).
+func (s *Server) drawsSupplement(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	nid, err := s.Experts.Supplement(c.Request().Context(), id)
+	if err != nil {
+		return s.drawPage(c, id, &Page{}, err)
+	}
+	return s.redirectFlash(c, "/expert-draws/"+strconv.FormatInt(nid, 10), "已补抽："+supplementFlash(s, c, nid))
+}
+
+// supplementFlash says what became of a 补抽: run, its experts notified,
+// or waiting for the witnesses' numbers.
+func supplementFlash(s *Server, c echo.Context, id int64) string {
+	v, err := s.Experts.DrawView(c.Request().Context(), id)
+	if err == nil && v.Status == expertpool.DrawPrepared {
+		return "候选名单已固定，请见证人输入随机数后抽取"
+	}
+	return "已随机抽取并通知专家"
+}
+
+func (s *Server) apiDrawSupplement(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	nid, err := s.Experts.Supplement(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.apiDrawJSON(c, http.StatusCreated, nid)
+}
+
 func (s *Server) drawsSignIn(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {

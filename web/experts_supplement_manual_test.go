@@ -1,0 +1,90 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestExpertManualSupplement: when declines have used up the backups and
+// the automatic supplementary draw found the pool empty, the draw page says
+// what the committee lacks and staff draw it again (补抽) once experts are
+// registered: refused, writing nothing, while the pool is still too small;
+// then drawn, its backups shrunk to what the pool holds; refused once
+// nothing is missing.
+func TestExpertManualSupplement(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	region := makePool(t, st, 6, "GC07")
+	l := newDrawLot(t, e, 0)
+	first := prepareDraw(t, st, drawBody(e, region, l, "GC07", 5, 0))
+	if r := st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/run", first), map[string]any{"sources": []string{"3 14 15"}}); r.Code != http.StatusOK {
+		t.Fatalf("run: %d %s", r.Code, r.Body.String())
+	}
+	tokens := expertNotices.tokensFor(first)
+	if len(tokens) != 5 {
+		t.Fatalf("%d notices", len(tokens))
+	}
+	for _, tok := range tokens[:2] {
+		if r := e.anon().json(http.MethodPost, "/api/v1/expert-replies/"+tok, map[string]any{"accept": false, "note": "出差"}); r.Code != http.StatusOK {
+			t.Fatalf("decline: %d %s", r.Code, r.Body.String())
+		}
+	}
+	// The first decline took the sixth expert, the second found no one.
+	draws := func() int { return e.count(`SELECT COUNT(*) FROM expert_draws WHERE lot_id = ?`, l.lot) }
+	if n := draws(); n != 2 {
+		t.Fatalf("%d draws of the lot, want the first and one supplementary", n)
+	}
+	page := e.browser("staff")
+	body := page.get(fmt.Sprintf("/expert-draws/%d", first)).Body.String()
+	if !strings.Contains(body, `data-testid="draw-missing"`) || !strings.Contains(body, "园林绿化 1 人") ||
+		!strings.Contains(body, fmt.Sprintf(`action="/expert-draws/%d/supplement"`, first)) {
+		t.Fatalf("the draw page should say one member is missing and offer 补抽:\n%s", body)
+	}
+
+	// Still no one in the pool: refused, nothing written.
+	r := page.postForm(fmt.Sprintf("/expert-draws/%d/supplement", first), url.Values{})
+	if r.Code == http.StatusSeeOther || !strings.Contains(r.Body.String(), "缺1人") {
+		t.Fatalf("补抽 on an empty pool: %d\n%s", r.Code, r.Body.String())
+	}
+	if n := draws(); n != 2 {
+		t.Fatalf("a refused 补抽 wrote a draw (%d)", n)
+	}
+
+	// Two experts registered: one drawn, one backup.
+	for i := 0; i < 2; i++ {
+		if r := st.json(http.MethodPost, "/api/v1/experts", expertBody(region, "GC07")); r.Code != http.StatusCreated {
+			t.Fatalf("create expert: %d %s", r.Code, r.Body.String())
+		}
+	}
+	r = page.postForm(fmt.Sprintf("/expert-draws/%d/supplement", first), url.Values{})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("补抽: %d %s", r.Code, r.Body.String())
+	}
+	var sup int64
+	if err := e.db.Get(&sup, `SELECT MAX(id) FROM expert_draws WHERE lot_id = ? AND parent_draw_id = ? AND status = 'drawn'`, l.lot, first); err != nil {
+		t.Fatal(err)
+	}
+	if loc := r.Header().Get("Location"); loc != fmt.Sprintf("/expert-draws/%d", sup) {
+		t.Fatalf("redirect to %q, want the new draw %d", loc, sup)
+	}
+	var notified, standby int
+	if err := e.db.QueryRow(`SELECT COALESCE(SUM(state = 'notified'), 0), COALESCE(SUM(state = 'standby'), 0) FROM expert_draw_members WHERE draw_id = ?`, sup).Scan(&notified, &standby); err != nil {
+		t.Fatal(err)
+	}
+	if notified != 1 || standby != 1 {
+		t.Fatalf("补抽 drew %d notified and %d backups, want 1 and 1 (backups shrunk to the pool)", notified, standby)
+	}
+	if body := page.get(fmt.Sprintf("/expert-draws/%d", first)).Body.String(); strings.Contains(body, `data-testid="draw-missing"`) {
+		t.Fatal("the committee is full again but the page still says a member is missing")
+	}
+	r = st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/supplement", first), nil)
+	if r.Code != http.StatusConflict || r.errorCode(t) != "committee_not_short" {
+		t.Fatalf("补抽 of a full committee: %d %s", r.Code, r.Body.String())
+	}
+	if r := st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/supplement", sup), nil); r.Code != http.StatusConflict || r.errorCode(t) != "supplement_parent" {
+		t.Fatalf("补抽 on a supplementary draw: %d %s", r.Code, r.Body.String())
+	}
+}
