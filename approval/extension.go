@@ -38,8 +38,8 @@ type Extension struct {
 	// case's own limits again; these stay what the applicant was told).
 	DueAfter      calendar.Date `json:"due_on_after" db:"-"`
 	LegalDueAfter calendar.Date `json:"legal_due_on_after" db:"-"`
-	ExtendedBy     string        `json:"extended_by" db:"extended_by"`
-	ExtendedAt     time.Time     `json:"extended_at" db:"created_at"`
+	ExtendedBy    string        `json:"extended_by" db:"extended_by"`
+	ExtendedAt    time.Time     `json:"extended_at" db:"created_at"`
 
 	DueBeforeRaw      time.Time `json:"-" db:"due_before"`
 	LegalDueBeforeRaw time.Time `json:"-" db:"legal_due_before"`

@@ -104,7 +104,7 @@ type ApprovalNotice struct {
 	LegalDueBeforeExtension time.Time
 	DueAfterExtension       time.Time
 	LegalDueAfterExtension  time.Time
-	Depts             []ApprovalDept
+	Depts                   []ApprovalDept
 
 	// SupplementNotice.
 	MaterialsDue time.Time // 补正期限: the last day to complete
