@@ -185,20 +185,35 @@ func (s *Service) CheckDeposit(ctx context.Context, signupID int64, result strin
 		return problem.New(problem.Forbidden, "forbidden", "只有交易中心工作人员可以核验保证金")
 	}
 	if result != "ok" && result != "failed" {
-		return problem.InvalidField("result", "result_unknown", "核验结果只能是 ok（到账）或 failed（未到账）")
+		return problem.InvalidField("result", "result_unknown", "核验结果只能是到账或未到账")
 	}
 	now := s.Clock.Now()
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		var r struct {
 			ProjectID int64  `db:"project_id"`
 			LotStatus string `db:"status"`
+			Outcome   string `db:"outcome"`
+			Declared  bool   `db:"declared"`
 		}
-		err := tx.GetContext(ctx, &r, `SELECT s.project_id, l.status FROM trading_signups s JOIN trading_lots l ON l.id = s.lot_id WHERE s.id = ? FOR UPDATE`, signupID)
+		err := tx.GetContext(ctx, &r, `SELECT s.project_id, l.status, l.outcome, s.deposit_sealed IS NOT NULL AS declared
+			FROM trading_signups s JOIN trading_lots l ON l.id = s.lot_id WHERE s.id = ? FOR UPDATE`, signupID)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && r.LotStatus != LotClosed) {
 			return problem.New(problem.NotFound, "signup_not_found", "报名记录不存在或尚未开标")
 		}
 		if err != nil {
 			return fmt.Errorf("sign-up %d: %w", signupID, err)
+		}
+		// The result counted the qualified bidders from these checks
+		// (countQualified): a check changed afterwards would contradict
+		// the published result.
+		if r.Outcome != "" {
+			return problem.New(problem.Conflict, "result_published", "该标段（包）已公告结果，保证金核验结果不能再更改")
+		}
+		// A deposit the bidder never registered cannot be confirmed: it
+		// would count the bidder as qualified, yet no refund is ever due
+		// for it (the refund lists only registered deposits).
+		if result == DepositOK && !r.Declared {
+			return problem.InvalidField("result", "deposit_not_registered", "该投标人未登记保证金缴纳方式和流水号（保函编号），不能核验为到账")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE trading_signups SET deposit_check = ? WHERE id = ?`, result, signupID); err != nil {
 			return fmt.Errorf("check deposit: %w", err)
@@ -223,6 +238,10 @@ type Refund struct {
 	Overdue    bool      `json:"overdue"`
 	RefundedAt time.Time `json:"refunded_at"`
 	Withdrawn  bool      `json:"withdrawn,omitempty"` // of a sign-up withdrawn before the deadline (signup_withdraw.go)
+	// DepositCheck is the check at the opening (DepositOK, DepositFailed or
+	// empty): a deposit found missing is still listed (it may have arrived
+	// late), marked so that staff look at the account before paying back.
+	DepositCheck string `json:"deposit_check,omitempty"`
 }
 
 // RefundsDue lists deposits due back after the result, earliest first.
@@ -252,7 +271,8 @@ func (s *Service) RefundsDue(ctx context.Context) ([]Refund, error) {
 			return nil, err
 		}
 		out = append(out, Refund{SignupID: r.ID, ProjectID: r.ProjectID, Code: r.Code.String, Title: r.Title, LotName: r.LotName, OrgName: e.OrgName,
-			Amount: money.Fen(r.Deposit), Method: e.DepositMethod, Reference: e.DepositRef, Due: e.RefundDue, Overdue: e.RefundDue < today})
+			Amount: money.Fen(r.Deposit), Method: e.DepositMethod, Reference: e.DepositRef, Due: e.RefundDue, Overdue: e.RefundDue < today,
+			DepositCheck: r.DepositCheck})
 	}
 	return s.withWithdrawalRefunds(ctx, today, out)
 }
