@@ -77,7 +77,7 @@ func (f *PortalFilter) Validate() error {
 		}
 	}
 	if f.Status != "" && f.Status != "open" && f.Status != "closed" {
-		fs.Add("status", "status_unknown", "状态只能是 open（进行中）或 closed（已截止）")
+		fs.Add("status", "status_unknown", "状态只能是进行中或已截止")
 	}
 	f.Query = strings.TrimSpace(f.Query)
 	if utf8.RuneCountInString(f.Query) > 50 {

@@ -45,6 +45,17 @@ func portalFilter(c echo.Context) (trading.PortalFilter, error) {
 			f.To = t.AddDate(0, 0, 1)
 		}
 	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		fs.Add("to", "range_invalid", "结束日期不能早于开始日期")
+	}
+	// The rest (type, kind, method, status, q, page) is checked here too, so
+	// that the page re-renders its form with every message instead of an
+	// error page.
+	if p, ok := problem.As(f.Validate()); ok {
+		for _, fe := range p.Fields {
+			fs.Add(fe.Name, fe.Code, fe.Message)
+		}
+	}
 	return f, fs.Err()
 }
 

@@ -103,3 +103,33 @@ func TestTradingDepositCheckFinalAfterResult(t *testing.T) {
 		}
 	}
 }
+
+// TestPortalFilterRefusals: a reversed date range is refused naming "to"
+// (it silently listed nothing), and every refused filter re-renders the
+// list's form with a Chinese message (an unknown status showed a bare error
+// page with the codes open/closed in its message).
+func TestPortalFilterRefusals(t *testing.T) {
+	e := newEnv(t)
+	pub := e.anon()
+	r := pub.json("GET", "/api/v1/announcements?from=2026-12-01&to=2026-01-01", nil)
+	if f := fieldErr(t, r, "to"); f.Code != "range_invalid" {
+		t.Errorf("reversed range: %+v", f)
+	}
+	if r := pub.json("GET", "/api/v1/announcements?from=2026-03-01&to=2026-03-01", nil); r.Code != http.StatusOK {
+		t.Errorf("one day: %d %s", r.Code, r.Body.String())
+	}
+	for q, want := range map[string]string{
+		"from=2026-12-01&to=2026-01-01": "结束日期不能早于开始日期",
+		"status=foo":                    "状态只能是进行中或已截止",
+		"kind=spaceship&page=0":         "交易类型不正确",
+	} {
+		r := pub.get("/announcements?" + q)
+		body := r.Body.String()
+		if r.Code != http.StatusBadRequest || !strings.Contains(body, want) || !strings.Contains(body, `name="q"`) {
+			t.Errorf("%s: %d, want the list's form with %q", q, r.Code, want)
+		}
+		if strings.Contains(body, "open（") || strings.Contains(body, "validation_failed") {
+			t.Errorf("%s: codes shown to the public", q)
+		}
+	}
+}
