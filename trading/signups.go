@@ -536,6 +536,13 @@ func (s *Service) Ask(ctx context.Context, projectID int64, body string) (int64,
 		if !now.Before(row.Deadline.Time) {
 			return errDeadline()
 		}
+		// An invited tender (邀请招标) takes questions from its invitees only,
+		// as it takes their sign-ups.
+		if err := s.checkInvited(ctx, projectID, a.OrgID); problem.Is(err, "not_invited") {
+			return problem.New(problem.Forbidden, "not_invited", "本项目采用邀请招标，只有收到投标邀请书的投标人（供应商）可以提问")
+		} else if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO trading_questions (project_id, owner_blind, body, created_at) VALUES (?, ?, ?, ?)`,
 			projectID, s.ownerBlind(a.OrgID), body, now)
 		if err != nil {

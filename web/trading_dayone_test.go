@@ -133,3 +133,43 @@ func TestPortalFilterRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestTradingQuestions: an invited tender (邀请招标) takes questions from
+// its invitees only (anyone could ask before), its lot page offers the
+// question form to invitees only, and a refused question comes back on the
+// lot page with the text as typed and the message next to it (an error page
+// lost the text).
+func TestTradingQuestions(t *testing.T) {
+	e := newEnv(t)
+	p := invitedEngineering(t, e, uniqueTitle("邀请招标提问测试工程"), "bidder1", "bidder2", "bidder3")
+	ask := func(user string) response {
+		return e.api(user).json("POST", fmt.Sprintf("/api/v1/projects/%d/questions", p.ID), map[string]string{"body": "第一标段的工期能否延长？"})
+	}
+	if r := ask("bidder4"); r.Code != http.StatusForbidden || r.errorCode(t) != "not_invited" || !strings.Contains(r.Body.String(), "可以提问") {
+		t.Errorf("a question from a non-invitee: %d %s", r.Code, r.Body.String())
+	}
+	if n := e.count(`SELECT COUNT(*) FROM trading_questions WHERE project_id = ?`, p.ID); n != 0 {
+		t.Errorf("%d questions stored", n)
+	}
+	if r := ask("bidder1"); r.Code != http.StatusCreated {
+		t.Errorf("a question from an invitee: %d %s", r.Code, r.Body.String())
+	}
+	lotPage := fmt.Sprintf("/bidder/lots/%d", p.Lots[0])
+	if page := e.browser("bidder4").get(lotPage).Body.String(); strings.Contains(page, "/questions") {
+		t.Errorf("a non-invitee is offered the question form")
+	}
+	b := e.browser("bidder2")
+	if page := b.get(lotPage).Body.String(); !strings.Contains(page, fmt.Sprintf("/bidder/projects/%d/questions", p.ID)) {
+		t.Errorf("an invitee is not offered the question form")
+	}
+
+	long := strings.Repeat("请问", 1001)
+	r := b.postForm(fmt.Sprintf("/bidder/projects/%d/questions", p.ID), url.Values{"body": {long}, "back": {lotPage}})
+	page := r.Body.String()
+	if r.Code != http.StatusBadRequest || !strings.Contains(page, "问题不能超过2000字") || !strings.Contains(page, long) || !strings.Contains(page, `data-testid="signup-form"`) {
+		t.Errorf("a refused question: %d, want the lot page with the text and the message", r.Code)
+	}
+	if r := b.postForm(fmt.Sprintf("/bidder/projects/%d/questions", p.ID), url.Values{"body": {"  质量标准是否为合格？ "}, "back": {lotPage}}); r.Code != http.StatusSeeOther || r.Header().Get("Location") != lotPage {
+		t.Errorf("a question: %d %s", r.Code, r.Header().Get("Location"))
+	}
+}

@@ -542,12 +542,20 @@ func (s *Server) bidderAsk(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Trading.Ask(c.Request().Context(), id, c.FormValue("body")); err != nil {
-		return err
-	}
 	back := c.FormValue("back")
-	if !strings.HasPrefix(back, "/bidder/lots/") {
+	lotID, lerr := strconv.ParseInt(strings.TrimPrefix(back, "/bidder/lots/"), 10, 64)
+	if !strings.HasPrefix(back, "/bidder/lots/") || lerr != nil {
 		back = "/bidder/signups"
+	}
+	if _, err := s.Trading.Ask(c.Request().Context(), id, c.FormValue("body")); err != nil {
+		if _, ok := problem.As(err); !ok || lerr != nil {
+			return err
+		}
+		// Back on the lot page with the question as typed and the message
+		// next to it (an error page lost the text).
+		c.SetParamNames("id")
+		c.SetParamValues(strconv.FormatInt(lotID, 10))
+		return s.bidderLotWith(c, &Page{Form: map[string]string{"body": c.FormValue("body")}}, err)
 	}
 	return s.redirectFlash(c, back, "问题已提交，答复将以澄清公告发布")
 }
