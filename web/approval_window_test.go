@@ -6,8 +6,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"ggzy/approval"
+	"ggzy/clock"
 )
 
 // Window intake as clerks type it.
@@ -83,3 +85,64 @@ func TestApprovalIntakeFullWidthDigits(t *testing.T) {
 		t.Errorf("full-width lookup: %d %s", res.Code, res.Body.String())
 	}
 }
+
+// TestApprovalAcceptanceOffHours pins when the limits start to run for a
+// case accepted outside office hours or on a day off. 行政许可法 42 counts
+// 自受理之日起, in working days (82); as every period (民法典 201), the day
+// of acceptance is not counted and the count starts the day after, with
+// the first working day from then on. So a case accepted on a Saturday,
+// a holiday, or a Friday evening has the next working day as its first
+// day, and one accepted on a Monday at 02:00 Shanghai time (Sunday in UTC)
+// is accepted on that Monday, its first day the Tuesday.
+func TestApprovalAcceptanceOffHours(t *testing.T) {
+	e := newEnv(t)
+	zj, gh := hallDepts(t, e)
+	it := createItem(t, e, jointItem(zj, gh)) // promised 10, legal 20; 住建 8, 规划 3
+	sh := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, clock.Shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name, at, accepted         string
+		due, legal, stepZJ, stepGH string
+	}{
+		// Monday 9:00: the first day is Tuesday 3 March.
+		{"working day", "2026-03-02 09:00", "2026-03-02", "2026-03-16", "2026-03-30", "2026-03-12", "2026-03-05"},
+		// Friday evening after the window closed: the first day is Monday.
+		{"Friday evening", "2026-03-06 20:30", "2026-03-06", "2026-03-20", "2026-04-03", "2026-03-18", "2026-03-11"},
+		// Saturday: the first day is Monday 9 March.
+		{"Saturday", "2026-03-07 10:00", "2026-03-07", "2026-03-20", "2026-04-03", "2026-03-18", "2026-03-11"},
+		// Monday 02:00 in Shanghai is Sunday in UTC: accepted on Monday (清明 4–6 April off).
+		{"Monday before dawn", "2026-03-09 02:00", "2026-03-09", "2026-03-23", "2026-04-07", "2026-03-19", "2026-03-12"},
+		// 劳动节 (1–5 May 2026; Saturday 9 May is worked): the first day is 6 May.
+		{"holiday", "2026-05-02 10:00", "2026-05-02", "2026-05-18", "2026-06-01", "2026-05-14", "2026-05-08"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e.clock.Set(sh(tc.at))
+			k := intake(t, e.api("clerk"), caseBody(it.ID, 1, 2)).Case
+			if k.AcceptedAt == nil || calendarDay(*k.AcceptedAt) != tc.accepted {
+				t.Errorf("accepted %v, want on %s", k.AcceptedAt, tc.accepted)
+			}
+			if k.DueOn.String() != tc.due || k.LegalDueOn.String() != tc.legal {
+				t.Errorf("limits %v %v, want %s %s", k.DueOn, k.LegalDueOn, tc.due, tc.legal)
+			}
+			for _, st := range k.Steps {
+				want := tc.stepGH
+				if st.DeptOrgID == zj {
+					want = tc.stepZJ
+				}
+				if st.DueOn.String() != want {
+					t.Errorf("step of %s due %v, want %s", st.DeptName, st.DueOn, want)
+				}
+			}
+			if r := e.api("clerk").json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/withdraw", k.ID), map[string]string{"note": "测试结束，撤回"}); r.Code != http.StatusOK {
+				t.Fatalf("withdraw: %d %s", r.Code, r.Body.String())
+			}
+		})
+	}
+}
+
+func calendarDay(t time.Time) string { return t.In(clock.Shanghai).Format("2006-01-02") }
