@@ -1,6 +1,7 @@
 package expertpool
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -370,9 +371,34 @@ type Derivation struct {
 
 // Check is one step of a verification.
 type Check struct {
-	Name   string `json:"name"`
+	Name   string `json:"name"`  // stable: pool_hash, selection, …
+	Label  string `json:"label"` // the check in Chinese, for people
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail,omitempty"`
+}
+
+// checkLabels name the checks of a re-check for people.
+var checkLabels = map[string]string{
+	"pool_hash":               "候选名单哈希",
+	"pool_document":           "候选名单文件",
+	"commitment_in_document":  "名单文件中的密钥承诺",
+	"sources":                 "随机数来源",
+	"secret_commitment":       "服务器密钥与承诺值",
+	"key":                     "随机数种子",
+	"selection":               "按 RFC 3797 重新计算",
+	"secret_derivation":       "补抽密钥的来源",
+	"root_commitment":         "原抽取的密钥承诺",
+	"secret_chain":            "密钥哈希链",
+	"witness_sources":         "沿用的见证人随机数",
+	"status":                  "抽取状态",
+	"members":                 "记录的抽取结果",
+	"chain_order":             "哈希链使用顺序",
+	"root_draw":               "原抽取的复核",
+	"secret_fixed_in_advance": "密钥事先固定",
+}
+
+func newCheck(name string, ok bool, detail string) Check {
+	return Check{Name: name, Label: cmp.Or(checkLabels[name], name), OK: ok, Detail: detail}
 }
 
 // Verification is the outcome of re-checking a draw.
@@ -396,22 +422,22 @@ type Verification struct {
 func VerifyArchive(a Archive) Verification {
 	v := Verification{DrawID: a.DrawID}
 	add := func(name string, ok bool, detail string) {
-		v.Checks = append(v.Checks, Check{Name: name, OK: ok, Detail: detail})
+		v.Checks = append(v.Checks, newCheck(name, ok, detail))
 	}
 	h := Hash([]byte(a.Document))
-	add("pool_hash", h == a.PoolHash, "SHA-256(pool document) = "+h)
+	add("pool_hash", h == a.PoolHash, "候选名单文件的 SHA-256 = "+h)
 	doc, err := ParseDocument([]byte(a.Document))
 	if err != nil {
 		add("pool_document", false, err.Error())
 		return v
 	}
-	add("commitment_in_document", doc.Commitment == a.Commitment, "document commits to "+doc.Commitment)
+	add("commitment_in_document", doc.Commitment == a.Commitment, "候选名单文件所载的密钥承诺值 "+doc.Commitment)
 	if len(a.Sources) == 0 {
-		add("sources", false, "no sources: the draw has not been run")
+		add("sources", false, "没有随机数：尚未抽取")
 		return v
 	}
 	secret := a.Sources[len(a.Sources)-1]
-	add("secret_commitment", Hash([]byte(secret)) == a.Commitment, "SHA-256(revealed secret) = "+Hash([]byte(secret)))
+	add("secret_commitment", Hash([]byte(secret)) == a.Commitment, "公布的服务器密钥的 SHA-256 = "+Hash([]byte(secret)))
 	verifyDerivation(add, doc, a, secret)
 	key, err := lottery.KeyFromStrings(a.Sources)
 	if err != nil {
@@ -425,7 +451,7 @@ func VerifyArchive(a Archive) Verification {
 		return v
 	}
 	v.Picks = picks
-	add("selection", slices.Equal(picks, a.Result), fmt.Sprintf("recomputed %d members in RFC 3797 order", len(picks)))
+	add("selection", slices.Equal(picks, a.Result), fmt.Sprintf("按 RFC 3797 重新计算出 %d 名（含候补）及其顺序", len(picks)))
 	v.OK = true
 	for _, c := range v.Checks {
 		v.OK = v.OK && c.OK
@@ -446,10 +472,10 @@ func verifyDerivation(add func(string, bool, string), doc *Document, a Archive, 
 	case !inDoc && dv == nil:
 		return // a first draw, or a supplementary draw with its own witnesses
 	case !inDoc:
-		add("secret_derivation", false, "the archive claims a derived secret that the pool document does not record")
+		add("secret_derivation", false, "存档称密钥由哈希链推导，但候选名单文件未记载")
 		return
 	case dv == nil:
-		add("secret_derivation", false, fmt.Sprintf("the pool document records a secret derived from draw %d (link %d) but the archive has no derivation", root, index))
+		add("secret_derivation", false, fmt.Sprintf("候选名单文件记载密钥为抽取 %d 的哈希链第 %d 项，但存档缺少推导信息", root, index))
 		return
 	}
 	parent := ""
@@ -459,14 +485,14 @@ func verifyDerivation(add func(string, bool, string), doc *Document, a Archive, 
 		}
 	}
 	add("secret_derivation", dv.Scheme == chainScheme && dv.RootDrawID == root && dv.Index == index && parent == strconv.FormatInt(dv.ParentDrawID, 10),
-		fmt.Sprintf("pool document: secret is link %d of the %s of draw %d; supplementary of draw %s", index, chainScheme, root, parent))
+		fmt.Sprintf("候选名单文件：密钥为抽取 %[3]d 的哈希链（%[2]s）第 %[1]d 项；为抽取 %[4]s 的补抽", index, chainScheme, root, parent))
 	add("root_commitment", Hash([]byte(dv.RootSecret)) == dv.RootCommitment && dv.RootCommitment == commitment,
-		fmt.Sprintf("SHA-256(revealed secret of draw %d) = %s, the commitment its pool document records", dv.RootDrawID, Hash([]byte(dv.RootSecret))))
+		fmt.Sprintf("抽取 %d 公布的服务器密钥的 SHA-256 = %s，即其候选名单文件所载的承诺值", dv.RootDrawID, Hash([]byte(dv.RootSecret))))
 	add("secret_chain", ChainReaches(secret, dv.Index, dv.RootSecret),
-		fmt.Sprintf("ChainStep applied %d times to the revealed secret gives the revealed secret of draw %d", dv.Index, dv.RootDrawID))
+		fmt.Sprintf("对本次公布的密钥连续做 %d 次 ChainStep，得到抽取 %d 公布的密钥", dv.Index, dv.RootDrawID))
 	want := SupplementWitnesses(dv.ParentWitnesses, dv.ParentDrawID)
 	add("witness_sources", slices.Equal(a.Sources[:len(a.Sources)-1], want),
-		fmt.Sprintf("witness numbers are those of draw %d: %s", dv.ParentDrawID, strings.Join(want, " / ")))
+		fmt.Sprintf("见证人随机数沿用抽取 %d 的：%s", dv.ParentDrawID, strings.Join(want, " / ")))
 }
 
 // ArchiveOf loads the archive of a draw that has been run, for anyone who
@@ -603,9 +629,9 @@ func (s *Service) Verify(ctx context.Context, id int64) (*Verification, error) {
 		}
 		ok, detail := summary(cv.Checks, waiting)
 		if ok && c.Status == DrawPrepared {
-			detail = "prepared, waiting for witnesses: pool hash and commitment match"
+			detail = "已固定候选名单，待见证人输入随机数：名单哈希与承诺值一致"
 		}
-		v.Checks = append(v.Checks, Check{Name: fmt.Sprintf("supplementary_draw %d", c.ID), OK: ok, Detail: detail})
+		v.Checks = append(v.Checks, Check{Name: fmt.Sprintf("supplementary_draw %d", c.ID), Label: fmt.Sprintf("补抽（抽取 %d）", c.ID), OK: ok, Detail: detail})
 		v.OK = v.OK && ok
 		v.Supplementary = append(v.Supplementary, *cv)
 	}
@@ -618,13 +644,13 @@ func summary(checks []Check, skip map[string]bool) (ok bool, detail string) {
 	var failed []string
 	for _, c := range checks {
 		if !c.OK && !skip[c.Name] {
-			failed = append(failed, c.Name)
+			failed = append(failed, cmp.Or(c.Label, c.Name))
 		}
 	}
 	if len(failed) > 0 {
-		return false, "failed: " + strings.Join(failed, ", ")
+		return false, "未通过：" + strings.Join(failed, "、")
 	}
-	return true, "all checks pass"
+	return true, "各项均通过"
 }
 
 // verifyDraw re-checks one draw against the database; root is the re-check
@@ -636,11 +662,11 @@ func (s *Service) verifyDraw(ctx context.Context, d *Draw, rootResult *Verificat
 	}
 	v := VerifyArchive(*a)
 	add := func(name string, ok bool, detail string) {
-		v.Checks = append(v.Checks, Check{Name: name, OK: ok, Detail: detail})
+		v.Checks = append(v.Checks, newCheck(name, ok, detail))
 		v.OK = v.OK && ok
 	}
 	if d.Status == DrawPrepared {
-		add("status", false, "not run yet: only the pool hash and commitment are fixed")
+		add("status", false, "尚未抽取：只固定了候选名单哈希和密钥承诺值")
 		v.OK = false
 		return &v, nil
 	}
@@ -652,7 +678,7 @@ func (s *Service) verifyDraw(ctx context.Context, d *Draw, rootResult *Verificat
 	for i := 0; ok && i < len(recorded); i++ {
 		ok = recorded[i].Group == v.Picks[i].Group && recorded[i].Rank == v.Picks[i].Rank && recorded[i].ExpertID == v.Picks[i].ExpertID
 	}
-	add("members", ok, fmt.Sprintf("%d members recorded", len(recorded)))
+	add("members", ok, fmt.Sprintf("记录的 %d 名（含候补）与重新计算的结果逐一比对", len(recorded)))
 	switch {
 	case d.Derived():
 		// The links of the root's chain are used in order, without gaps.
@@ -665,7 +691,7 @@ func (s *Service) verifyDraw(ctx context.Context, d *Draw, rootResult *Verificat
 		for i, k := range idx {
 			inOrder = inOrder && k == i+1
 		}
-		add("chain_order", inOrder, fmt.Sprintf("links of draw %d's chain used by its supplementary draws, in order: %v", d.SecretRoot.Int64, idx))
+		add("chain_order", inOrder, fmt.Sprintf("抽取 %d 的各次补抽依次使用的哈希链项：%v", d.SecretRoot.Int64, idx))
 		// The chain ends at the root's commitment only if the root's own
 		// record holds.
 		if rootResult == nil {
@@ -678,10 +704,9 @@ func (s *Service) verifyDraw(ctx context.Context, d *Draw, rootResult *Verificat
 			}
 		}
 		_, detail := summary(rootResult.Checks, nil)
-		add("root_draw", rootResult.OK, fmt.Sprintf("draw %d re-checked: %s", d.SecretRoot.Int64, detail))
+		add("root_draw", rootResult.OK, fmt.Sprintf("复核抽取 %d：%s", d.SecretRoot.Int64, detail))
 	case d.ParentDrawID.Valid && d.AutoRun:
-		add("secret_fixed_in_advance", false, "automatic supplementary draw made before secret chains (migration 0204): "+
-			"its secret was drawn after the reused witness numbers were known")
+		add("secret_fixed_in_advance", false, "自动补抽早于哈希链密钥（迁移 0204）：其密钥产生于沿用的见证人随机数已知之后")
 	}
 	return &v, nil
 }

@@ -62,10 +62,12 @@ func TestExpertSupplementaryDrawVerify(t *testing.T) {
 	}
 	page := e.browser("supervisor")
 	if r := page.get(fmt.Sprintf("/expert-draws/%d/verify", sup)); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "与存档一致") ||
-		!strings.Contains(r.Body.String(), "secret_chain") || !strings.Contains(r.Body.String(), "witness_sources") {
+		!strings.Contains(r.Body.String(), `data-check="secret_chain"`) || !strings.Contains(r.Body.String(), "密钥哈希链") ||
+		!strings.Contains(r.Body.String(), `data-check="witness_sources"`) || !strings.Contains(r.Body.String(), "沿用的见证人随机数") {
 		t.Fatalf("verify page of the supplementary draw: %d", r.Code)
 	}
-	if r := page.get(fmt.Sprintf("/expert-draws/%d/verify", prep.ID)); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), fmt.Sprintf("supplementary_draw %d", sup)) {
+	if r := page.get(fmt.Sprintf("/expert-draws/%d/verify", prep.ID)); r.Code != http.StatusOK || !strings.Contains(r.Body.String(), fmt.Sprintf(`data-check="supplementary_draw %d"`, sup)) ||
+		!strings.Contains(r.Body.String(), fmt.Sprintf("补抽（抽取 %d）", sup)) {
 		t.Fatalf("verify page of the first draw: %d", r.Code)
 	}
 
