@@ -24,6 +24,7 @@ var ActionNames = map[string]string{
 	"audit.read":             "查阅审计日志",
 	"audit.checkpoint":       "记录审计链存证",
 	"audit.anchor_check":     "核对审计链存证",
+	"audit.verify":           "全链校验审计链",
 	"archive.list":           "查阅交易档案列表",
 	"archive.export":         "导出交易档案",
 	"supervision.flags.read": "查阅预警",

@@ -84,9 +84,15 @@ func (r *Reader) List(ctx context.Context, f Filter) ([]Row, error) {
 	return rows, nil
 }
 
-// Verify walks the chain.
-func (r *Reader) Verify(ctx context.Context) (Report, error) {
-	return Verify(ctx, r.DB, r.Clock.Now())
+// Verify walks the chain and records the walk (via: who asked).
+func (r *Reader) Verify(ctx context.Context, via string) (Verification, error) {
+	return VerifyAndRecord(ctx, r.DB, r.Clock, via)
+}
+
+// LatestVerification returns the newest recorded walk of the chain, nil
+// when the chain was never walked.
+func (r *Reader) LatestVerification(ctx context.Context) (*Verification, error) {
+	return LatestVerification(ctx, r.DB)
 }
 
 // Checkpoints lists the newest checkpoints (at most limit) with how each
@@ -110,7 +116,8 @@ func (r *Reader) Checkpoints(ctx context.Context, limit int) ([]Checkpoint, []An
 // CheckAnchors verifies the chain and compares saved checkpoints with it;
 // the check is recorded with its outcome.
 func (r *Reader) CheckAnchors(ctx context.Context, anchors []Anchor) (Report, []AnchorResult, error) {
-	rep, err := r.Verify(ctx)
+	v, err := r.Verify(ctx, ViaAnchors)
+	rep := v.Report()
 	if err != nil {
 		return rep, nil, err
 	}

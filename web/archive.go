@@ -20,6 +20,7 @@ package web
 
 import (
 	"archive/zip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -399,10 +400,13 @@ func (s *Server) archiveExport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.Audit.Verify(ctx)
+	wctx, cancel := context.WithTimeout(ctx, walkTimeout)
+	v, err := s.Audit.Verify(wctx, audit.ViaExport)
+	cancel()
 	if err != nil {
 		return err
 	}
+	rep := v.Report()
 	now := s.Clock.Now().UTC()
 	m := archiveManifest{Format: "ggzy-project-archive/1", ExportedAt: now, ExportedBy: audit.ActorFrom(ctx).Username,
 		Project:   manifestProject{ID: p.ID, Code: p.Code, Title: p.Title, Kind: p.Kind, Method: p.Method, Status: p.Status},

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ggzy/accounts"
+	"ggzy/audit"
 	"ggzy/calendar"
 	"ggzy/clock"
 	"ggzy/templates"
@@ -28,6 +29,7 @@ type views struct {
 }
 
 var funcs = template.FuncMap{
+	"viaName": audit.ViaName,
 	"localtime": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

@@ -16,7 +16,8 @@ import (
 // AuditReader is what the supervision pages need from the audit trail.
 type AuditReader interface {
 	List(ctx context.Context, f audit.Filter) ([]audit.Row, error)
-	Verify(ctx context.Context) (audit.Report, error)
+	Verify(ctx context.Context, via string) (audit.Verification, error)
+	LatestVerification(ctx context.Context) (*audit.Verification, error)
 	Checkpoints(ctx context.Context, limit int) ([]audit.Checkpoint, []audit.AnchorResult, error)
 	CheckAnchors(ctx context.Context, anchors []audit.Anchor) (audit.Report, []audit.AnchorResult, error)
 }
@@ -62,6 +63,7 @@ func (s *Server) routes() {
 	// Supervision.
 	e.GET("/supervision/audit", s.auditPage, requireRoles(supervisor))
 	e.GET("/supervision/audit/checkpoints.json", s.auditCheckpointsDownload, requireRoles(supervisor))
+	e.POST("/supervision/audit/verify", s.auditVerifyPage, requireRoles(supervisor))
 	e.POST("/supervision/audit/checkpoints/check", s.auditAnchorsCheckPage, requireRoles(supervisor))
 
 	// Administration.

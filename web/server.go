@@ -123,7 +123,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}))
 	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
 		Timeout: cfg.RequestTimeout,
-		Skipper: func(c echo.Context) bool { return isStreaming(c) },
+		Skipper: func(c echo.Context) bool { return isStreaming(c) || isLongWork(c) },
 	}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit:   cfg.BodyLimit,
@@ -147,6 +147,22 @@ func isStreaming(c echo.Context) bool {
 		if strings.HasPrefix(p, sp) && strings.HasSuffix(p, "/files") {
 			return true
 		}
+	}
+	return false
+}
+
+// isLongWork tells the routes that walk the whole audit chain (exports,
+// the walk itself, checks of saved checkpoints): they set their own
+// time-out (walkTimeout) instead of the general one, which a year's chain
+// could outlast.
+func isLongWork(c echo.Context) bool {
+	switch p := c.Request().URL.Path; {
+	case p == "/supervision/audit/verify", p == "/api/v1/audit/verify",
+		p == "/supervision/audit/checkpoints/check", p == "/api/v1/audit/checkpoints/check":
+		return true
+	case strings.HasPrefix(p, "/supervision/projects/") && strings.HasSuffix(p, "/archive.zip"),
+		strings.HasPrefix(p, "/api/v1/supervision/projects/") && strings.HasSuffix(p, "/archive"):
+		return true
 	}
 	return false
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -72,7 +73,9 @@ func (s *Server) auditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.Audit.Verify(ctx)
+	// The chain is walked on request (the button), daily and with every
+	// export, not on every view: a year's chain takes seconds to walk.
+	last, err := s.Audit.LatestVerification(ctx)
 	if err != nil {
 		return err
 	}
@@ -80,8 +83,9 @@ func (s *Server) auditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "audit", "审计日志", map[string]any{"Events": events, "Report": rep, "Filter": f,
-		"From": strings.TrimSpace(c.QueryParam("from")), "To": strings.TrimSpace(c.QueryParam("to")),
+	return s.render(c, http.StatusOK, "audit", "审计日志", map[string]any{"Events": events, "Last": last, "Filter": f,
+		"LastStale": last != nil && s.Clock.Now().Sub(last.FinishedAt) > verificationStale,
+		"From":      strings.TrimSpace(c.QueryParam("from")), "To": strings.TrimSpace(c.QueryParam("to")),
 		"Checkpoints": cps, "CheckpointStatus": cpStatus, "ActionNames": audit.ActionNames})
 }
 
@@ -127,13 +131,37 @@ func (s *Server) apiAuditList(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"events": out})
 }
 
+// verificationStale is how old the latest walk of the chain may be before
+// the audit page asks for a new one (the daily walk runs after the day's
+// first sealing).
+const verificationStale = 36 * time.Hour
+
+// walkTimeout bounds a walk of the whole chain asked for over HTTP; these
+// routes skip the general request time-out (longWork).
+const walkTimeout = 10 * time.Minute
+
+// auditVerifyPage walks the whole chain now, records the walk and shows
+// the audit page with it.
+func (s *Server) auditVerifyPage(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), walkTimeout)
+	defer cancel()
+	if _, err := s.Audit.Verify(ctx, audit.ViaPage); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/supervision/audit#chain-status")
+}
+
 func (s *Server) apiAuditVerify(c echo.Context) error {
-	rep, err := s.Audit.Verify(c.Request().Context())
+	ctx, cancel := context.WithTimeout(c.Request().Context(), walkTimeout)
+	defer cancel()
+	v, err := s.Audit.Verify(ctx, audit.ViaAPI)
 	if err != nil {
 		return err
 	}
+	rep := v.Report()
 	return c.JSON(http.StatusOK, map[string]any{"ok": rep.OK(), "events": rep.Events, "head_seq": rep.HeadSeq, "head_hash": rep.HeadHash,
-		"stale_unsealed": rep.StaleUnseal, "bad_seq": rep.BadSeq, "bad_id": rep.BadID, "reason": rep.Reason})
+		"stale_unsealed": rep.StaleUnseal, "bad_seq": rep.BadSeq, "bad_id": rep.BadID, "code": rep.Code, "message": rep.Message(), "reason": rep.Reason,
+		"verification_id": v.ID, "started_at": v.StartedAt, "finished_at": v.FinishedAt})
 }
 
 // The chain's checkpoints: supervisors download them and keep them in
@@ -227,7 +255,9 @@ func (s *Server) apiAuditAnchorsCheck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, rs, err := s.Audit.CheckAnchors(c.Request().Context(), as)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), walkTimeout)
+	defer cancel()
+	rep, rs, err := s.Audit.CheckAnchors(ctx, as)
 	if err != nil {
 		return err
 	}
@@ -235,7 +265,7 @@ func (s *Server) apiAuditAnchorsCheck(c echo.Context) error {
 	for i, r := range rs {
 		out[i] = apiAnchorResult{Day: r.Day, Seq: r.Seq, Hash: r.Hash, Status: r.Status, FoundHash: r.Found}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"ok": rep.OK() && audit.AnchorsOK(rs), "chain_ok": rep.OK(), "chain_reason": rep.Reason,
+	return c.JSON(http.StatusOK, map[string]any{"ok": rep.OK() && audit.AnchorsOK(rs), "chain_ok": rep.OK(), "chain_reason": rep.Reason, "chain_code": rep.Code, "chain_message": rep.Message(),
 		"head_seq": rep.HeadSeq, "head_hash": rep.HeadHash, "results": out})
 }
 
@@ -271,7 +301,9 @@ func (s *Server) auditAnchorsCheckPage(c echo.Context) error {
 	if err != nil {
 		return again(err)
 	}
-	rep, rs, err := s.Audit.CheckAnchors(c.Request().Context(), as)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), walkTimeout)
+	defer cancel()
+	rep, rs, err := s.Audit.CheckAnchors(ctx, as)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func wire(x *sqlx.DB, getenv env, log *slog.Logger) (*app, error) {
 		accounts:   accounts.New(x, clk),
 		calendar:   cal,
 		audit:      &audit.Reader{DB: x, Clock: clk},
-		sealer:     &audit.Sealer{DB: x, Clock: clk, Log: log},
+		sealer:     &audit.Sealer{DB: x, Clock: clk, Log: log, VerifyDaily: true},
 		vault:      v,
 		trading:    &trading.Service{DB: x, Clock: clk, Vault: v, Calendar: cal, Files: filestore.Local{Root: filepath.Join(varDir(getenv), "files")}},
 		fixedPrice: &trading.FixedPrice{DB: x, Clock: clk, Calendar: cal, Vault: v},
@@ -284,7 +284,7 @@ func auditVerify(ctx context.Context, x *sqlx.DB, stdout io.Writer, checkpoints 
 		return err
 	}
 	if !rep.OK() {
-		return exitError{code: 3, msg: fmt.Sprintf("audit chain broken at event seq %d (id %d): %s", rep.BadSeq, rep.BadID, rep.Reason)}
+		return exitError{code: 3, msg: fmt.Sprintf("audit chain broken at event seq %d (id %d): %s [%s] %s", rep.BadSeq, rep.BadID, rep.Reason, rep.Code, rep.Message())}
 	}
 	fmt.Fprintf(stdout, "audit chain OK: %d events, head seq %d, head hash %s\n", rep.Events, rep.HeadSeq, rep.HeadHash)
 	if len(anchors) > 0 {
