@@ -54,7 +54,7 @@ func orgName(t testing.TB, username string) string {
 // registerAndPublish is the agency's and staff's part: register an
 // engineering project, submit it, staff accept it from the queue, the agency
 // publishes it and the announcement is public.
-func registerAndPublish(t *testing.T, e *env, title string) createdProject {
+func registerAndPublish(t testing.TB, e *env, title string) createdProject {
 	t.Helper()
 	ag := e.api("agency")
 	r := ag.json("POST", "/api/v1/projects", engineeringProject(title))
