@@ -781,8 +781,15 @@ func (s *Service) Deliver(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
+		if r.Status == CaseDelivered {
+			msg := "办件已经送达，不能重复送达"
+			if r.DeliveredAt.Valid {
+				msg = "办件已于" + r.DeliveredAt.Time.In(clock.Shanghai).Format("2006-01-02 15:04") + "送达，不能重复送达"
+			}
+			return problem.New(problem.Conflict, "case_delivered", msg)
+		}
 		if r.Status != CaseDecided {
-			return problem.New(problem.Conflict, "case_not_decided", "办件尚未办结（"+CaseStatusNames[r.Status]+"），不能送达")
+			return problem.New(problem.Conflict, "case_not_decided", "办件尚未作出决定（"+CaseStatusNames[r.Status]+"），不能送达")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE approval_cases SET status = ?, delivered_at = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
 			CaseDelivered, now, now, id); err != nil {

@@ -122,7 +122,7 @@ func (s *Service) DeptSteps(ctx context.Context, f StepFilter) ([]Step, error) {
 	case "all":
 		return selectSteps(ctx, s.DB, `WHERE s.dept_org_id = ? ORDER BY s.id DESC LIMIT 500`, a.OrgID)
 	}
-	return nil, problem.InvalidField("status", "status_invalid", "状态应为 pending、done 或 all")
+	return nil, problem.InvalidField("status", "status_invalid", "状态应为待办（pending）、已办（done）或全部（all）")
 }
 
 // Step returns one step to an approver of its department.

@@ -146,3 +146,42 @@ func TestApprovalAcceptanceOffHours(t *testing.T) {
 }
 
 func calendarDay(t time.Time) string { return t.In(clock.Shanghai).Format("2006-01-02") }
+
+// TestApprovalDeliverTwice: a decision delivered once and sent again (a
+// second click) is refused with its own code and a message that says it
+// was delivered, not that the case is undecided.
+func TestApprovalDeliverTwice(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(shanghai9("2026-03-02"))
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	clerkAPI := e.api("clerk")
+	k := intake(t, clerkAPI, caseBody(it.ID, 1, 2)).Case
+	path := fmt.Sprintf("/api/v1/approval/cases/%d/deliver", k.ID)
+	if r := clerkAPI.json(http.MethodPost, path, nil); r.Code != http.StatusConflict || r.errorCode(t) != "case_not_decided" ||
+		!strings.Contains(r.Body.String(), "尚未作出决定") {
+		t.Errorf("deliver before the decision: %d %s", r.Code, r.Body.String())
+	}
+	if r := e.api("approver").json(http.MethodPost, fmt.Sprintf("/api/v1/approval/steps/%d/decision", k.Steps[0].ID),
+		map[string]any{"agree": true, "opinion": "符合条件"}); r.Code != http.StatusOK {
+		t.Fatalf("decide: %d %s", r.Code, r.Body.String())
+	}
+	if r := clerkAPI.json(http.MethodPost, path, nil); r.Code != http.StatusOK {
+		t.Fatalf("deliver: %d %s", r.Code, r.Body.String())
+	}
+	r := clerkAPI.json(http.MethodPost, path, nil)
+	if r.Code != http.StatusConflict || r.errorCode(t) != "case_delivered" || !strings.Contains(r.Body.String(), "不能重复送达") ||
+		!strings.Contains(r.Body.String(), "2026-03-02 09:00") {
+		t.Errorf("deliver again: %d %s", r.Code, r.Body.String())
+	}
+	// The page's form says the same.
+	b := e.browser("clerk")
+	b.get(fmt.Sprintf("/approval/cases/%d", k.ID))
+	if p := b.postForm(fmt.Sprintf("/window/cases/%d/deliver", k.ID), nil); p.Code != http.StatusConflict || !strings.Contains(p.Body.String(), "不能重复送达") {
+		t.Errorf("the form again: %d", p.Code)
+	}
+	// An unknown step filter names the states in Chinese.
+	if p := e.browser("approver").get("/dept/steps?status=xx"); p.Code != http.StatusBadRequest || !strings.Contains(p.Body.String(), "待办（pending）") {
+		t.Errorf("step filter: %d", p.Code)
+	}
+}
