@@ -288,7 +288,7 @@ func (s *Server) apiProjectResult(c echo.Context) error {
 	var res []trading.LotResult
 	for i, l := range r.Lots {
 		res = append(res, trading.LotResult{LotID: l.LotID, Outcome: l.Outcome, Winner: l.Winner, Reason: l.Reason,
-			Price: parseAmount("lot"+strconv.Itoa(i+1)+"_award_price", l.Price, &fs)})
+			Price: parseAmount("lot"+strconv.Itoa(i+1)+"_award_price", "第"+strconv.Itoa(i+1)+"标段（包）中标（成交）价", l.Price, &fs)})
 	}
 	if err := fieldsErr(fs); err != nil {
 		return err

@@ -173,3 +173,29 @@ func TestTradingQuestions(t *testing.T) {
 		t.Errorf("a question: %d %s", r.Code, r.Header().Get("Location"))
 	}
 }
+
+// TestTradingRegistrationAmountsNamed: an amount the registration form
+// cannot read is listed with its lot and column (the list above the lot
+// table said "金额格式不正确" three times, naming nothing), and the API's
+// field error says the same.
+func TestTradingRegistrationAmountsNamed(t *testing.T) {
+	e := newEnv(t)
+	ag := e.browser("agency")
+	form := url.Values{"kind": {"engineering"}, "method": {"open"}, "title": {uniqueTitle("金额错误提示测试工程")}, "owner_name": {"示范市市政管理处"},
+		"lot_name": {"第一标段", "第二标段"}, "lot_price": {"1,000,000", "-5"}, "lot_estimate": {"1,000,000", "1e3"}, "lot_deposit": {"20000", "abc"}}
+	r := ag.postForm("/agency/projects", form)
+	page := r.Body.String()
+	if r.Code != http.StatusBadRequest {
+		t.Fatalf("create: %d", r.Code)
+	}
+	for _, want := range []string{"第2标段（包）招标控制价：金额不能为负数", "第2标段（包）估算价：金额格式不正确", "第2标段（包）保证金：金额格式不正确"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the form lacks %q", want)
+		}
+	}
+	body := engineeringProject(uniqueTitle("金额错误提示测试工程"))
+	body["lots"].([]map[string]any)[0]["deposit"] = "２００００"
+	if f := fieldErr(t, e.api("agency").json("POST", "/api/v1/projects", body), "lot1_deposit"); f.Code != "money_invalid" || !strings.HasPrefix(f.Message, "第1标段（包）保证金：") {
+		t.Errorf("API: %+v", f)
+	}
+}

@@ -75,7 +75,11 @@ func fieldsErr(fs []problem.Field) error {
 	return &problem.Error{Kind: problem.Invalid, Code: "validation_failed", Message: fs[0].Message, Fields: fs}
 }
 
-func parseAmount(field, s string, f *[]problem.Field) money.Fen {
+// parseAmount parses an amount in yuan; a refusal names field and, when
+// label is given ("第2标段（包）保证金"), says which amount it is: the
+// registration form lists its problems above the lot table, where
+// "金额格式不正确" three times told the agency nothing of where.
+func parseAmount(field, label, s string, f *[]problem.Field) money.Fen {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0
@@ -85,7 +89,12 @@ func parseAmount(field, s string, f *[]problem.Field) money.Fen {
 		var fs problem.Fields
 		fs.AddErr(field, err)
 		p, _ := problem.As(fs.Err())
-		*f = append(*f, p.Fields...)
+		for _, fe := range p.Fields {
+			if label != "" {
+				fe.Message = label + "：" + fe.Message
+			}
+			*f = append(*f, fe)
+		}
 		return 0
 	}
 	return v
@@ -98,14 +107,23 @@ func (r projectRequest) input() trading.ProjectInput {
 		in.Details = map[string]string{}
 	}
 	in.Timeline = r.Timeline.parse(&in.ParseErrors)
+	kf := trading.Fields[r.Kind]
+	priceLabel, estimateLabel := kf.PriceLabel, kf.EstimateLabel
+	if priceLabel == "" {
+		priceLabel = "价格"
+	}
+	if estimateLabel == "" {
+		estimateLabel = "估算价"
+	}
 	for i, l := range r.Lots {
 		n := i + 1
+		label := func(what string) string { return fmt.Sprintf("第%d标段（包）%s", n, what) }
 		lot := trading.Lot{Name: l.Name, Details: l.Details,
-			Price:    parseAmount(fmt.Sprintf("lot%d_price", n), l.Price, &in.ParseErrors),
-			Estimate: parseAmount(fmt.Sprintf("lot%d_estimate", n), l.Estimate, &in.ParseErrors),
-			Deposit:  parseAmount(fmt.Sprintf("lot%d_deposit", n), l.Deposit, &in.ParseErrors)}
+			Price:    parseAmount(fmt.Sprintf("lot%d_price", n), label(priceLabel), l.Price, &in.ParseErrors),
+			Estimate: parseAmount(fmt.Sprintf("lot%d_estimate", n), label(estimateLabel), l.Estimate, &in.ParseErrors),
+			Deposit:  parseAmount(fmt.Sprintf("lot%d_deposit", n), label("保证金"), l.Deposit, &in.ParseErrors)}
 		if strings.TrimSpace(l.Reserve) != "" {
-			lot.Reserve, lot.HasReserve = parseAmount(fmt.Sprintf("lot%d_reserve", n), l.Reserve, &in.ParseErrors), true
+			lot.Reserve, lot.HasReserve = parseAmount(fmt.Sprintf("lot%d_reserve", n), label("底价"), l.Reserve, &in.ParseErrors), true
 		}
 		in.Lots = append(in.Lots, lot)
 	}

@@ -300,7 +300,7 @@ func (s *Server) agencyProjectResult(c echo.Context) error {
 			return v
 		}
 		res = append(res, trading.LotResult{LotID: lotID, Outcome: get("outcome"), Winner: get("winner"), Reason: get("reason"),
-			Price: parseAmount(fmt.Sprintf("lot%d_award_price", i+1), get("award_price"), &fs)})
+			Price: parseAmount(fmt.Sprintf("lot%d_award_price", i+1), "", get("award_price"), &fs)})
 	}
 	if err := fieldsErr(fs); err != nil {
 		return s.projectPageWith(c, &Page{Form: entered}, err)
