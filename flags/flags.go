@@ -148,6 +148,7 @@ type Evidence struct {
 	Count            int       `json:"count,omitempty"`        // expert_agency: projects; rotating_winners: lots
 	MinCount         int       `json:"min_count,omitempty"`    // the setting the count reached
 	Since            time.Time `json:"since,omitzero"`         // expert_agency, rotating_winners: start of the 12 months
+	Until            time.Time `json:"until,omitzero"`         // and their end (exclusive)
 }
 
 // Flag is one red flag.

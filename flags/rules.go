@@ -215,7 +215,7 @@ func nearCeilingOf(byID map[int64]trading.FlagLot, ids []int64, prices []evaluat
 // expertAgency: the same expert drawn onto the committees (invited or
 // confirmed) of at least minProjects different projects of one agency among
 // the lots opened in the last 12 months.
-func (s *Service) expertAgency(ctx context.Context, recent []trading.FlagLot, minProjects int, since time.Time) ([]Flag, error) {
+func (s *Service) expertAgency(ctx context.Context, recent []trading.FlagLot, minProjects int, since, until time.Time) ([]Flag, error) {
 	if len(recent) == 0 {
 		return nil, nil
 	}
@@ -227,10 +227,10 @@ func (s *Service) expertAgency(ctx context.Context, recent []trading.FlagLot, mi
 	if err != nil {
 		return nil, err
 	}
-	return expertAgencyOf(recent, draws, minProjects, since), nil
+	return expertAgencyOf(recent, draws, minProjects, since, until), nil
 }
 
-func expertAgencyOf(recent []trading.FlagLot, draws []agencyDraw, minProjects int, since time.Time) []Flag {
+func expertAgencyOf(recent []trading.FlagLot, draws []agencyDraw, minProjects int, since, until time.Time) []Flag {
 	lotByID := map[int64]trading.FlagLot{}
 	agencyName := map[int64]string{}
 	for _, l := range recent {
@@ -276,7 +276,7 @@ func expertAgencyOf(recent []trading.FlagLot, draws []agencyDraw, minProjects in
 			name = fmt.Sprintf("单位%d", k.agency)
 		}
 		fl := Flag{Kind: ExpertAgency, Orgs: []Org{{ID: k.agency, Name: name}},
-			Evidence: Evidence{Expert: &Expert{ID: k.expert, Name: t.name}, Agency: &Org{ID: k.agency, Name: name}, Count: len(t.projects), MinCount: minProjects, Since: since},
+			Evidence: Evidence{Expert: &Expert{ID: k.expert, Name: t.name}, Agency: &Org{ID: k.agency, Name: name}, Count: len(t.projects), MinCount: minProjects, Since: since, Until: until},
 			Summary:  fmt.Sprintf("专家%s在12个月内%d次被抽中参加%s代理的项目的评标", t.name, len(t.projects), name)}
 		for _, id := range t.lots {
 			fl.Lots = append(fl.Lots, lotOf(lotByID[id]))
@@ -295,7 +295,7 @@ func expertAgencyOf(recent []trading.FlagLot, draws []agencyDraw, minProjects in
 // the winner changes from each lot to the next, the three are flagged.
 // Groups with exactly the same lots are one flag (naming all their
 // organisations); a ring of four or more shows as several overlapping flags.
-func rotatingWinners(recent []trading.FlagLot, minLots int, since time.Time) []Flag {
+func rotatingWinners(recent []trading.FlagLot, minLots int, since, until time.Time) []Flag {
 	type lotInfo struct {
 		lot     trading.FlagLot
 		winner  int64
@@ -395,7 +395,7 @@ func rotatingWinners(recent []trading.FlagLot, minLots int, since time.Time) []F
 	for _, key := range foundOrder {
 		f := byLots[key]
 		slices.Sort(f.orgs)
-		fl := Flag{Kind: RotatingWinners, Evidence: Evidence{Count: len(f.lots), MinCount: minLots, Since: since}}
+		fl := Flag{Kind: RotatingWinners, Evidence: Evidence{Count: len(f.lots), MinCount: minLots, Since: since, Until: until}}
 		winners := map[int64]bool{}
 		for _, i := range f.lots {
 			l := lotOf(awarded[i].lot)

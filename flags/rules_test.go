@@ -39,7 +39,7 @@ func TestRotatingWinners(t *testing.T) {
 		{"a winner from outside the group", []trading.FlagLot{awardedLot(1, 0, 1, 1, 2, 3), awardedLot(2, 10, 9, 1, 2, 3, 9), awardedLot(3, 20, 3, 1, 2, 3)}, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := rotatingWinners(tc.lots, DefaultRotationLots, t0)
+			got := rotatingWinners(tc.lots, DefaultRotationLots, t0, t0.AddDate(1, 0, 0))
 			if len(got) != tc.flags {
 				t.Fatalf("%d flags, want %d: %+v", len(got), tc.flags, got)
 			}
@@ -58,7 +58,7 @@ func TestRotatingWinners(t *testing.T) {
 func TestRotatingWinnersCountsBidsOnly(t *testing.T) {
 	lots := []trading.FlagLot{awardedLot(1, 0, 1, 1, 2, 3), awardedLot(2, 10, 2, 1, 2, 3), awardedLot(3, 20, 3, 1, 2, 3)}
 	lots[1].Parties[2].Bid = false
-	if got := rotatingWinners(lots, DefaultRotationLots, t0); len(got) != 0 {
+	if got := rotatingWinners(lots, DefaultRotationLots, t0, t0.AddDate(1, 0, 0)); len(got) != 0 {
 		t.Errorf("flags %+v", got)
 	}
 }
@@ -91,7 +91,7 @@ func TestExpertAgency(t *testing.T) {
 	draws = append(draws, agencyDraw{LotID: 1, ProjectID: 101, AgencyOrgID: 50, ExpertID: 2, ExpertName: "李四"},
 		agencyDraw{LotID: 4, ProjectID: 104, AgencyOrgID: 50, ExpertID: 2, ExpertName: "李四"},
 		agencyDraw{LotID: 99, ProjectID: 199, AgencyOrgID: 50, ExpertID: 2, ExpertName: "李四"})
-	got := expertAgencyOf(lots, draws, DefaultExpertRepeats, t0)
+	got := expertAgencyOf(lots, draws, DefaultExpertRepeats, t0, t0.AddDate(1, 0, 0))
 	if len(got) != 1 || got[0].Evidence.Expert.Name != "张三" || got[0].Evidence.Count != 3 || got[0].Evidence.Agency.Name != "代理甲" || len(got[0].Lots) != 3 {
 		t.Fatalf("flags %+v", got)
 	}

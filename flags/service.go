@@ -20,10 +20,16 @@ import (
 const MaxRangeDays = 366
 
 // window is the 12 months the aggregate flags (experts, rotating winners)
-// look back over, up to now included (a second on: the database keeps
-// microseconds and no lot closes in the future).
-func window(now time.Time) (time.Time, time.Time) {
-	return now.AddDate(-1, 0, 0), now.Add(time.Second)
+// look back over: up to the end of the filter's dates (end, exclusive), or
+// up to now included when the filter reaches today (a second on: the
+// database keeps microseconds and no lot closes in the future). A
+// supervisor reviewing an earlier half-year sees the patterns of the 12
+// months before its end, not of the 12 months before today.
+func window(now, end time.Time) (time.Time, time.Time) {
+	if end.After(now) {
+		end = now.Add(time.Second)
+	}
+	return end.AddDate(-1, 0, 0), end
 }
 
 // check validates a filter and fills in its default dates (the last 12
@@ -128,7 +134,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*Report, error) {
 	if want(ExpertAgency) || want(RotatingWinners) {
 		// The last 12 months: the lots alone for the experts, the awarded
 		// lots with their bidders for the winners.
-		since, until := window(now)
+		since, until := window(now, to)
 		var agg []Flag
 		if want(ExpertAgency) {
 			recent, more, err := s.Trading.FlagLots(ctx, trading.FlagLotFilter{From: since, To: until, SkipParties: true})
@@ -136,7 +142,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*Report, error) {
 				return nil, err
 			}
 			rep.Truncated = rep.Truncated || more
-			fl, err := s.expertAgency(ctx, recent, st.ExpertRepeats, since)
+			fl, err := s.expertAgency(ctx, recent, st.ExpertRepeats, since, until)
 			if err != nil {
 				return nil, err
 			}
@@ -148,7 +154,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*Report, error) {
 				return nil, err
 			}
 			rep.Truncated = rep.Truncated || more
-			agg = append(agg, rotatingWinners(awarded, st.RotationLots, since)...)
+			agg = append(agg, rotatingWinners(awarded, st.RotationLots, since, until)...)
 		}
 		// Shown when one of its lots matches the filter.
 		for _, fl := range agg {

@@ -344,10 +344,14 @@ func TestFlagsExpertAgency(t *testing.T) {
 	if len(experts) != 5 {
 		t.Errorf("experts flagged: %v", experts)
 	}
-	// Twelve months on, the draws are out of the window.
+	// Twelve months on, the draws are out of the last 12 months; the year
+	// 2026, chosen, is still reviewed with the draws of its own 12 months.
 	e.clock.Advance(366 * 24 * time.Hour)
-	if rep, body = flagsOf(t, e, query+"&from=2026-01-01&to=2026-12-31"); len(rep.Flags) != 0 {
-		t.Errorf("a year later: %s", body)
+	if rep, body = flagsOf(t, e, query); len(rep.Flags) != 0 {
+		t.Errorf("a year later, the last 12 months: %s", body)
+	}
+	if rep, body = flagsOf(t, e, query+"&from=2026-01-01&to=2026-12-31"); len(rep.Flags) != 5 {
+		t.Errorf("a year later, 2026 chosen: %s", body)
 	}
 }
 
@@ -393,6 +397,25 @@ func TestFlagsRotatingWinners(t *testing.T) {
 		if l.LotID != ps[i].Lots[0] || l.Winner != orgName(t, users[i]) {
 			t.Errorf("lot %d of the flag: %+v", i, l)
 		}
+	}
+
+	// Fourteen months on, a supervisor reviewing the spring of 2026 sees
+	// the rotation of the 12 months before the end of the dates chosen,
+	// not of the 12 months before today (which hold none of these lots).
+	e.clock.Set(sh("2027-06-01 10:00"))
+	if rep, body := flagsOf(t, e, query); len(rep.Flags) != 0 {
+		t.Errorf("the last 12 months, which hold none of the lots: %s", body)
+	}
+	rep, body = flagsOf(t, e, query+"&from=2026-03-01&to=2026-04-30")
+	if len(rep.Flags) != 1 || rep.Flags[0].Evidence.Count != 3 {
+		t.Fatalf("spring 2026 reviewed in 2027: %s", body)
+	}
+	if ev := rep.Flags[0].Evidence; !ev.Since.Equal(sh("2025-05-01 00:00")) || !ev.Until.Equal(sh("2026-05-01 00:00")) {
+		t.Errorf("period of the flag: %v – %v, want the 12 months to 2026-04-30", ev.Since, ev.Until)
+	}
+	page := e.browser("supervisor").get("/supervision/flags?kind=rotating_winners&from=2026-03-01&to=2026-04-30&project_id=" + fmt.Sprint(ps[1].ID))
+	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "统计期间：2025-05-01 至 2026-04-30") {
+		t.Errorf("flags page does not show the period: %d", page.Code)
 	}
 }
 

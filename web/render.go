@@ -30,6 +30,9 @@ type views struct {
 
 var funcs = template.FuncMap{
 	"viaName": audit.ViaName,
+	// justBefore is the last instant before an exclusive end (a period
+	// shown by its first and last dates).
+	"justBefore": func(t time.Time) time.Time { return t.Add(-time.Microsecond) },
 	"localtime": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
