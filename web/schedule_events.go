@@ -3,9 +3,15 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"ggzy/approval"
+	"ggzy/clock"
+	"ggzy/evaluation"
+	"ggzy/expertpool"
 	"ggzy/schedule"
 	"ggzy/trading"
 )
@@ -16,6 +22,56 @@ type eventsView struct {
 	Events []schedule.Event
 	Counts map[string]int
 	States map[string]string
+}
+
+// eventKindNames name the timed events of every area for staff (the kinds
+// are registered in cmd/trading/events.go).
+var eventKindNames = map[string]string{
+	trading.DeadlineEvent:             "投标截止（开标）",
+	trading.SignupEndEvent:            "报名截止",
+	trading.RefundDueEvent:            "保证金退还期限",
+	trading.FixedPricePublicityEnd:    "固定价比选结果公示期满",
+	trading.FixedPriceConfirmDeadline: "固定价比选中选确认期限",
+	trading.FixedPriceContractDue:     "固定价比选合同签订期限",
+	evaluation.PublicityEvent:         "中标候选人公示期满",
+	expertpool.KindReplyDeadline:      "专家答复期限",
+	approval.MaterialsDueEvent:        "审批补正材料期限",
+	approval.StepDueEvent:             "审批环节办理时限",
+	approval.KindMonitor:              "电子监察巡查",
+	schedule.KindRetentionSweep:       "录像保存期限清理",
+	schedule.KindStatistics:           "交易统计汇总",
+}
+
+// eventObjectNames name the objects of timed events ("lot:3" is 标段 3).
+var eventObjectNames = map[string]string{
+	"project": "项目", "lot": "标段", "selection": "固定价比选", "draw": "专家抽取", "member": "专家",
+	"case": "审批办件", "step": "审批环节",
+}
+
+// KindName names an event kind; an unknown kind stands as itself.
+func (eventsView) KindName(kind string) string {
+	if n, ok := eventKindNames[kind]; ok {
+		return n
+	}
+	return kind
+}
+
+// TargetName names an event's object: "draw:1/member:2" is "专家抽取 1 /
+// 专家 2"; the occurrence of a recurring event (a time) is shown in Beijing
+// time.
+func (eventsView) TargetName(target string) string {
+	if t, err := time.Parse(time.RFC3339, target); err == nil {
+		return t.In(clock.Shanghai).Format("2006-01-02 15:04") + " 次"
+	}
+	parts := strings.Split(target, "/")
+	for i, p := range parts {
+		if k, id, ok := strings.Cut(p, ":"); ok {
+			if n, ok := eventObjectNames[k]; ok {
+				parts[i] = n + " " + id
+			}
+		}
+	}
+	return strings.Join(parts, " / ")
 }
 
 var eventTabs = map[string]schedule.EventFilter{
