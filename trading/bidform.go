@@ -97,6 +97,8 @@ func parseBidForm(in BidFormInput, kind string) (money.Fen, string, string, erro
 		f.Add("price", "price_invalid", "投标报价应为金额（元），最多两位小数，如 9100000 或 9,100,000.00")
 	case price <= 0:
 		f.Add("price", "price_invalid", "投标报价应大于零")
+	case price > MaxAmount:
+		f.Add("price", "price_invalid", fmt.Sprintf("投标报价超过%s元，请核对位数", MaxAmount))
 	}
 	need := kind == Engineering || kind == Procurement
 	duration := strings.TrimSpace(in.Duration)

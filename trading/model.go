@@ -94,6 +94,12 @@ type KindFields struct {
 	Timeline      []string
 }
 
+// MaxAmount is the largest amount a registration, a bid form or a result
+// takes: one trillion yuan (一万亿元), above any lot a centre trades. Larger
+// amounts were typing slips that broke sums later (the monthly statistics
+// add the lots' prices; a price near the int64 limit overflowed them).
+const MaxAmount = money.Fen(1_000_000_000_000 * 100)
+
 // Fields per kind.
 var Fields = map[string]KindFields{
 	Engineering: {

@@ -211,6 +211,8 @@ func decideOutcome(i int, x lotFacts, in LotResult, f *problem.Fields) (o lotOut
 	}
 	if in.Price < 0 {
 		add("award_price", "amount_negative", "金额不能为负数")
+	} else if in.Price > MaxAmount {
+		add("award_price", "amount_too_large", fmt.Sprintf("金额超过%s元，请核对位数", MaxAmount))
 	}
 	if utf8.RuneCountInString(in.Reason) > 300 {
 		add("reason", "too_long", "原因不能超过300字")

@@ -157,6 +157,8 @@ func (in *ProjectInput) checkShape(f *problem.Fields) {
 		for name, v := range map[string]money.Fen{"price": l.Price, "estimate": l.Estimate, "deposit": l.Deposit, "reserve": l.Reserve} {
 			if v < 0 {
 				f.Add(lotField(i, name), "amount_negative", "金额不能为负数")
+			} else if v > MaxAmount {
+				f.Add(lotField(i, name), "amount_too_large", fmt.Sprintf("第%d标段（包）的金额超过%s元，请核对位数", i+1, MaxAmount))
 			}
 		}
 		if okKind {

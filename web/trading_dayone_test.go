@@ -199,3 +199,29 @@ func TestTradingRegistrationAmountsNamed(t *testing.T) {
 		t.Errorf("API: %+v", f)
 	}
 }
+
+// TestTradingAmountsCapped: amounts above one trillion yuan are refused with
+// their field — a lot price of 92,233,720,368,547,758.07 (the int64 limit in
+// fen) was saved, submitted and accepted, a bid form took it too, and the
+// monthly statistics that add the lots' prices overflowed.
+func TestTradingAmountsCapped(t *testing.T) {
+	e := newEnv(t)
+	ag := e.api("agency")
+	body := engineeringProject(uniqueTitle("金额上限测试工程"))
+	body["lots"].([]map[string]any)[0]["price"] = "92,233,720,368,547,758.07"
+	if f := fieldErr(t, ag.json("POST", "/api/v1/projects", body), "lot1_price"); f.Code != "amount_too_large" || !strings.Contains(f.Message, "1,000,000,000,000.00") {
+		t.Errorf("a price near the int64 limit: %+v", f)
+	}
+	p := publishProject(t, e, uniqueTitle("金额上限测试工程"))
+	b := e.api("bidder1")
+	signUpAndDeposit(t, e, b, p.Lots[0], "EG-CAP-1")
+	put := func(price string) response {
+		return b.json("PUT", fmt.Sprintf("/api/v1/bids/lots/%d/form", p.Lots[0]), map[string]string{"price": price, "duration": "300日历天", "quality": "合格"})
+	}
+	if f := fieldErr(t, put("1,000,000,000,000.01"), "price"); f.Code != "price_invalid" || !strings.Contains(f.Message, "请核对位数") {
+		t.Errorf("a bid above the cap: %+v", f)
+	}
+	if r := put("9,100,000"); r.Code != http.StatusCreated {
+		t.Errorf("a bid: %d %s", r.Code, r.Body.String())
+	}
+}
