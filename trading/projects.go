@@ -758,8 +758,12 @@ func (s *Service) Clarify(ctx context.Context, id int64, text string, newDeadlin
 				if !newDeadline.IsZero() {
 					return problem.InvalidField("deadline", "rule_"+r.ID, fmt.Sprintf("%s：新的递交截止时间应不早于%s", r.describe(), min))
 				}
+				// The opening is held at the deadline: a period that ends on
+				// a weekend or a 法定节假日 ends on the next working day
+				// (民法典 第二百零三条), when the centre is open.
+				day := cal.AddWorkingDays(min, 0)
 				lt := deadline.In(clock.Shanghai)
-				deadline = time.Date(min.Year, min.Month, min.Day, lt.Hour(), lt.Minute(), 0, 0, clock.Shanghai).UTC()
+				deadline = time.Date(day.Year, day.Month, day.Day, lt.Hour(), lt.Minute(), 0, 0, clock.Shanghai).UTC()
 				ruleUsed = r.ID
 			case "block":
 				return problem.InvalidField("deadline", "rule_"+r.ID, r.describe())

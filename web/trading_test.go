@@ -607,13 +607,16 @@ func TestTradingClarificationMovesDeadline(t *testing.T) {
 	if r.Code != http.StatusBadRequest || r.errorCode(t) != "rule_eng.clarify" {
 		t.Errorf("short new deadline: %d %s", r.Code, r.Body.String())
 	}
+	// Fifteen days from 03-20 end on 04-04, the first day of 清明 (04-04 –
+	// 04-06): the moved deadline, and the opening with it, is the next
+	// working day.
 	r = ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/clarifications", p.ID), map[string]any{"text": "第一标段工程量清单第3项更正"})
-	if r.Code != http.StatusCreated || !strings.Contains(r.Body.String(), "2026-04-04 09:30") {
+	if r.Code != http.StatusCreated || !strings.Contains(r.Body.String(), "2026-04-07 09:30") {
 		t.Fatalf("clarify: %d %s", r.Code, r.Body.String())
 	}
 	var due time.Time
 	e.db.Get(&due, `SELECT due_at FROM timed_events WHERE kind = ? AND target = ?`, trading.DeadlineEvent, fmt.Sprintf("lot:%d", p.Lots[0]))
-	if !due.Equal(sh("2026-04-04 09:30")) {
+	if !due.Equal(sh("2026-04-07 09:30")) {
 		t.Errorf("deadline event due %s", due.In(clock.Shanghai))
 	}
 	// A clarification never brings the deadline forward, nor answers a
