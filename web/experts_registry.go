@@ -217,15 +217,29 @@ func (s *Server) expertDetail(c echo.Context, id int64, p *Page, ferr error) err
 	}
 	p.Title = "专家：" + e.Name
 	p.Data = expertFormData(e, specs)
-	if p.Form == nil {
-		p.Form = map[string]string{"name": e.Name, "phone": e.Phone, "employer_name": e.EmployerName, "category": e.Category, "title": e.Title,
+	if p.Form == nil || p.Form["sub"] != "" {
+		form := map[string]string{"name": e.Name, "phone": e.Phone, "employer_name": e.EmployerName, "category": e.Category, "title": e.Title,
 			"title_level": e.TitleLevel, "years_in_field": strconv.Itoa(e.YearsInField), "region": e.Region, "status": e.Status,
 			"specialties": strings.Join(e.Specialties, ",")}
+		for k, v := range p.Form { // a refused small form: its values, "sub.<field>"
+			form[k] = v
+		}
+		p.Form = form
 	}
 	if ferr != nil {
 		return s.formError(c, ferr, "experts_detail", p)
 	}
 	return s.renderPage(c, http.StatusOK, "experts_detail", p)
+}
+
+// expertSubFields are the fields of the detail page's small forms: a
+// refused one is shown again with what was typed and its messages beside
+// its own fields (the forms share field names such as reason and org_id).
+var expertSubFields = map[string][]string{
+	"leave":       {"start", "end", "reason"},
+	"penalty":     {"decided_on", "until_on", "reason"},
+	"declaration": {"kind", "org_id", "org_name", "detail"},
+	"employment":  {"org_id", "org_name", "started_on", "ended_on"},
 }
 
 func (s *Server) expertsUpdate(c echo.Context) error {
@@ -241,41 +255,45 @@ func (s *Server) expertsUpdate(c echo.Context) error {
 }
 
 // expertSub handles the small forms on the detail page.
-func (s *Server) expertSub(c echo.Context, req any, do func(id int64) (int64, error), msg string) error {
+func (s *Server) expertSub(c echo.Context, sub string, req any, do func(id int64) (int64, error), msg string) error {
 	id, err := bindPathID(c, req)
 	if err != nil {
 		return err
 	}
 	if _, err := do(id); err != nil {
-		return s.expertDetail(c, id, &Page{}, err)
+		form := map[string]string{"sub": sub}
+		for _, f := range expertSubFields[sub] {
+			form["sub."+f] = c.FormValue(f)
+		}
+		return s.expertDetail(c, id, &Page{Form: form}, err)
 	}
 	return s.redirectFlash(c, "/experts/"+strconv.FormatInt(id, 10), msg)
 }
 
 func (s *Server) expertsAddLeave(c echo.Context) error {
 	var r leaveRequest
-	return s.expertSub(c, &r, func(id int64) (int64, error) {
+	return s.expertSub(c, "leave", &r, func(id int64) (int64, error) {
 		return s.Experts.AddLeave(c.Request().Context(), id, expertpool.LeaveInput(r))
 	}, "请假已登记")
 }
 
 func (s *Server) expertsAddPenalty(c echo.Context) error {
 	var r penaltyRequest
-	return s.expertSub(c, &r, func(id int64) (int64, error) {
+	return s.expertSub(c, "penalty", &r, func(id int64) (int64, error) {
 		return s.Experts.AddPenalty(c.Request().Context(), id, expertpool.PenaltyInput(r))
 	}, "处理记录已登记")
 }
 
 func (s *Server) expertsAddDeclaration(c echo.Context) error {
 	var r declarationRequest
-	return s.expertSub(c, &r, func(id int64) (int64, error) {
+	return s.expertSub(c, "declaration", &r, func(id int64) (int64, error) {
 		return s.Experts.AddDeclaration(c.Request().Context(), id, expertpool.DeclarationInput(r))
 	}, "申报已登记")
 }
 
 func (s *Server) expertsAddEmployment(c echo.Context) error {
 	var r employmentRequest
-	return s.expertSub(c, &r, func(id int64) (int64, error) {
+	return s.expertSub(c, "employment", &r, func(id int64) (int64, error) {
 		return s.Experts.AddEmployment(c.Request().Context(), id, expertpool.EmploymentInput(r))
 	}, "任职经历已登记")
 }
@@ -291,8 +309,12 @@ func (s *Server) expertsMePage(c echo.Context, p *Page, ferr error) error {
 	}
 	p.Title = "我的专家信息"
 	p.Data = map[string]any{"Expert": e, "Specs": specs}
-	if p.Form == nil {
-		p.Form = map[string]string{"phone": e.Phone, "title": e.Title, "employer_name": e.EmployerName}
+	if p.Form == nil || p.Form["sub"] != "" {
+		form := map[string]string{"phone": e.Phone, "title": e.Title, "employer_name": e.EmployerName}
+		for k, v := range p.Form { // a refused leave: what was typed
+			form[k] = v
+		}
+		p.Form = form
 	}
 	if ferr != nil {
 		return s.formError(c, ferr, "experts_me", p)
@@ -319,7 +341,7 @@ func (s *Server) expertsMeLeave(c echo.Context) error {
 		return err
 	}
 	if _, err := s.Experts.AddMyLeave(c.Request().Context(), expertpool.LeaveInput(r)); err != nil {
-		return s.expertsMePage(c, &Page{}, err)
+		return s.expertsMePage(c, &Page{Form: map[string]string{"sub": "leave", "sub.start": r.Start, "sub.end": r.End, "sub.reason": r.Reason}}, err)
 	}
 	return s.redirectFlash(c, "/experts/me", "请假已登记")
 }
