@@ -31,6 +31,7 @@ var expertAccess = []access{
 	{method: "POST", path: "/expert-draws/:id/cancel", roles: []string{staff}},
 	{method: "POST", path: "/expert-draws/:id/publish", roles: []string{staff}},
 	{method: "POST", path: "/expert-draws/:id/supplement", roles: []string{staff}},
+	{method: "POST", path: "/expert-draws/:id/resend", roles: []string{staff}},
 	{method: "POST", path: "/expert-draws/:id/members/:mid/signin", roles: []string{staff}},
 	{method: "GET", path: "/expert-draws/:id/verify", roles: []string{staff, supervisor}},
 	{method: "GET", path: "/expert-draws/:id/record.pdf", roles: []string{staff, supervisor}},

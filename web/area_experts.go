@@ -62,6 +62,7 @@ func (s *Server) expertRoutes() {
 	e.POST("/expert-draws/:id/cancel", s.drawsCancel, requireRoles(staff))
 	e.POST("/expert-draws/:id/publish", s.drawsPublish, requireRoles(staff))
 	e.POST("/expert-draws/:id/supplement", s.drawsSupplement, requireRoles(staff))
+	e.POST("/expert-draws/:id/resend", s.drawsResend, requireRoles(staff))
 	e.POST("/expert-draws/:id/members/:mid/signin", s.drawsSignIn, requireRoles(staff))
 	e.GET("/expert-draws/:id/verify", s.drawsVerifyPage, requireRoles(staff, supervisor))
 	e.GET("/expert-draws/:id/record.pdf", s.drawRecordPDF, requireRoles(staff, supervisor))

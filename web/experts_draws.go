@@ -222,8 +222,14 @@ func (s *Server) drawPage(c echo.Context, id int64, p *Page, ferr error) error {
 		return err
 	}
 	p.Title = "专家抽取 " + strconv.FormatInt(id, 10)
+	waiting := 0
+	for _, m := range v.Members {
+		if m.State == expertpool.MemberNotified {
+			waiting++
+		}
+	}
 	p.Data = map[string]any{"D": v, "Specs": specs, "States": expertpool.MemberStateNames, "Statuses": expertpool.DrawStatusNames,
-		"Reasons": expertpool.ExclusionNames}
+		"Reasons": expertpool.ExclusionNames, "Waiting": waiting}
 	if ferr != nil {
 		return s.formError(c, ferr, "experts_draw", p)
 	}
@@ -278,6 +284,24 @@ func (s *Server) drawsPublish(c echo.Context) error {
 		return s.drawPage(c, id, &Page{}, err)
 	}
 	return s.redirectFlash(c, "/expert-draws/"+strconv.FormatInt(id, 10), "抽取结果已公布")
+}
+
+// drawsResend sends new one-time links to the members still to answer
+// (a notice that failed, a lost message).
+func (s *Server) drawsResend(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	n, err := s.Experts.ResendNotices(c.Request().Context(), id)
+	if err != nil {
+		return s.drawPage(c, id, &Page{}, err)
+	}
+	msg := "没有待答复的专家，未发送通知"
+	if n > 0 {
+		msg = "已向 " + strconv.Itoa(n) + " 名待答复的专家重新发送通知（原链接作废）"
+	}
+	return s.redirectFlash(c, "/expert-draws/"+strconv.FormatInt(id, 10), msg)
 }
 
 // drawsSupplement is staff's 补抽 of what a committee still lacks

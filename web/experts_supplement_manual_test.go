@@ -88,3 +88,38 @@ func TestExpertManualSupplement(t *testing.T) {
 		t.Fatalf("补抽 on a supplementary draw: %d %s", r.Code, r.Body.String())
 	}
 }
+
+// TestExpertDrawPageResend: staff re-send the invitations of the members
+// still to answer from the draw page (only the API could); the old links
+// stop working.
+func TestExpertDrawPageResend(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	region := makePool(t, st, 5, "GC04")
+	l := newDrawLot(t, e, 0)
+	id := prepareDraw(t, st, drawBody(e, region, l, "GC04", 5, 0))
+	if r := st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/run", id), map[string]any{"sources": []string{"2 7 18"}}); r.Code != http.StatusOK {
+		t.Fatalf("run: %d %s", r.Code, r.Body.String())
+	}
+	old := expertNotices.tokensFor(id)
+	if r := e.anon().json(http.MethodPost, "/api/v1/expert-replies/"+old[0], map[string]any{"accept": true}); r.Code != http.StatusOK {
+		t.Fatalf("accept: %d %s", r.Code, r.Body.String())
+	}
+	page := e.browser("staff")
+	if body := page.get(fmt.Sprintf("/expert-draws/%d", id)).Body.String(); !strings.Contains(body, "重新发送通知（4 名待答复）") {
+		t.Fatalf("the draw page should offer to re-send to the four still to answer:\n%s", body)
+	}
+	r := page.postForm(fmt.Sprintf("/expert-draws/%d/resend", id), url.Values{})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("resend: %d %s", r.Code, r.Body.String())
+	}
+	if n := len(expertNotices.tokensFor(id)); n != len(old)+4 {
+		t.Fatalf("%d notices after re-sending, want %d", n, len(old)+4)
+	}
+	if r := e.anon().json(http.MethodPost, "/api/v1/expert-replies/"+old[1], map[string]any{"accept": true}); r.Code != http.StatusNotFound {
+		t.Fatalf("an old link still answers: %d", r.Code)
+	}
+	if r := e.browser("supervisor").postForm(fmt.Sprintf("/expert-draws/%d/resend", id), url.Values{}); r.Code != http.StatusForbidden {
+		t.Fatalf("supervisor re-sends: %d", r.Code)
+	}
+}
