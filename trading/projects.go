@@ -253,6 +253,25 @@ func checkComplete(p *Project, now time.Time, f *problem.Fields) {
 	}
 }
 
+// checkOpeningDay refuses a deadline on a weekend or a 法定节假日 not
+// worked (调休 days are working days): the opening (or the close of the
+// bidding) is held at the deadline in the centre's rooms, which are booked
+// on working days only, so such a project could not be opened.
+func checkOpeningDay(cal *calendar.Calendar, deadline time.Time, f *problem.Fields) {
+	if deadline.IsZero() {
+		return
+	}
+	d := dayOf(deadline)
+	if cal.IsWorkingDay(d) {
+		return
+	}
+	why := [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}[d.Weekday()]
+	if e, ok := cal.Lookup(d); ok && e.Name != "" {
+		why = "法定节假日（" + e.Name + "）"
+	}
+	f.Add("deadline", "deadline_not_working_day", fmt.Sprintf("递交截止（开标）时间 %s 是%s，交易中心不开标，请改在工作日", localTime(deadline), why))
+}
+
 // findingsInto adds blocking findings to f and returns the warnings.
 func findingsInto(fs []Finding, f *problem.Fields) []Finding {
 	var warns []Finding
@@ -468,6 +487,7 @@ func (s *Service) Submit(ctx context.Context, id int64) ([]Finding, error) {
 		}
 		var f problem.Fields
 		checkComplete(p, now, &f)
+		checkOpeningDay(cal, p.Timeline.Deadline, &f)
 		warns = findingsInto(checkRules(rs, cal, p, map[string]time.Time{"announce": now}), &f)
 		if err := f.Err(); err != nil {
 			pe, _ := problem.As(err)
@@ -599,6 +619,7 @@ func (s *Service) Publish(ctx context.Context, id int64, tl *Timeline) ([]Findin
 		}
 		var f problem.Fields
 		checkComplete(p, now, &f)
+		checkOpeningDay(cal, p.Timeline.Deadline, &f)
 		if !p.Timeline.DocsFrom.IsZero() && dayOf(p.Timeline.DocsFrom).Before(dayOf(now)) {
 			f.Add("docs_from", "time_past", "文件发售开始时间不能早于公告发布之日")
 		}
@@ -741,6 +762,10 @@ func (s *Service) Clarify(ctx context.Context, id int64, text string, newDeadlin
 			// could fall before the sign-up closes).
 			if newDeadline.Before(old) {
 				return problem.InvalidField("deadline", "deadline_earlier", fmt.Sprintf("澄清只能顺延递交截止时间，不能提前（现为 %s）", localTime(old)))
+			}
+			var f problem.Fields
+			if checkOpeningDay(cal, newDeadline, &f); !f.Empty() {
+				return f.Err()
 			}
 			deadline = newDeadline
 		}

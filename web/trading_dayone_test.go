@@ -225,3 +225,33 @@ func TestTradingAmountsCapped(t *testing.T) {
 		t.Errorf("a bid: %d %s", r.Code, r.Body.String())
 	}
 }
+
+// TestTradingDeadlineOnWorkingDay: the deadline, when the opening is held,
+// must fall on a working day — a registration with it on 清明 or a
+// Saturday was submitted, accepted and published, and no room can be booked
+// for it; a clarification cannot move it there either.
+func TestTradingDeadlineOnWorkingDay(t *testing.T) {
+	e := newEnv(t)
+	ag := e.api("agency")
+	for dl, want := range map[string]string{"2026-04-04 09:30": "法定节假日（清明节）", "2026-03-28 09:30": "星期六"} {
+		body := engineeringProject(uniqueTitle("节假日开标测试工程"))
+		body["timeline"].(map[string]string)["deadline"] = dl
+		r := ag.json("POST", "/api/v1/projects", body)
+		if r.Code != http.StatusCreated {
+			t.Fatalf("draft: %d %s", r.Code, r.Body.String())
+		}
+		var p trading.Project
+		r.decode(t, &p)
+		r = ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/submit", p.ID), nil)
+		if f := fieldErr(t, r, "deadline"); f.Code != "deadline_not_working_day" || !strings.Contains(f.Message, want) {
+			t.Errorf("deadline %s: %+v", dl, f)
+		}
+	}
+	p := publishProject(t, e, uniqueTitle("澄清开标日测试工程"))
+	if r := ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/clarifications", p.ID), map[string]any{"text": "顺延开标", "deadline": "2026-04-05 09:30"}); fieldErr(t, r, "deadline").Code != "deadline_not_working_day" {
+		t.Errorf("a clarification moving the opening to 清明: %s", r.Body.String())
+	}
+	if r := ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/clarifications", p.ID), map[string]any{"text": "顺延开标", "deadline": "2026-04-07 09:30"}); r.Code != http.StatusCreated {
+		t.Errorf("a clarification to a working day: %d %s", r.Code, r.Body.String())
+	}
+}
