@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math/big"
@@ -234,6 +235,10 @@ type IntakeInput struct {
 	// spot; approved unless denied, which needs the note.
 	Decision     string `json:"decision"`
 	DecisionNote string `json:"decision_note"`
+	// IntakeKey, optional, names one filling of the intake form (the
+	// window's form carries a random one): the same key again is the same
+	// intake, never a second case (see Intake).
+	IntakeKey string `json:"intake_key"`
 }
 
 // Receipt is what the window prints after an intake: the case and, once
@@ -241,6 +246,95 @@ type IntakeInput struct {
 type Receipt struct {
 	Case      *Case  `json:"case"`
 	QueryCode string `json:"query_code"`
+	// Resubmitted: the intake key was used before, by the same clerk for
+	// the same applicant and item; no case was taken, Case is the one
+	// taken then and QueryCode a new code for it (the one shown then, which
+	// the browser may never have displayed, no longer works).
+	Resubmitted bool `json:"resubmitted,omitempty"`
+}
+
+// NewIntakeKey makes a key for one intake form.
+func NewIntakeKey() (string, error) {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func checkIntakeKey(key string, f *problem.Fields) string {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return ""
+	}
+	ok := len(key) >= 16 && len(key) <= 64
+	for _, r := range key {
+		ok = ok && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}
+	if !ok {
+		f.Add("intake_key", "intake_key_invalid", "收件表单标识不正确，请重新打开收件页面")
+	}
+	return key
+}
+
+// errIntakeKeyUsed: the key was used for another applicant, item or clerk
+// (a form edited after it was sent, or a page reopened from history).
+func errIntakeKeyUsed(caseNo string) error {
+	return problem.New(problem.Conflict, "intake_key_used", "这份收件表单已经提交过（办件"+caseNo+"），内容与当时不同；办理新的申请请重新打开收件页面")
+}
+
+// resubmitted answers an intake whose key was used before: the same clerk,
+// item, applicant and materials get the case taken then with a new query
+// code (written with its audit event); anything else is intake_key_used.
+func (s *Service) resubmitted(ctx context.Context, tx *sqlx.Tx, a audit.Actor, in IntakeInput, provided map[int]bool, now time.Time) (int64, string, error) {
+	var prev struct {
+		ID      int64  `db:"id"`
+		CaseNo  string `db:"case_no"`
+		Clerk   int64  `db:"clerk_user_id"`
+		ItemID  int64  `db:"item_id"`
+		Kind    string `db:"applicant_kind"`
+		Name    string `db:"applicant_name"`
+		Masked  string `db:"applicant_masked"`
+		PhoneMs string `db:"phone_masked"`
+	}
+	err := tx.GetContext(ctx, &prev, `SELECT id, case_no, clerk_user_id, item_id, applicant_kind, applicant_name, applicant_masked, phone_masked
+		FROM approval_cases WHERE intake_key = ? FOR UPDATE`, in.IntakeKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("intake key: %w", err)
+	}
+	var given []int
+	if err := tx.SelectContext(ctx, &given, `SELECT position FROM approval_case_materials WHERE case_id = ? AND provided ORDER BY position`, prev.ID); err != nil {
+		return 0, "", fmt.Errorf("case %d materials: %w", prev.ID, err)
+	}
+	// The materials given then (and any completed since) include those
+	// ticked now.
+	had := map[int]bool{}
+	for _, p := range given {
+		had[p] = true
+	}
+	same := prev.Clerk == a.UserID && prev.ItemID == in.ItemID && prev.Kind == in.ApplicantKind && prev.Name == in.ApplicantName &&
+		prev.Masked == idcode.MaskResidentID(in.ApplicantID) && prev.PhoneMs == idcode.MaskPhone(in.Phone)
+	for p := range provided {
+		same = same && had[p]
+	}
+	if !same {
+		return 0, "", errIntakeKeyUsed(prev.CaseNo)
+	}
+	code, err := newQueryCode()
+	if err != nil {
+		return 0, "", err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE approval_cases SET lookup_hash = ?, updated_at = ? WHERE id = ?`, s.lookupHash(code), now, prev.ID); err != nil {
+		return 0, "", fmt.Errorf("case %d new query code: %w", prev.ID, err)
+	}
+	if err := audit.Record(ctx, tx, now, audit.Event{Action: "approval.case.resubmit", ObjectType: "approval_case", ObjectID: fmt.Sprint(prev.ID),
+		Summary: map[string]any{"case_no": prev.CaseNo, "new_query_code": true}}); err != nil {
+		return 0, "", err
+	}
+	return prev.ID, code, nil
 }
 
 func requireClerk(ctx context.Context) (audit.Actor, error) {
@@ -323,6 +417,7 @@ func (s *Service) Intake(ctx context.Context, in IntakeInput) (*Receipt, error) 
 	checkApplicant(&in, &f)
 	in.RefuseReason = strings.TrimSpace(in.RefuseReason)
 	textField(&f, "refuse_reason", in.RefuseReason, "不予受理理由", 1000, false)
+	in.IntakeKey = checkIntakeKey(in.IntakeKey, &f)
 	var item *Item
 	if in.ItemID <= 0 {
 		f.Add("item_id", "required", "请选择办理事项")
@@ -355,7 +450,18 @@ func (s *Service) Intake(ctx context.Context, in IntakeInput) (*Receipt, error) 
 	now := s.Clock.Now()
 	today := calendar.DateOf(now, clock.Shanghai)
 	var id int64
-	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+	resubmitted := false
+	take := func(tx *sqlx.Tx) error {
+		if in.IntakeKey != "" {
+			prev, newCode, err := s.resubmitted(ctx, tx, a, in, provided, now)
+			if err != nil {
+				return err
+			}
+			if prev != 0 {
+				id, code, resubmitted = prev, newCode, true
+				return nil
+			}
+		}
 		// The item as this transaction sees it: its version is the case's.
 		it, err := loadItem(ctx, tx, in.ItemID)
 		if err != nil {
@@ -377,11 +483,15 @@ func (s *Service) Intake(ctx context.Context, in IntakeInput) (*Receipt, error) 
 			return err
 		}
 		masked := idcode.MaskResidentID(in.ApplicantID)
+		var key any
+		if in.IntakeKey != "" {
+			key = in.IntakeKey
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO approval_cases (case_no, item_id, item_version, lead_org_id, applicant_kind, applicant_name,
-			applicant_masked, applicant_sealed, phone_masked, phone_sealed, lookup_hash, status, received_at, clerk_user_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			applicant_masked, applicant_sealed, phone_masked, phone_sealed, lookup_hash, intake_key, status, received_at, clerk_user_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			caseNo, it.ID, it.Version, it.DeptOrgID, in.ApplicantKind, in.ApplicantName, masked, sealedID, idcode.MaskPhone(in.Phone), sealedPhone,
-			s.lookupHash(code), CaseReceived, now, a.UserID, now, now)
+			s.lookupHash(code), key, CaseReceived, now, a.UserID, now, now)
 		if err != nil {
 			return fmt.Errorf("insert case: %w", err)
 		}
@@ -430,7 +540,13 @@ func (s *Service) Intake(ctx context.Context, in IntakeInput) (*Receipt, error) 
 		default:
 			return s.accept(ctx, tx, cal, r, it, today, now)
 		}
-	})
+	}
+	err = db.Transact(ctx, s.DB, nil, take)
+	if in.IntakeKey != "" && db.IsDuplicate(err) {
+		// The same form sent twice at once: the other one took the case
+		// (the counter's lock made this one wait); this is its resubmission.
+		err = db.Transact(ctx, s.DB, nil, take)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -438,7 +554,7 @@ func (s *Service) Intake(ctx context.Context, in IntakeInput) (*Receipt, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Receipt{Case: c, QueryCode: code}, nil
+	return &Receipt{Case: c, QueryCode: code, Resubmitted: resubmitted}, nil
 }
 
 func (s *Service) calendar(ctx context.Context) (*calendar.Calendar, error) {

@@ -160,6 +160,7 @@ var ActionNames = map[string]string{
 	"approval.case.decide":        "作出审批决定",
 	"approval.case.deliver":       "送达审批决定",
 	"approval.case.document":      "出具办件文书",
+	"approval.case.resubmit":      "收件表单重复提交，重新生成查询码",
 	"approval.step.decide":        "部门审批环节办理",
 	"approval.step.deemed":        "审批环节逾期视为同意",
 	"approval.warning":            "审批时限预警",

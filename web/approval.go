@@ -248,6 +248,13 @@ func (s *Server) windowCaseForm(c echo.Context, status int, p *Page, provided ma
 	if item != nil {
 		p.Form["item_id"] = strconv.FormatInt(item.ID, 10)
 	}
+	// One key per filling of the form: sent twice, it finds the case it
+	// took (a form shown again with its errors keeps its key).
+	if p.Form["intake_key"] == "" {
+		if p.Form["intake_key"], err = approval.NewIntakeKey(); err != nil {
+			return err
+		}
+	}
 	var list []checklistLine
 	if item != nil {
 		for i, m := range item.Materials {
@@ -290,7 +297,7 @@ func formPositions(c echo.Context, name string) ([]int, error) {
 
 func (s *Server) windowCaseCreate(c echo.Context) error {
 	form := map[string]string{}
-	for _, k := range []string{"item_id", "applicant_kind", "applicant_name", "applicant_id", "phone", "refuse_reason", "decision", "decision_note"} {
+	for _, k := range []string{"item_id", "applicant_kind", "applicant_name", "applicant_id", "phone", "refuse_reason", "decision", "decision_note", "intake_key"} {
 		form[k] = c.FormValue(k)
 	}
 	provided, err := formPositions(c, "provided")
@@ -311,7 +318,8 @@ func (s *Server) windowCaseCreate(c echo.Context) error {
 		return fail(err)
 	}
 	in := approval.IntakeInput{ApplicantKind: form["applicant_kind"], ApplicantName: form["applicant_name"], ApplicantID: form["applicant_id"],
-		Phone: form["phone"], Provided: provided, RefuseReason: form["refuse_reason"], Decision: form["decision"], DecisionNote: form["decision_note"]}
+		Phone: form["phone"], Provided: provided, RefuseReason: form["refuse_reason"], Decision: form["decision"], DecisionNote: form["decision_note"],
+		IntakeKey: form["intake_key"]}
 	if form["item_id"] != "" {
 		n, perr := strconv.ParseInt(form["item_id"], 10, 64)
 		if perr != nil || n <= 0 {
@@ -323,8 +331,14 @@ func (s *Server) windowCaseCreate(c echo.Context) error {
 	if err != nil {
 		return fail(err)
 	}
-	// The receipt with the query code, shown this once.
-	return s.render(c, http.StatusCreated, "approval_receipt", receiptTitle(r.Case), approvalData(map[string]any{"Case": r.Case, "QueryCode": r.QueryCode}))
+	// The receipt with the query code, shown this once (a form sent again
+	// shows the case it took, with a new code).
+	status := http.StatusCreated
+	if r.Resubmitted {
+		status = http.StatusOK
+	}
+	return s.render(c, status, "approval_receipt", receiptTitle(r.Case), approvalData(map[string]any{"Case": r.Case, "QueryCode": r.QueryCode,
+		"Resubmitted": r.Resubmitted}))
 }
 
 // receiptTitle names the written document the case's state calls for.
@@ -932,6 +946,9 @@ func (s *Server) apiApprovalCaseCreate(c echo.Context) error {
 	r, err := s.hall().Intake(c.Request().Context(), in)
 	if err != nil {
 		return err
+	}
+	if r.Resubmitted {
+		return c.JSON(http.StatusOK, r)
 	}
 	return c.JSON(http.StatusCreated, r)
 }

@@ -58,6 +58,7 @@ func TestApprovalExtensionNoticePDF(t *testing.T) {
 	// Suspended two working days and resumed: the case's limits move, the
 	// notice still tells what the extension set (the same bytes).
 	e.clock.Set(shanghai9("2026-03-13"))
+	appr = e.api("approver")
 	if r := appr.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/suspend", k.ID), map[string]any{"reason": "expert_review", "note": "专家评审"}); r.Code != http.StatusOK {
 		t.Fatalf("suspend: %d %s", r.Code, r.Body.String())
 	}

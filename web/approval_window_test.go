@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,5 +185,126 @@ func TestApprovalDeliverTwice(t *testing.T) {
 	// An unknown step filter names the states in Chinese.
 	if p := e.browser("approver").get("/dept/steps?status=xx"); p.Code != http.StatusBadRequest || !strings.Contains(p.Body.String(), "待办（pending）") {
 		t.Errorf("step filter: %d", p.Code)
+	}
+}
+
+var intakeKeyField = regexp.MustCompile(`name="intake_key" value="([A-Za-z0-9_-]+)"`)
+
+// TestApprovalIntakeFormSentTwice: the window's intake form sent twice (a
+// double click, the browser's "resubmit" on the receipt page) takes one
+// case: the second answer shows that case, says so, and gives a new query
+// code (the first may never have been displayed); the first code stops
+// working. The same form edited and sent again is refused with a code.
+// Through the API an intake_key does the same, and five requests with one
+// key at once take exactly one case.
+func TestApprovalIntakeFormSentTwice(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(shanghai9("2026-03-02"))
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	cases := func() int { return e.count(`SELECT COUNT(*) FROM approval_cases WHERE item_id = ?`, it.ID) }
+
+	b := e.browser("clerk")
+	page := b.get(fmt.Sprintf("/window/cases/new?item=%d", it.ID)).Body.String()
+	m := intakeKeyField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the intake form has no intake_key")
+	}
+	if again := intakeKeyField.FindStringSubmatch(b.get(fmt.Sprintf("/window/cases/new?item=%d", it.ID)).Body.String()); again == nil || again[1] == m[1] {
+		t.Fatal("the form opened again has the same key")
+	}
+	form := url.Values{"item_id": {fmt.Sprint(it.ID)}, "applicant_kind": {"person"}, "applicant_name": {"张三"}, "applicant_id": {testResidentID},
+		"phone": {"13800138000"}, "provided": {"1", "2"}, "intake_key": {m[1]}}
+	first := b.postForm("/window/cases", form)
+	if first.Code != http.StatusCreated {
+		t.Fatalf("intake: %d %s", first.Code, first.Body.String())
+	}
+	second := b.postForm("/window/cases", form)
+	if second.Code != http.StatusOK || !strings.Contains(second.Body.String(), "没有重复收件") || !strings.Contains(second.Body.String(), "approval-query-code") {
+		t.Fatalf("the form again: %d %s", second.Code, second.Body.String())
+	}
+	if n := cases(); n != 1 {
+		t.Fatalf("cases after the form twice: %d", n)
+	}
+	var k struct {
+		ID     int64  `db:"id"`
+		CaseNo string `db:"case_no"`
+	}
+	if err := e.db.Get(&k, `SELECT id, case_no FROM approval_cases WHERE item_id = ?`, it.ID); err != nil {
+		t.Fatal(err)
+	}
+	codeOf := func(r response) string {
+		mm := regexp.MustCompile(`<strong class="mono"[^>]*>([A-Z0-9]+)</strong>`).FindStringSubmatch(r.Body.String())
+		if mm == nil {
+			t.Fatal("no query code on the receipt")
+		}
+		return mm[1]
+	}
+	lookup := func(code string) int {
+		return e.anon().json(http.MethodPost, "/api/v1/approval/lookup", map[string]string{"case_no": k.CaseNo, "query_code": code}).Code
+	}
+	if c1, c2 := codeOf(first), codeOf(second); c1 == c2 || lookup(c1) != http.StatusNotFound || lookup(c2) != http.StatusOK {
+		t.Errorf("query codes: first %s (lookup %d), second %s (lookup %d)", c1, lookup(c1), c2, lookup(c2))
+	}
+	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'approval.case.resubmit' AND object_id = ?`, fmt.Sprint(k.ID)); n != 1 {
+		t.Errorf("resubmit events: %d", n)
+	}
+	// Edited and sent again with the same key: refused, nothing taken.
+	form.Set("applicant_name", "李四")
+	if r := b.postForm("/window/cases", form); r.Code != http.StatusConflict || !strings.Contains(r.Body.String(), "intake_key_used") && !strings.Contains(r.Body.String(), "内容与当时不同") {
+		t.Errorf("edited form again: %d %s", r.Code, r.Body.String())
+	}
+	if n := cases(); n != 1 {
+		t.Fatalf("cases after the edited form: %d", n)
+	}
+
+	// The API: the same key twice, then five at once with another key.
+	body := caseBody(it.ID, 1, 2)
+	body["intake_key"] = "api-key-0000000000000001"
+	rc := intake(t, e.api("clerk"), body)
+	res := e.api("clerk").json(http.MethodPost, "/api/v1/approval/cases", body)
+	var again approval.Receipt
+	res.decode(t, &again)
+	if res.Code != http.StatusOK || !again.Resubmitted || again.Case.ID != rc.Case.ID || again.QueryCode == rc.QueryCode {
+		t.Fatalf("the API again: %d %s", res.Code, res.Body.String())
+	}
+	if r := e.api("supervisor").json(http.MethodPost, "/api/v1/approval/cases", body); r.Code != http.StatusForbidden {
+		t.Errorf("another role: %d", r.Code)
+	}
+	body["intake_key"] = "bad key"
+	if r := e.api("clerk").json(http.MethodPost, "/api/v1/approval/cases", body); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "intake_key_invalid") {
+		t.Errorf("bad key: %d %s", r.Code, r.Body.String())
+	}
+	body["intake_key"] = "api-key-0000000000000002"
+	before := cases()
+	clients := make([]*client, 5)
+	for i := range clients {
+		clients[i] = e.api("clerk")
+	}
+	codes := make([]int, len(clients))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			codes[i] = c.json(http.MethodPost, "/api/v1/approval/cases", body).Code
+		}()
+	}
+	close(start)
+	wg.Wait()
+	created := 0
+	for _, c := range codes {
+		switch c {
+		case http.StatusCreated:
+			created++
+		case http.StatusOK:
+		default:
+			t.Errorf("concurrent intake: %d", c)
+		}
+	}
+	if n := cases() - before; created != 1 || n != 1 {
+		t.Errorf("five at once with one key: %d created answers, %d cases", created, n)
 	}
 }
