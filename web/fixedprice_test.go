@@ -95,6 +95,11 @@ func TestFixedPriceHTTPJourney(t *testing.T) {
 			t.Fatalf("%s applies: %d %s", u, r.Code, r.Body)
 		}
 	}
+	// The applicant sees its application and review, said once.
+	if body := e.browser("bidder1").get(fmt.Sprintf("/fixedprice/%d", id)).Body.String(); !strings.Contains(body, "提交申请；待审查") ||
+		strings.Contains(body, "资格审查：资格审查") {
+		t.Fatalf("the applicant's page: %s", body)
+	}
 	if r := e.api("bidder1").json("POST", base+"/applications", app); r.Code != http.StatusConflict || r.errorCode(t) != "fixedprice_duplicate_application" {
 		t.Fatalf("second application: %d %s", r.Code, r.Body)
 	}
