@@ -115,9 +115,12 @@ type User struct {
 	CreatedAt    time.Time     `db:"created_at"`
 	UpdatedAt    time.Time     `db:"updated_at"`
 	LastLoginAt  sql.NullTime  `db:"last_login_at"`
-	Roles        []string      `db:"-"`
-	OrgName      string        `db:"-"`
-	OrgStatus    string        `db:"-"`
+	// MustChangePassword: an administrator set the password; nothing but
+	// replacing it is allowed until the user does.
+	MustChangePassword bool     `db:"must_change_password"`
+	Roles              []string `db:"-"`
+	OrgName            string   `db:"-"`
+	OrgStatus          string   `db:"-"`
 }
 
 // PrimaryRole is the first of the user's roles in AllRoles order.

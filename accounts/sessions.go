@@ -222,7 +222,7 @@ var errNoSession = problem.New(problem.Unauthenticated, "not_logged_in", "请先
 // user columns repeated on each. Plain LEFT JOINs, portable to MySQL 8 and TiDB.
 const sessionQuery = `SELECT s.kind, s.last_seen_at, s.expires_at, s.revoked_at,
 	u.id, u.username, u.display_name, u.phone, u.password_hash, u.org_id, u.status, u.created_at, u.updated_at, u.last_login_at,
-	o.name, o.status, r.role
+	u.must_change_password, o.name, o.status, r.role
 	FROM sessions s
 	JOIN users u ON u.id = s.user_id
 	LEFT JOIN organisations o ON o.id = u.org_id
@@ -252,7 +252,7 @@ func (s *Service) loadSession(ctx context.Context, h string) (*sessionRow, error
 		u := &r.User
 		if err := rows.Scan(&r.Kind, &r.LastSeenAt, &r.ExpiresAt, &r.RevokedAt,
 			&u.ID, &u.Username, &u.DisplayName, &u.Phone, &u.PasswordHash, &u.OrgID, &u.Status, &u.CreatedAt, &u.UpdatedAt, &u.LastLoginAt,
-			&orgName, &orgStatus, &role); err != nil {
+			&u.MustChangePassword, &orgName, &orgStatus, &role); err != nil {
 			return nil, fmt.Errorf("read session: %w", err)
 		}
 		if row == nil {

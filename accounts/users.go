@@ -2,9 +2,11 @@ package accounts
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"sort"
 	"strings"
@@ -25,6 +27,9 @@ type UserInput struct {
 	OrgID       int64
 	Roles       []string
 	Password    string
+	// MustChangePassword: the password was set by an administrator, and
+	// the user replaces it at the first login.
+	MustChangePassword bool
 }
 
 func validateRoles(f *problem.Fields, roles []string) {
@@ -77,11 +82,11 @@ func checkRoleOrg(ctx context.Context, tx *sqlx.Tx, roles []string, orgID int64)
 	return nil
 }
 
-const userColumns = `id, username, display_name, phone, password_hash, org_id, status, created_at, updated_at, last_login_at`
+const userColumns = `id, username, display_name, phone, password_hash, org_id, status, created_at, updated_at, last_login_at, must_change_password`
 
 func insertUser(ctx context.Context, ext sqlx.ExtContext, in UserInput, hash, status string, now time.Time) (int64, error) {
-	res, err := ext.ExecContext(ctx, `INSERT INTO users (username, display_name, phone, password_hash, org_id, status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, in.Username, in.DisplayName, in.Phone, hash, nullID(in.OrgID), status, now, now)
+	res, err := ext.ExecContext(ctx, `INSERT INTO users (username, display_name, phone, password_hash, org_id, status, created_at, updated_at, must_change_password)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.Username, in.DisplayName, in.Phone, hash, nullID(in.OrgID), status, now, now, in.MustChangePassword)
 	if db.IsDuplicate(err) {
 		return 0, problem.InvalidField("username", "username_taken", "该用户名已被使用")
 	}
@@ -208,7 +213,8 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, roles []string, stat
 	})
 }
 
-// SetPassword replaces a user's password and ends their sessions.
+// SetPassword replaces a user's password (the user's own choice: no
+// longer one to change) and ends their sessions.
 func (s *Service) SetPassword(ctx context.Context, id int64, password string) error {
 	var f problem.Fields
 	ValidatePassword(&f, "password", password)
@@ -222,7 +228,7 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 	now := s.Clock.Now()
 	defer s.sessions.forget("", id) // its sessions end
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, id)
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, must_change_password = FALSE, updated_at = ? WHERE id = ?`, hash, now, id)
 		if err != nil {
 			return fmt.Errorf("set password of user %d: %w", id, err)
 		}
@@ -234,6 +240,72 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "user.password", ObjectType: "user", ObjectID: fmt.Sprint(id)})
 	})
+}
+
+// tempAlphabet has no characters that read alike (0 O o, 1 l I, 5 S, 2 Z):
+// the temporary password is read out or written down for its holder.
+const tempAlphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRTUVWXY346789"
+
+// TempPasswordLength: 12 characters of 52, about 68 bits.
+const TempPasswordLength = 12
+
+func tempPassword() (string, error) {
+	b := make([]byte, TempPasswordLength)
+	for i := range b {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(tempAlphabet))))
+		if err != nil {
+			return "", fmt.Errorf("temporary password: %w", err)
+		}
+		b[i] = tempAlphabet[n.Int64()]
+	}
+	return string(b), nil
+}
+
+// ResetPassword gives user id a new random temporary password, which it
+// must replace at its next login, ends its sessions and returns the
+// password to the administrator — once: only its hash is kept. For a user
+// who forgot the password; administrators change their own on the account
+// page.
+func (s *Service) ResetPassword(ctx context.Context, id int64) (string, error) {
+	if actor := audit.ActorFrom(ctx); actor.UserID == id {
+		return "", problem.InvalidField("id", "cannot_reset_self", "不能重置自己的密码，请在“我的账号”中修改")
+	}
+	temp, err := tempPassword()
+	if err != nil {
+		return "", err
+	}
+	hash, err := HashPassword(s.Password, temp)
+	if err != nil {
+		return "", err
+	}
+	now := s.Clock.Now()
+	defer s.sessions.forget("", id) // its sessions end
+	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
+		var username string
+		err := tx.GetContext(ctx, &username, `SELECT username FROM users WHERE id = ? FOR UPDATE`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return problem.New(problem.NotFound, "user_not_found", "用户不存在")
+		}
+		if err != nil {
+			return fmt.Errorf("lock user %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, must_change_password = TRUE, updated_at = ? WHERE id = ?`, hash, now, id); err != nil {
+			return fmt.Errorf("reset password of user %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now, id); err != nil {
+			return fmt.Errorf("revoke sessions of user %d: %w", id, err)
+		}
+		// A failed-login lock on the account ends with the reset.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE throttle_key = ?`, "u:"+throttleName(username)); err != nil {
+			return fmt.Errorf("clear throttle of user %d: %w", id, err)
+		}
+		return audit.Record(ctx, tx, now, audit.Event{Action: "user.password_reset", ObjectType: "user", ObjectID: fmt.Sprint(id),
+			Summary: map[string]any{"username": username}})
+	})
+	if err != nil {
+		return "", err
+	}
+	return temp, nil
 }
 
 // UserFilter selects users.

@@ -8,17 +8,18 @@ package audit
 // sources and fails when a recorded action has no name here.
 var ActionNames = map[string]string{
 	// Accounts and sign-in.
-	"auth.login":        "登录",
-	"auth.login_failed": "登录失败",
-	"auth.logout":       "退出登录",
-	"org.register":      "单位注册申请",
-	"org.resubmit":      "单位重新提交注册",
-	"org.approve":       "单位注册审核通过",
-	"org.reject":        "单位注册审核不通过",
-	"org.create":        "新增单位",
-	"user.create":       "新增用户",
-	"user.update":       "修改用户角色或状态",
-	"user.password":     "设置用户密码",
+	"auth.login":          "登录",
+	"auth.login_failed":   "登录失败",
+	"auth.logout":         "退出登录",
+	"org.register":        "单位注册申请",
+	"org.resubmit":        "单位重新提交注册",
+	"org.approve":         "单位注册审核通过",
+	"org.reject":          "单位注册审核不通过",
+	"org.create":          "新增单位",
+	"user.create":         "新增用户",
+	"user.update":         "修改用户角色或状态",
+	"user.password":       "设置用户密码",
+	"user.password_reset": "重置用户密码（临时密码）",
 
 	// The audit chain and supervision.
 	"audit.read":             "查阅审计日志",

@@ -222,10 +222,14 @@ type userForm struct {
 	Roles       []string `form:"roles" json:"roles"`
 	Status      string   `form:"status" json:"status"`
 	Password    string   `form:"password" json:"password"`
+	// MustChange: the new user replaces the password the administrator
+	// set at the first login (the page's box is ticked by default).
+	MustChange bool `form:"must_change_password" json:"must_change_password"`
 }
 
 func (f userForm) input() (accounts.UserInput, error) {
-	in := accounts.UserInput{Username: f.Username, DisplayName: strings.TrimSpace(f.DisplayName), Phone: f.Phone, Roles: f.Roles, Password: f.Password, OrgID: f.OrgIDJSON}
+	in := accounts.UserInput{Username: f.Username, DisplayName: strings.TrimSpace(f.DisplayName), Phone: f.Phone, Roles: f.Roles, Password: f.Password, OrgID: f.OrgIDJSON,
+		MustChangePassword: f.MustChange}
 	if f.OrgID != "" {
 		id, err := strconv.ParseInt(f.OrgID, 10, 64)
 		if err != nil {
@@ -247,7 +251,13 @@ func (s *Server) adminUsersPage(c echo.Context, p *Page, err error) error {
 		return lerr
 	}
 	p.Title = "用户管理"
-	p.Data = map[string]any{"Users": users, "Orgs": orgs, "Roles": accounts.AllRoles}
+	data := map[string]any{"Users": users, "Orgs": orgs, "Roles": accounts.AllRoles}
+	if extra, ok := p.Data.(map[string]any); ok {
+		for k, v := range extra {
+			data[k] = v
+		}
+	}
+	p.Data = data
 	if err != nil {
 		return s.formError(c, err, "admin_users", p)
 	}
@@ -281,6 +291,38 @@ func (s *Server) adminUserUpdate(c echo.Context) error {
 		return s.adminUsersPage(c, &Page{}, err)
 	}
 	return s.redirectFlash(c, "/admin/users", "已保存")
+}
+
+// adminUserPasswordReset gives a user a temporary password and shows it
+// once, on the answer itself (never in a cookie or a redirect).
+func (s *Server) adminUserPasswordReset(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	temp, err := s.Accounts.ResetPassword(c.Request().Context(), id)
+	if err != nil {
+		return s.adminUsersPage(c, &Page{}, err)
+	}
+	u, err := s.Accounts.User(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.adminUsersPage(c, &Page{Data: map[string]any{"Reset": map[string]string{"Username": u.Username, "DisplayName": u.DisplayName, "Password": temp}}}, nil)
+}
+
+func (s *Server) apiUserPasswordReset(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	temp, err := s.Accounts.ResetPassword(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]any{"user_id": id, "temporary_password": temp, "must_change_password": true})
 }
 
 func (s *Server) apiUserList(c echo.Context) error {

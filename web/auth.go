@@ -66,6 +66,9 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
 		SameSite: http.SameSiteLaxMode, Expires: s.Clock.Now().Add(s.Accounts.AbsoluteTimeout)})
+	if u.MustChangePassword {
+		return s.redirectFlash(c, "/account", mustChangeMessage)
+	}
 	to := safeNext(f.Next)
 	if to == "" {
 		to = "/workspace"
@@ -152,6 +155,7 @@ type apiUser struct {
 	OrgID       int64    `json:"organisation_id,omitempty"`
 	OrgName     string   `json:"organisation_name,omitempty"`
 	Status      string   `json:"status"`
+	MustChange  bool     `json:"must_change_password"`
 }
 
 func toAPIUser(u *accounts.User) apiUser {
@@ -159,7 +163,8 @@ func toAPIUser(u *accounts.User) apiUser {
 	if roles == nil {
 		roles = []string{}
 	}
-	return apiUser{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: roles, OrgID: u.OrgID.Int64, OrgName: u.OrgName, Status: u.Status}
+	return apiUser{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: roles, OrgID: u.OrgID.Int64, OrgName: u.OrgName, Status: u.Status,
+		MustChange: u.MustChangePassword}
 }
 
 func (s *Server) apiTokenCreate(c echo.Context) error {
@@ -197,12 +202,33 @@ func (s *Server) apiMe(c echo.Context) error {
 }
 
 type passwordForm struct {
-	Current  string `form:"current"`
-	Password string `form:"password"`
+	Current  string `form:"current" json:"current"`
+	Password string `form:"password" json:"password"`
 }
 
 func (s *Server) accountPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, "account", "我的账号", nil)
+}
+
+// apiMyPassword replaces the caller's password ({"current", "password"});
+// every session of the user ends, this token included.
+func (s *Server) apiMyPassword(c echo.Context) error {
+	var f passwordForm
+	if err := c.Bind(&f); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	ok, err := accounts.CheckPassword(u.PasswordHash, f.Current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return problem.InvalidField("current", "password_wrong", "当前密码不正确")
+	}
+	if err := s.Accounts.SetPassword(c.Request().Context(), u.ID, f.Password); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *Server) accountPassword(c echo.Context) error {

@@ -63,6 +63,31 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+const mustChangeMessage = "您的密码由管理员设置，请先修改密码后再办理业务"
+
+// passwordFirst lets a user whose password an administrator set (a new
+// account, a reset) do nothing but replace it, read who they are and log
+// out: pages lead to the account page, the API answers 403
+// password_change_required.
+func (s *Server) passwordFirst(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := currentUser(c)
+		if u == nil || !u.MustChangePassword {
+			return next(c)
+		}
+		r := c.Request()
+		switch p := r.URL.Path; {
+		case p == "/account", p == "/account/password", p == "/logout", strings.HasPrefix(p, "/static/"),
+			p == "/api/v1/me", p == "/api/v1/me/password", p == "/api/v1/tokens/current", p == "/api/openapi.json":
+			return next(c)
+		}
+		if !isAPI(c) && r.Method == http.MethodGet {
+			return s.redirectFlash(c, "/account", mustChangeMessage)
+		}
+		return problem.New(problem.Forbidden, "password_change_required", mustChangeMessage+"（网页：我的账号；接口：PUT /api/v1/me/password）")
+	}
+}
+
 func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
 
 // currentUser returns the logged-in user or nil.

@@ -132,6 +132,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	e.Use(s.formText)
 	e.Use(s.authenticate)
 	e.Use(s.csrf)
+	e.Use(s.passwordFirst)
 
 	s.routes()
 	return s, nil
