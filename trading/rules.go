@@ -62,6 +62,22 @@ func (r Rule) RatePercent() string {
 	return strings.TrimSuffix(money.Rate(r.RatePPM).String(), "%")
 }
 
+// MethodLabels names the methods the rule is limited to in Chinese
+// ("竞争性谈判、询价"); empty when it covers every method of its kind.
+func (r Rule) MethodLabels() string {
+	var names []string
+	for _, m := range strings.Split(r.Methods, ",") {
+		if m = strings.TrimSpace(m); m == "" {
+			continue
+		}
+		if n, ok := MethodNames[m]; ok {
+			m = n
+		}
+		names = append(names, m)
+	}
+	return strings.Join(names, "、")
+}
+
 // Applies reports whether the rule covers a project of kind and method.
 func (r Rule) Applies(kind, method string) bool {
 	if r.Kind != kind {

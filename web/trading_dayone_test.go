@@ -255,3 +255,18 @@ func TestTradingDeadlineOnWorkingDay(t *testing.T) {
 		t.Errorf("a clarification to a working day: %d %s", r.Code, r.Body.String())
 	}
 }
+
+// TestTradingRulesPageMethodNames: the rules page names the methods a rule
+// is limited to in Chinese; it showed the codes (政府采购（negotiation,inquiry）).
+func TestTradingRulesPageMethodNames(t *testing.T) {
+	e := newEnv(t)
+	page := e.browser("admin").get("/admin/rules").Body.String()
+	if !strings.Contains(page, "政府采购（竞争性谈判、询价）") {
+		t.Errorf("the rules page lacks the methods by name")
+	}
+	for _, code := range []string{"negotiation,", "(open,", "（open", "consultation）", "（listing）"} {
+		if strings.Contains(page, code) {
+			t.Errorf("the rules page shows the code %q", code)
+		}
+	}
+}
