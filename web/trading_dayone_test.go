@@ -270,3 +270,28 @@ func TestTradingRulesPageMethodNames(t *testing.T) {
 		}
 	}
 }
+
+// TestTradingDepositFormKeepsMethod: the deposit form shows the registered
+// method and reference; it always selected the first method (银行转账), so a
+// bidder with a 银行保函 who corrected the number changed the method too.
+func TestTradingDepositFormKeepsMethod(t *testing.T) {
+	e := newEnv(t)
+	p := publishProject(t, e, uniqueTitle("保证金表单测试工程"))
+	c := e.api("bidder2")
+	r := c.json("POST", "/api/v1/signups", map[string]any{"lot_id": p.Lots[0], "declared": declaredAll()})
+	var su trading.MySignup
+	r.decode(t, &su)
+	if r := c.json("PUT", fmt.Sprintf("/api/v1/signups/%d/deposit", su.ID), map[string]string{"method": "guarantee", "reference": "BH-2026-0042"}); r.Code != http.StatusOK {
+		t.Fatalf("deposit: %d %s", r.Code, r.Body.String())
+	}
+	b := e.browser("bidder2")
+	page := b.get(fmt.Sprintf("/bidder/lots/%d", p.Lots[0])).Body.String()
+	if !strings.Contains(page, `<option value="guarantee" selected>`) || !strings.Contains(page, `value="BH-2026-0042" data-testid="deposit-reference"`) {
+		t.Errorf("the deposit form does not show the registered deposit")
+	}
+	// A refused correction keeps what was typed.
+	r = b.postForm(fmt.Sprintf("/bidder/signups/%d/deposit", su.ID), url.Values{"method": {"e_guarantee"}, "reference": {"AB"}})
+	if page := r.Body.String(); r.Code != http.StatusBadRequest || !strings.Contains(page, `<option value="e_guarantee" selected>`) || !strings.Contains(page, `value="AB"`) {
+		t.Errorf("a refused deposit form: %d", r.Code)
+	}
+}
