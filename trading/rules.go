@@ -339,8 +339,10 @@ func laxerThanLaw(law, r Rule) (field, msg string) {
 }
 
 // describe is the finding's message: the rule, its number and its basis.
+// The rule's id is the field error's code (rule_<id>), not part of the
+// message agencies read.
 func (r Rule) describe() string {
-	return fmt.Sprintf("不符合规则 %s：%s（%s）", r.ID, r.Title, r.Basis)
+	return fmt.Sprintf("不符合规则：%s（%s）", r.Title, r.Basis)
 }
 
 // dayOf is the Shanghai date of t.

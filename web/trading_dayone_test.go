@@ -295,3 +295,21 @@ func TestTradingDepositFormKeepsMethod(t *testing.T) {
 		t.Errorf("a refused deposit form: %d", r.Code)
 	}
 }
+
+// TestTradingRuleMessagesWithoutIDs: a rule's refusal reads as its title and
+// legal basis; the message carried the rule's id (不符合规则 eng.tender_period：…),
+// which stays in the field error's code.
+func TestTradingRuleMessagesWithoutIDs(t *testing.T) {
+	e := newEnv(t)
+	ag := e.api("agency")
+	body := engineeringProject(uniqueTitle("规则提示测试工程"))
+	body["timeline"] = map[string]string{"docs_from": "2026-03-03 09:00", "docs_until": "2026-03-05 17:00", "signup_until": "2026-03-10 17:00", "deadline": "2026-03-16 09:30"}
+	r := ag.json("POST", "/api/v1/projects", body)
+	var p trading.Project
+	r.decode(t, &p)
+	r = ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/submit", p.ID), nil)
+	f := fieldErr(t, r, "deadline")
+	if !strings.HasPrefix(f.Code, "rule_eng.") || !strings.HasPrefix(f.Message, "不符合规则：") || strings.Contains(f.Message, "eng.") {
+		t.Errorf("a rule's refusal: %+v", f)
+	}
+}
