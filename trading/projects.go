@@ -207,6 +207,12 @@ func checkComplete(p *Project, now time.Time, f *problem.Fields) {
 		if kf.EstimateLabel != "" && l.Estimate <= 0 {
 			f.Add(lotField(i, "estimate"), "required", fmt.Sprintf("请填写第%d标段（包）%s", n, kf.EstimateLabel))
 		}
+		// No deposit cap applies to land and property lots (engineering
+		// and procurement have their 2 % rules), but a deposit above the
+		// price is a slip of a digit, never a deposit.
+		if l.Price > 0 && l.Deposit > l.Price {
+			f.Add(lotField(i, "deposit"), "deposit_above_price", fmt.Sprintf("第%d标段（包）保证金%s元高于%s%s元，请核对", n, l.Deposit, kf.PriceLabel, l.Price))
+		}
 		for _, d := range kf.Lot {
 			v := l.Details[d.Name]
 			switch {

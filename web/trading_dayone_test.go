@@ -313,3 +313,20 @@ func TestTradingRuleMessagesWithoutIDs(t *testing.T) {
 		t.Errorf("a rule's refusal: %+v", f)
 	}
 }
+
+// TestTradingDepositNotAbovePrice: a land parcel's deposit above its
+// starting price (an extra digit: 72,000,000 for 7,200,000) was submitted;
+// land and property have no deposit cap rule to catch it.
+func TestTradingDepositNotAbovePrice(t *testing.T) {
+	e := newEnv(t)
+	ag := e.api("agency")
+	body := landBody("auction", uniqueTitle("保证金高于起始价测试地块"))
+	body["lots"].([]map[string]any)[0]["deposit"] = "72,000,000"
+	r := ag.json("POST", "/api/v1/projects", body)
+	var p trading.Project
+	r.decode(t, &p)
+	r = ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/submit", p.ID), nil)
+	if f := fieldErr(t, r, "lot1_deposit"); f.Code != "deposit_above_price" || !strings.Contains(f.Message, "高于起始价50,000,000.00元") {
+		t.Errorf("a deposit above the price: %+v", f)
+	}
+}
