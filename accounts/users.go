@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -310,9 +311,32 @@ func (s *Service) ResetPassword(ctx context.Context, id int64) (string, error) {
 
 // UserFilter selects users.
 type UserFilter struct {
-	OrgID int64
-	Role  string
-	Limit int
+	OrgID  int64
+	Role   string
+	Status string
+	// Query matches the user name, the person's name or the
+	// organisation's name (contains, case as the collation has it).
+	Query   string
+	AfterID int64 // paging: users with a larger id
+	Limit   int
+}
+
+// Check validates a filter from outside (a page's or the API's query).
+func (f UserFilter) Check() error {
+	var fs problem.Fields
+	if f.Role != "" && !ValidRole(f.Role) {
+		fs.Add("role", "role_unknown", "未知角色："+f.Role)
+	}
+	if f.Status != "" && f.Status != StatusActive && f.Status != StatusDisabled && f.Status != StatusPending {
+		fs.Add("status", "status_invalid", "状态只能是正常、停用或待审核")
+	}
+	if utf8.RuneCountInString(f.Query) > 64 {
+		fs.Add("q", "too_long", "查询内容不能超过64个字")
+	}
+	if f.AfterID < 0 {
+		fs.Add("after", "number_invalid", "翻页位置应为正整数")
+	}
+	return fs.Err()
 }
 
 // ListUsers lists users with their roles and organisation names.
@@ -326,6 +350,19 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
 	if f.Role != "" {
 		q += ` AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = ?)`
 		args = append(args, f.Role)
+	}
+	if f.Status != "" {
+		q += ` AND u.status = ?`
+		args = append(args, f.Status)
+	}
+	if query := strings.TrimSpace(f.Query); query != "" {
+		like := db.LikeContains(query)
+		q += ` AND (u.username LIKE ? OR u.display_name LIKE ? OR u.org_id IN (SELECT o.id FROM organisations o WHERE o.name LIKE ?))`
+		args = append(args, like, like, like)
+	}
+	if f.AfterID > 0 {
+		q += ` AND u.id > ?`
+		args = append(args, f.AfterID)
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 1000

@@ -236,3 +236,12 @@ func Clip(s string, n int) string {
 	}
 	return s
 }
+
+// LikeContains is the LIKE pattern (with the default escape character,
+// backslash) that matches text containing s literally: %, _ and \ in s
+// match themselves.
+func LikeContains(s string) string {
+	return "%" + likeEscaper.Replace(s) + "%"
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

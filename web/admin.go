@@ -240,18 +240,45 @@ func (f userForm) input() (accounts.UserInput, error) {
 	return in, nil
 }
 
+// usersPageSize is how many users the users page lists at once.
+const usersPageSize = 100
+
+// userFilter reads the users list's query (q, role, status, after).
+func userFilter(c echo.Context) (accounts.UserFilter, error) {
+	f := accounts.UserFilter{Query: strings.TrimSpace(c.QueryParam("q")), Role: c.QueryParam("role"), Status: c.QueryParam("status")}
+	if a := strings.TrimSpace(c.QueryParam("after")); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n < 0 {
+			return f, problem.InvalidField("after", "number_invalid", "翻页位置应为正整数")
+		}
+		f.AfterID = n
+	}
+	return f, f.Check()
+}
+
 func (s *Server) adminUsersPage(c echo.Context, p *Page, err error) error {
 	ctx := c.Request().Context()
-	users, lerr := s.Accounts.ListUsers(ctx, accounts.UserFilter{})
+	f, ferr := userFilter(c)
+	if ferr != nil && err == nil {
+		// A bad query: the page with the whole list and the message.
+		err, f = ferr, accounts.UserFilter{}
+	}
+	f.Limit = usersPageSize + 1
+	users, lerr := s.Accounts.ListUsers(ctx, f)
 	if lerr != nil {
 		return lerr
+	}
+	var next int64
+	if len(users) > usersPageSize {
+		users = users[:usersPageSize]
+		next = users[len(users)-1].ID
 	}
 	orgs, lerr := s.Accounts.ListOrganisations(ctx, accounts.OrgFilter{Status: accounts.StatusActive})
 	if lerr != nil {
 		return lerr
 	}
 	p.Title = "用户管理"
-	data := map[string]any{"Users": users, "Orgs": orgs, "Roles": accounts.AllRoles}
+	data := map[string]any{"Users": users, "Orgs": orgs, "Roles": accounts.AllRoles, "Filter": f, "Next": next}
 	if extra, ok := p.Data.(map[string]any); ok {
 		for k, v := range extra {
 			data[k] = v
@@ -326,7 +353,19 @@ func (s *Server) apiUserPasswordReset(c echo.Context) error {
 }
 
 func (s *Server) apiUserList(c echo.Context) error {
-	users, err := s.Accounts.ListUsers(c.Request().Context(), accounts.UserFilter{Role: c.QueryParam("role")})
+	f, err := userFilter(c)
+	if err != nil {
+		return err
+	}
+	f.Limit = 1000
+	if l := strings.TrimSpace(c.QueryParam("limit")); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return problem.InvalidField("limit", "number_invalid", "每页条数应为1到1000的整数")
+		}
+		f.Limit = n
+	}
+	users, err := s.Accounts.ListUsers(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -334,7 +373,12 @@ func (s *Server) apiUserList(c echo.Context) error {
 	for i := range users {
 		out[i] = toAPIUser(&users[i])
 	}
-	return c.JSON(http.StatusOK, map[string]any{"users": out})
+	answer := map[string]any{"users": out}
+	if len(users) == f.Limit {
+		// Perhaps more: the next page starts after the last id.
+		answer["next_after"] = users[len(users)-1].ID
+	}
+	return c.JSON(http.StatusOK, answer)
 }
 
 func (s *Server) apiUserCreate(c echo.Context) error {
