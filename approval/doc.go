@@ -22,7 +22,8 @@
 //	   received is only seen inside the intake's transaction, and
 //	   acceptance goes straight to in_review (accepted is a name, never
 //	   stored); instant items (即办件) are decided on the spot: → decided
-//	   suspended ⇄ in_review: the clock stops (行政许可法 45), due dates
+//	   suspended ⇄ in_review: the clock stops (行政许可法 45; the time the
+//	   procedure needs is told the applicant in writing), due dates
 //	   move by the working days it stood; the lead department only
 //	   in_review, extended (行政许可法 42): once per case, by the lead
 //	   department, at most approval.extension_days working days (default
@@ -70,6 +71,6 @@
 // throttle); monitor.go (warnings), supervise.go (督办), ratings.go (好差评,
 // rectification), stats.go (statistics); receipts.go (the written
 // documents — 受理通知书, 补正材料通知书, 不予受理决定书, 准予 / 不予行政许可
-// 决定书, 延长审批期限告知书 — as PDF from the case as it stands, via
-// minutes.ApprovalNotice).
+// 决定书, 延长审批期限告知书, 特别程序告知书 — as PDF from the case as it
+// stands, via minutes.ApprovalNotice).
 package approval

@@ -31,14 +31,16 @@ const (
 	DocPermit     = "permit_decision"   // 准予行政许可决定书
 	DocDenial     = "denial_decision"   // 不予行政许可决定书
 	DocExtension  = "extension_notice"  // 延长审批期限告知书 (行政许可法 42)
+	DocSuspension = "suspension_notice" // 特别程序告知书 (行政许可法 45)
 )
 
 // DocumentKinds lists the kinds in the order a case meets them.
-var DocumentKinds = []string{DocAcceptance, DocSupplement, DocRefusal, DocExtension, DocPermit, DocDenial}
+var DocumentKinds = []string{DocAcceptance, DocSupplement, DocRefusal, DocSuspension, DocExtension, DocPermit, DocDenial}
 
 var docKinds = map[string]minutes.ApprovalKind{
 	DocAcceptance: minutes.AcceptanceNotice, DocSupplement: minutes.SupplementNotice, DocRefusal: minutes.RefusalDecision,
 	DocPermit: minutes.PermitDecision, DocDenial: minutes.DenialDecision, DocExtension: minutes.ExtensionNotice,
+	DocSuspension: minutes.SuspensionNotice,
 }
 
 // DocumentName is the Chinese title of a kind ("" when unknown).
@@ -74,6 +76,11 @@ func (c *Case) fits(kind string) bool {
 		return c.Status == CaseIncomplete && c.MaterialsDue != nil && len(c.Missing()) > 0
 	case DocRefusal:
 		return c.Status == CaseRefused
+	case DocSuspension:
+		switch c.Status {
+		case CaseInReview, CaseSuspended, CaseDecided, CaseDelivered:
+			return len(c.Suspensions) > 0 && c.AcceptedAt != nil
+		}
 	case DocExtension:
 		switch c.Status {
 		case CaseInReview, CaseSuspended, CaseDecided, CaseDelivered:
@@ -200,6 +207,19 @@ func NoticeOf(c *Case, kind string, refusedAt time.Time) minutes.ApprovalNotice 
 		n.ExtendedDays, n.ExtendedOn, n.ExtensionApprover, n.ExtensionReason = x.Days, x.ExtendedAt, x.ApprovedBy, x.Reason
 		n.DueBeforeExtension, n.LegalDueBeforeExtension = shanghaiDay(&x.DueBefore), shanghaiDay(&x.LegalDueBefore)
 		n.DueAfterExtension, n.LegalDueAfterExtension = shanghaiDay(&x.DueAfter), shanghaiDay(&x.LegalDueAfter)
+	}
+	if len(c.Suspensions) > 0 {
+		// The latest stop of the clock (suspensions are in the order they
+		// started).
+		sp := c.Suspensions[len(c.Suspensions)-1]
+		ns := &minutes.ApprovalSuspension{Procedure: sp.ReasonName, Note: sp.Note, StartedOn: shanghaiDay(&sp.StartedOn), Days: sp.Days}
+		if sp.ExpectedDays != nil {
+			ns.ExpectedDays = *sp.ExpectedDays
+		}
+		if sp.EndedOn != nil {
+			ns.EndedOn = shanghaiDay(sp.EndedOn)
+		}
+		n.Suspension = ns
 	}
 	for _, m := range c.Materials {
 		n.Materials = append(n.Materials, minutes.ApprovalMaterial{Name: m.Name, Required: m.Required, Provided: m.Provided, Note: m.Note})

@@ -301,15 +301,18 @@ func (s *Service) DeemStep(ctx context.Context, stepID int64) error {
 
 // Suspension is one stop of the clock (行政许可法 45).
 type Suspension struct {
-	ID         int64          `json:"id" db:"id"`
-	Reason     string         `json:"reason" db:"reason"`
-	ReasonName string         `json:"reason_name" db:"-"`
-	Note       string         `json:"note" db:"note"`
-	StartedOn  calendar.Date  `json:"started_on" db:"-"`
-	EndedOn    *calendar.Date `json:"ended_on,omitempty" db:"-"`
-	Days       int            `json:"days" db:"days"`
-	CreatedBy  string         `json:"created_by" db:"created_by_name"`
-	CreatedAt  time.Time      `json:"created_at" db:"created_at"`
+	ID         int64  `json:"id" db:"id"`
+	Reason     string `json:"reason" db:"reason"`
+	ReasonName string `json:"reason_name" db:"-"`
+	Note       string `json:"note" db:"note"`
+	// ExpectedDays is the time the procedure needs, in working days, as
+	// the applicant was told it (行政许可法 45); nil for old suspensions.
+	ExpectedDays *int           `json:"expected_days,omitempty" db:"expected_days"`
+	StartedOn    calendar.Date  `json:"started_on" db:"-"`
+	EndedOn      *calendar.Date `json:"ended_on,omitempty" db:"-"`
+	Days         int            `json:"days" db:"days"`
+	CreatedBy    string         `json:"created_by" db:"created_by_name"`
+	CreatedAt    time.Time      `json:"created_at" db:"created_at"`
 
 	Started sql.NullTime `json:"-" db:"started_on"`
 	Ended   sql.NullTime `json:"-" db:"ended_on"`
@@ -317,7 +320,7 @@ type Suspension struct {
 
 func caseSuspensions(ctx context.Context, q sqlx.QueryerContext, caseID int64) ([]Suspension, error) {
 	var out []Suspension
-	if err := sqlx.SelectContext(ctx, q, &out, `SELECT p.id, p.reason, p.note, p.started_on, p.ended_on, p.days, COALESCE(u.display_name, '') AS created_by_name, p.created_at
+	if err := sqlx.SelectContext(ctx, q, &out, `SELECT p.id, p.reason, p.note, p.expected_days, p.started_on, p.ended_on, p.days, COALESCE(u.display_name, '') AS created_by_name, p.created_at
 		FROM approval_suspensions p LEFT JOIN users u ON u.id = p.created_by WHERE p.case_id = ? ORDER BY p.started_on, p.id`, caseID); err != nil {
 		return nil, fmt.Errorf("suspensions of case %d: %w", caseID, err)
 	}
@@ -356,18 +359,36 @@ func lockLeadCase(ctx context.Context, tx *sqlx.Tx, a audit.Actor, id int64, mes
 
 const msgSuspendLead = "只有牵头（实施）部门可以中止或恢复计时"
 
+// MaxSuspensionDays bounds the expected time of a procedure that stops the
+// clock, in working days.
+const MaxSuspensionDays = 250
+
+// SuspendInput is the lead department's stop of the clock.
+type SuspendInput struct {
+	Reason string `json:"reason"` // one of SuspendReasonOrder
+	Note   string `json:"note"`
+	// ExpectedDays is the time the procedure needs, in working days: the
+	// applicant is told it in writing (行政许可法 45, 特别程序告知书).
+	ExpectedDays int `json:"expected_days"`
+}
+
 // Suspend stops the clock of a case under review (lead department's
-// approver): hearing, tendering, testing, expert review (行政许可法 45).
-func (s *Service) Suspend(ctx context.Context, caseID int64, reason, note string) error {
+// approver): hearing, tendering, testing, expert review (行政许可法 45),
+// with the time it needs, which the 特别程序告知书 tells the applicant.
+func (s *Service) Suspend(ctx context.Context, caseID int64, in SuspendInput) error {
 	a, err := requireApprover(ctx)
 	if err != nil {
 		return err
 	}
+	reason := in.Reason
 	var f problem.Fields
 	if SuspendReasonNames[reason] == "" {
 		f.Add("reason", "suspend_reason_invalid", "请选择中止计时的法定情形（听证、招标拍卖、检验检测检疫、鉴定专家评审或其他）")
 	}
-	note = checkText(&f, "note", "中止计时说明", note, 1000)
+	note := checkText(&f, "note", "中止计时说明", in.Note, 1000)
+	if in.ExpectedDays < 1 || in.ExpectedDays > MaxSuspensionDays {
+		f.Add("expected_days", "expected_days_invalid", fmt.Sprintf("请填写所需时间（1到%d个工作日），将书面告知申请人（行政许可法第四十五条）", MaxSuspensionDays))
+	}
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -381,15 +402,15 @@ func (s *Service) Suspend(ctx context.Context, caseID int64, reason, note string
 		if r.Status != CaseInReview {
 			return problem.New(problem.Conflict, "case_not_in_review", "只有审查中的办件可以中止计时（当前："+CaseStatusNames[r.Status]+"）")
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO approval_suspensions (case_id, reason, note, started_on, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			caseID, reason, note, today.String(), a.UserID, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO approval_suspensions (case_id, reason, note, expected_days, started_on, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, caseID, reason, note, in.ExpectedDays, today.String(), a.UserID, now); err != nil {
 			return fmt.Errorf("suspend case %d: %w", caseID, err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE approval_cases SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?`, CaseSuspended, now, caseID); err != nil {
 			return fmt.Errorf("suspend case %d: %w", caseID, err)
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "approval.case.suspend", ObjectType: "approval_case", ObjectID: fmt.Sprint(caseID),
-			Summary: map[string]any{"case_no": r.CaseNo, "reason": reason}})
+			Summary: map[string]any{"case_no": r.CaseNo, "reason": reason, "expected_days": in.ExpectedDays}})
 	})
 }
 

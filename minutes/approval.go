@@ -21,6 +21,7 @@ const (
 	PermitDecision                           // 准予行政许可决定书
 	DenialDecision                           // 不予行政许可决定书
 	ExtensionNotice                          // 延长审批期限告知书 (行政许可法 42)
+	SuspensionNotice                         // 特别程序告知书 (行政许可法 45)
 )
 
 // String is the document's title.
@@ -38,6 +39,8 @@ func (k ApprovalKind) String() string {
 		return "不予行政许可决定书"
 	case ExtensionNotice:
 		return "延长审批期限告知书"
+	case SuspensionNotice:
+		return "特别程序告知书"
 	}
 	return "行政许可文书"
 }
@@ -59,6 +62,18 @@ type ApprovalDept struct {
 	DueOn   time.Time // the department's limit (a date)
 	Status  string    // e.g. 待办, 同意, 不同意, 超时默认同意
 	Opinion string
+}
+
+// ApprovalSuspension is a stop of the clock (行政许可法 45): the procedure,
+// the time it needs as told the applicant, and, once resumed, the day and
+// the working days it stood.
+type ApprovalSuspension struct {
+	Procedure    string // 听证, 招标、拍卖, 检验、检测、检疫, 鉴定、专家评审, 其他法定情形
+	Note         string
+	ExpectedDays int       // working days; 0 when not recorded
+	StartedOn    time.Time // a date
+	EndedOn      time.Time // a date; zero while it stands
+	Days         int       // working days it stood, once ended
 }
 
 // ApprovalNotice is one written document of the approval hall for one case
@@ -106,6 +121,9 @@ type ApprovalNotice struct {
 	LegalDueAfterExtension  time.Time
 	Depts                   []ApprovalDept
 
+	// SuspensionNotice: the case's latest stop of the clock.
+	Suspension *ApprovalSuspension
+
 	// SupplementNotice.
 	MaterialsDue time.Time // 补正期限: the last day to complete
 
@@ -134,6 +152,10 @@ func (n ApprovalNotice) IssuedOn() time.Time {
 		return n.DecidedAt
 	case ExtensionNotice:
 		return n.ExtendedOn
+	case SuspensionNotice:
+		if n.Suspension != nil {
+			return n.Suspension.StartedOn
+		}
 	}
 	return time.Time{}
 }
@@ -151,7 +173,7 @@ func (n ApprovalNotice) Missing() []ApprovalMaterial {
 
 func (n ApprovalNotice) validate() error {
 	switch {
-	case n.Kind < AcceptanceNotice || n.Kind > ExtensionNotice:
+	case n.Kind < AcceptanceNotice || n.Kind > SuspensionNotice:
 		return invalid("unknown approval document kind %d", n.Kind)
 	case n.Hall == "" || n.Authority == "" || n.No == "":
 		return invalid("the hall, the authority and the number are required")
@@ -191,6 +213,10 @@ func (n ApprovalNotice) validate() error {
 		case n.DueBeforeExtension.IsZero() || n.LegalDueBeforeExtension.IsZero() || n.DueAfterExtension.IsZero() || n.LegalDueAfterExtension.IsZero():
 			return invalid("an extension notice needs the limits before and after the extension")
 		}
+	case SuspensionNotice:
+		if sp := n.Suspension; sp == nil || sp.Procedure == "" || sp.StartedOn.IsZero() || n.AcceptedAt.IsZero() {
+			return invalid("a suspension notice needs the acceptance date, the procedure and the day it started")
+		}
 	}
 	return nil
 }
@@ -221,9 +247,14 @@ func (n ApprovalNotice) Render(w io.Writer) error {
 	p.setSize(sizeBody)
 	p.space(1)
 	p.title(title)
-	if n.Kind == SupplementNotice {
+	switch n.Kind {
+	case SupplementNotice:
 		p.space(-2)
 		p.paraAt(marginX, bodyW, "（一次性告知书）", "C")
+		p.space(2)
+	case SuspensionNotice:
+		p.space(-2)
+		p.paraAt(marginX, bodyW, "（中止计时）", "C")
 		p.space(2)
 	}
 	p.paraAt(marginX, bodyW, "编号："+n.No, "R")
@@ -245,6 +276,8 @@ func (n ApprovalNotice) Render(w io.Writer) error {
 		n.decision(p)
 	case ExtensionNotice:
 		n.extension(p)
+	case SuspensionNotice:
+		n.suspension(p)
 	}
 	p.setSize(sizeBody)
 
@@ -335,6 +368,42 @@ func (n ApprovalNotice) extension(p *pdf) {
 	p.space(3)
 	p.setSize(11.5)
 	p.para("　　办理期限以工作日计算，不含法定节假日（行政许可法第八十二条）。依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在办理期限内，本机关将书面告知所需时间（行政许可法第四十五条）。")
+	p.para("　　特此告知。")
+}
+
+// suspension tells the applicant that a hearing, tendering, test or expert
+// review stops the clock and the time it needs (行政许可法 45: 行政机关应当
+// 将所需时间书面告知申请人), and, once resumed, how long it stood.
+func (n ApprovalNotice) suspension(p *pdf) {
+	sp := n.Suspension
+	p.para("　　" + n.received() + "，本机关已于" + date(n.AcceptedAt) + "受理。因依法需要" + sp.Procedure +
+		"，根据《中华人民共和国行政许可法》第四十五条的规定，所需时间不计算在办理期限内。现将所需时间书面告知如下：")
+	p.space(3)
+	p.setSize(sizeBody)
+	expected := "—"
+	if sp.ExpectedDays > 0 {
+		expected = "约" + itoa(sp.ExpectedDays) + "个工作日"
+	}
+	rows := [][2]string{{"特别程序", sp.Procedure}, {"说明", orDash(sp.Note)}, {"中止计时日期", date(sp.StartedOn)}, {"所需时间", expected}}
+	if !sp.EndedOn.IsZero() {
+		rows = append(rows, [2]string{"恢复计时日期", date(sp.EndedOn)}, [2]string{"实际中止", itoa(sp.Days) + "个工作日（不计入办理期限）"})
+	}
+	switch {
+	case n.DueOn.IsZero() || n.LegalDueOn.IsZero():
+	case sp.EndedOn.IsZero():
+		rows = append(rows, [2]string{"中止前承诺办结日期", date(n.DueOn) + "（恢复计时后顺延）"},
+			[2]string{"中止前法定办结日期", date(n.LegalDueOn) + "（恢复计时后顺延）"})
+	default:
+		rows = append(rows, [2]string{"承诺办结日期", date(n.DueOn)}, [2]string{"法定办结日期", date(n.LegalDueOn)})
+	}
+	p.fields(rows)
+	p.space(3)
+	p.setSize(11.5)
+	if sp.EndedOn.IsZero() {
+		p.para("　　" + sp.Procedure + "结束后恢复计时，承诺办结日期和法定办结日期按实际中止的工作日数相应顺延，本机关届时告知。")
+	} else {
+		p.para("　　计时已恢复，上列办结日期已按实际中止的工作日数顺延。")
+	}
 	p.para("　　特此告知。")
 }
 

@@ -34,7 +34,7 @@ func sampleApproval(kind ApprovalKind) ApprovalNotice {
 		},
 	}
 	switch kind {
-	case AcceptanceNotice, PermitDecision, DenialDecision, ExtensionNotice:
+	case AcceptanceNotice, PermitDecision, DenialDecision, ExtensionNotice, SuspensionNotice:
 		n.AcceptedAt = at(2026, 4, 28, 9, 20)
 		n.DueOn, n.LegalDueOn = sampleDay(2026, 5, 14), sampleDay(2026, 5, 28)
 		n.Depts = []ApprovalDept{
@@ -61,11 +61,13 @@ func sampleApproval(kind ApprovalKind) ApprovalNotice {
 		n.ExtendedDays, n.ExtendedOn, n.ExtensionApprover, n.ExtensionReason = 10, at(2026, 5, 13, 15, 0), "王局长", "需现场核查施工场地"
 		n.DueBeforeExtension, n.LegalDueBeforeExtension = sampleDay(2026, 5, 14), sampleDay(2026, 5, 28)
 		n.DueAfterExtension, n.LegalDueAfterExtension = sampleDay(2026, 5, 28), sampleDay(2026, 6, 11)
+	case SuspensionNotice:
+		n.Suspension = &ApprovalSuspension{Procedure: "鉴定、专家评审", Note: "组织专家对施工图进行评审", ExpectedDays: 10, StartedOn: sampleDay(2026, 5, 6)}
 	}
 	return n
 }
 
-var approvalKinds = []ApprovalKind{AcceptanceNotice, SupplementNotice, RefusalDecision, PermitDecision, DenialDecision, ExtensionNotice}
+var approvalKinds = []ApprovalKind{AcceptanceNotice, SupplementNotice, RefusalDecision, PermitDecision, DenialDecision, ExtensionNotice, SuspensionNotice}
 
 func TestApprovalNoticeText(t *testing.T) {
 	common := []string{"示范市政务服务大厅", "示范市住房和城乡建设局", "编号：SP2026-000042", "张三", "110105********002X",
@@ -89,6 +91,8 @@ func TestApprovalNoticeText(t *testing.T) {
 		{ExtensionNotice, []string{"延长审批期限告知书", "第四十二条", "延长10个工作日", "理由告知如下", "需现场核查施工场地", "批准人", "王局长",
 			"2026年5月13日", "原承诺办结日期", "2026年5月14日", "延长后承诺办结日期", "2026年5月28日", "延长后法定办结日期", "2026年6月11日"},
 			[]string{"行政复议", "予以受理。", "决定准予"}},
+		{SuspensionNotice, []string{"特别程序告知书", "中止计时", "第四十五条", "鉴定、专家评审", "组织专家对施工图进行评审", "中止计时日期", "2026年5月6日",
+			"所需时间", "约10个工作日", "中止前承诺办结日期", "2026年5月14日", "恢复计时后顺延"}, []string{"行政复议", "恢复计时日期"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.kind.String(), func(t *testing.T) {
@@ -197,6 +201,10 @@ func TestApprovalNoticeInvalid(t *testing.T) {
 		}},
 		{"refusal without reason", func(n *ApprovalNotice) { n.Kind, n.RefusedAt, n.RefuseReason = RefusalDecision, n.AcceptedAt, " " }},
 		{"denial without reasons", func(n *ApprovalNotice) { n.Kind, n.DecidedAt, n.DecisionNote = DenialDecision, n.AcceptedAt, "" }},
+		{"suspension without its procedure", func(n *ApprovalNotice) {
+			*n = sampleApproval(SuspensionNotice)
+			n.Suspension.Procedure = ""
+		}},
 		{"extension without reason", func(n *ApprovalNotice) {
 			*n = sampleApproval(ExtensionNotice)
 			n.ExtensionReason = " "

@@ -553,9 +553,17 @@ func agreeOf(decision string) (bool, error) {
 }
 
 func (s *Server) deptSuspend(c echo.Context) error {
-	form := map[string]string{"reason": c.FormValue("reason"), "note": c.FormValue("note")}
+	form := map[string]string{"reason": c.FormValue("reason"), "note": c.FormValue("note"), "expected_days": c.FormValue("expected_days")}
 	return s.caseAction(c, "suspend_", form, func(id int64) (string, error) {
-		return "已中止计时", s.hall().Suspend(c.Request().Context(), id, form["reason"], form["note"])
+		in := approval.SuspendInput{Reason: form["reason"], Note: form["note"]}
+		if v := strings.TrimSpace(form["expected_days"]); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return "", problem.InvalidField("expected_days", "expected_days_invalid", "所需时间应为工作日数（整数）")
+			}
+			in.ExpectedDays = n
+		}
+		return "已中止计时；特别程序告知书（所需时间的书面告知）由窗口打印交申请人", s.hall().Suspend(c.Request().Context(), id, in)
 	})
 }
 
@@ -1010,8 +1018,8 @@ func (s *Server) apiApprovalDeliver(c echo.Context) error {
 }
 
 func (s *Server) apiApprovalSuspend(c echo.Context) error {
-	return caseJSONAction(s, c, func(ctx context.Context, id int64, req reasonRequest) error {
-		return s.hall().Suspend(ctx, id, req.Reason, req.Note)
+	return caseJSONAction(s, c, func(ctx context.Context, id int64, in approval.SuspendInput) error {
+		return s.hall().Suspend(ctx, id, in)
 	})
 }
 

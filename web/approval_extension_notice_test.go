@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -59,7 +60,7 @@ func TestApprovalExtensionNoticePDF(t *testing.T) {
 	// notice still tells what the extension set (the same bytes).
 	e.clock.Set(shanghai9("2026-03-13"))
 	appr = e.api("approver")
-	if r := appr.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/suspend", k.ID), map[string]any{"reason": "expert_review", "note": "专家评审"}); r.Code != http.StatusOK {
+	if r := appr.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/suspend", k.ID), map[string]any{"reason": "expert_review", "note": "专家评审", "expected_days": 5}); r.Code != http.StatusOK {
 		t.Fatalf("suspend: %d %s", r.Code, r.Body.String())
 	}
 	e.clock.Set(shanghai9("2026-03-17"))
@@ -75,6 +76,55 @@ func TestApprovalExtensionNoticePDF(t *testing.T) {
 		t.Error("the notice changed with a later suspension")
 	}
 	// The test leaves no case open in the demo departments.
+	if r := clerkAPI.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/withdraw", k.ID), map[string]string{"note": "测试结束，撤回"}); r.Code != http.StatusOK {
+		t.Fatalf("withdraw: %d %s", r.Code, r.Body.String())
+	}
+}
+
+// TestApprovalSuspensionNoticePDF: stopping the clock (行政许可法 45) needs
+// the time the procedure takes, which the applicant is told in writing: the
+// 特别程序告知书 names the procedure, the day it started and that time; once
+// resumed it tells the working days it stood and the moved limits. The form
+// without the time is refused on its field.
+func TestApprovalSuspensionNoticePDF(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(shanghai9("2026-03-02")) // Monday
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	clerkAPI := e.api("clerk")
+	k := intake(t, clerkAPI, caseBody(it.ID, 1, 2)).Case
+	wantStatus(t, clerkAPI.get(docPath(k.ID, approval.DocSuspension)), http.StatusConflict, "document_not_applicable")
+
+	e.clock.Set(shanghai9("2026-03-04"))
+	b := e.browser("approver")
+	path := fmt.Sprintf("/dept/cases/%d/suspend", k.ID)
+	if r := b.postForm(path, url.Values{"reason": {"expert_review"}, "note": {"组织专家评审"}}); r.Code != http.StatusBadRequest ||
+		!strings.Contains(r.Body.String(), "所需时间") {
+		t.Fatalf("suspension without the time it needs: %d", r.Code)
+	}
+	if r := b.postForm(path, url.Values{"reason": {"expert_review"}, "note": {"组织专家评审"}, "expected_days": {"10"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("suspend: %d %s", r.Code, r.Body.String())
+	}
+	clerkAPI = e.api("clerk")
+	k = getCase(t, clerkAPI, k.ID)
+	if len(k.Suspensions) != 1 || k.Suspensions[0].ExpectedDays == nil || *k.Suspensions[0].ExpectedDays != 10 {
+		t.Fatalf("suspensions: %+v", k.Suspensions)
+	}
+	wantDocument(t, clerkAPI, docPath(k.ID, approval.DocSuspension), k, "特别程序告知书", "第四十五条", "鉴定、专家评审", "组织专家评审",
+		"中止计时日期", "2026年3月4日", "所需时间", "约10个工作日", "中止前承诺办结日期", "2026年3月16日")
+	if page := e.browser("clerk").get(fmt.Sprintf("/approval/cases/%d", k.ID)); !strings.Contains(page.Body.String(), "kind="+approval.DocSuspension) {
+		t.Error("the case page does not link the suspension notice")
+	}
+
+	// Resumed on Monday 9 March: three working days stood (4, 5, 6 March).
+	e.clock.Set(shanghai9("2026-03-09"))
+	if r := e.api("approver").json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/resume", k.ID), nil); r.Code != http.StatusOK {
+		t.Fatalf("resume: %d %s", r.Code, r.Body.String())
+	}
+	clerkAPI = e.api("clerk")
+	k = getCase(t, clerkAPI, k.ID)
+	wantDocument(t, clerkAPI, docPath(k.ID, approval.DocSuspension), k, "恢复计时日期", "2026年3月9日", "实际中止", "3个工作日",
+		"承诺办结日期", k.DueOn.String()[:4]+"年3月19日")
 	if r := clerkAPI.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/withdraw", k.ID), map[string]string{"note": "测试结束，撤回"}); r.Code != http.StatusOK {
 		t.Fatalf("withdraw: %d %s", r.Code, r.Body.String())
 	}

@@ -42,7 +42,7 @@ func TestApprovalExtension(t *testing.T) {
 		t.Fatalf("accepted: due %v legal %v", k.DueOn, k.LegalDueOn)
 	}
 	suspended := intake(t, clerkAPI, caseBody(single.ID, 1, 2)).Case
-	if r := appr.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/suspend", suspended.ID), map[string]string{"reason": "hearing", "note": "举行听证"}); r.Code != http.StatusOK {
+	if r := appr.json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/suspend", suspended.ID), map[string]any{"reason": "hearing", "note": "举行听证", "expected_days": 15}); r.Code != http.StatusOK {
 		t.Fatalf("suspend: %d %s", r.Code, r.Body.String())
 	}
 	decided := intake(t, clerkAPI, caseBody(inst.ID, 1, 2)).Case

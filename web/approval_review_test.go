@@ -220,7 +220,7 @@ func TestApprovalWithdrawalEndsTheSuspension(t *testing.T) {
 	clerkAPI := e.api("clerk")
 	k := intake(t, clerkAPI, caseBody(it.ID, 1, 2)).Case
 	if r := e.api("approver").json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/suspend", k.ID),
-		map[string]string{"reason": "hearing", "note": "组织听证"}); r.Code != http.StatusOK {
+		map[string]any{"reason": "hearing", "note": "组织听证", "expected_days": 15}); r.Code != http.StatusOK {
 		t.Fatalf("suspend: %d %s", r.Code, r.Body.String())
 	}
 	e.clock.Set(shanghai9("2026-06-03")) // Wednesday

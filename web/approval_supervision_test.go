@@ -238,7 +238,7 @@ func TestApprovalMonitorWarnsOnceEach(t *testing.T) {
 	}
 
 	// Suspended (a hearing): the clock stops, nothing is raised.
-	if err := w.svc.Suspend(w.appr, r.Case.ID, "hearing", "举行听证"); err != nil {
+	if err := w.svc.Suspend(w.appr, r.Case.ID, approval.SuspendInput{Reason: "hearing", Note: "举行听证", ExpectedDays: 15}); err != nil {
 		t.Fatal(err)
 	}
 	w.at("2026-03-25")

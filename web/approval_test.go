@@ -466,13 +466,17 @@ func TestApprovalOwnershipAndSuspension(t *testing.T) {
 	// limits by the working days it stood.
 	jc := intake(t, clerkAPI, caseBody(joint.ID, 1, 2)).Case
 	susp := fmt.Sprintf("/api/v1/approval/cases/%d/suspend", jc.ID)
-	if r := appr2.json(http.MethodPost, susp, map[string]string{"reason": "expert_review", "note": "专家评审"}); r.Code != http.StatusForbidden || r.errorCode(t) != "not_lead_department" {
+	if r := appr2.json(http.MethodPost, susp, map[string]any{"reason": "expert_review", "note": "专家评审", "expected_days": 10}); r.Code != http.StatusForbidden || r.errorCode(t) != "not_lead_department" {
 		t.Fatalf("non-lead suspends: %d %s", r.Code, r.Body.String())
 	}
 	if r := appr.json(http.MethodPost, susp, map[string]string{"reason": "nap", "note": "x"}); r.Code != http.StatusBadRequest {
 		t.Fatalf("bad reason: %d", r.Code)
 	}
-	if r := appr.json(http.MethodPost, susp, map[string]string{"reason": "expert_review", "note": "组织专家评审"}); r.Code != http.StatusOK {
+	if r := appr.json(http.MethodPost, susp, map[string]any{"reason": "expert_review", "note": "组织专家评审"}); r.Code != http.StatusBadRequest ||
+		!strings.Contains(r.Body.String(), `"field":"expected_days"`) {
+		t.Fatalf("suspend without the time it needs (行政许可法 45): %d %s", r.Code, r.Body.String())
+	}
+	if r := appr.json(http.MethodPost, susp, map[string]any{"reason": "expert_review", "note": "组织专家评审", "expected_days": 10}); r.Code != http.StatusOK {
 		t.Fatalf("suspend: %d %s", r.Code, r.Body.String())
 	}
 	var ghStep approval.Step
