@@ -330,3 +330,35 @@ func TestTradingDepositNotAbovePrice(t *testing.T) {
 		t.Errorf("a deposit above the price: %+v", f)
 	}
 }
+
+// TestTradingListsInOrder: the staff's tabs start with 待受理 and the portal
+// lists methods and announcement types in a fixed, sensible order (ranging
+// over the name maps sorted them by code); every method is offered.
+func TestTradingListsInOrder(t *testing.T) {
+	e := newEnv(t)
+	page := e.browser("staff").get("/staff/projects").Body.String()
+	if i, j := strings.Index(page, ">待受理<"), strings.Index(page, ">已受理<"); i < 0 || j < 0 || i > j {
+		t.Errorf("the staff's tabs do not start with 待受理")
+	}
+	order := tradingNames()["MethodOrder"].([]string)
+	if len(order) != len(trading.MethodNames) {
+		t.Errorf("MethodOrder %v misses a method of %v", order, trading.MethodNames)
+	}
+	for _, m := range order {
+		if _, ok := trading.MethodNames[m]; !ok {
+			t.Errorf("MethodOrder names an unknown method %q", m)
+		}
+	}
+	page = e.anon().get("/announcements").Body.String()
+	last := -1
+	for _, name := range []string{"公开招标", "邀请招标", "固定价比选", "竞争性谈判", "询价", "拍卖", "挂牌"} {
+		i := strings.Index(page, ">"+name+"<")
+		if i < last {
+			t.Errorf("the portal lists %s out of order", name)
+		}
+		last = i
+	}
+	if i, j := strings.Index(page, ">交易公告</option>"), strings.Index(page, ">结果公告</option>"); i < 0 || i > j {
+		t.Errorf("the portal's first announcement type is not 交易公告")
+	}
+}

@@ -17,7 +17,12 @@ import (
 func tradingNames() map[string]any {
 	return map[string]any{"Kinds": trading.Kinds, "KindNames": trading.KindNames, "Methods": trading.Methods, "MethodNames": trading.MethodNames,
 		"StatusNames": trading.StatusNames, "Fields": trading.Fields, "TimelineLabels": trading.TimelineLabels,
-		"TypeNames": trading.AnnouncementTypes, "DepositMethods": trading.DepositMethods}
+		"TypeNames": trading.AnnouncementTypes, "DepositMethods": trading.DepositMethods,
+		// Lists in the order people look for them (ranging over the maps
+		// above sorts by code: 待受理 came last, the methods were a jumble).
+		"TypeOrder":   []string{"tender", "clarification", "result"},
+		"MethodOrder": []string{"open", "invited", trading.MethodFixedPrice, "negotiation", "consultation", "inquiry", "single_source", "tender", "auction", "listing"},
+		"StatusOrder": []string{trading.StatusSubmitted, trading.StatusAccepted, trading.StatusPublished, trading.StatusResult, trading.StatusReturned}}
 }
 
 func withNames(m map[string]any) map[string]any {
