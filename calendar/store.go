@@ -101,14 +101,44 @@ func (s *Store) Days(ctx context.Context, year int) ([]Day, error) {
 	return out, nil
 }
 
-// SetDay adds or replaces the entry for a date.
+// MaxRangeDays is the longest run of days one entry sets (a holiday with
+// its adjusted days off is at most 8 or 9 days).
+const MaxRangeDays = 31
+
+// SetDay sets the kind and name of one date.
 func (s *Store) SetDay(ctx context.Context, date, kind, name string) error {
+	return s.SetDays(ctx, date, "", kind, name)
+}
+
+// SetDays sets the kind and name of every date from date to to, both
+// included (to empty: date alone), in one transaction with an audit event
+// per date, as the State Council's notice gives them ("2月5日至11日放假").
+// Every date of a run of 调休上班日 must be a Saturday or a Sunday.
+func (s *Store) SetDays(ctx context.Context, date, to, kind, name string) error {
 	var f problem.Fields
 	d, err := ParseDate(strings.TrimSpace(date))
 	if err != nil {
 		f.AddErr("date", err)
 	} else if d.Year < clock.MinYear || d.Year > clock.MaxYear {
 		f.Add("date", "date_out_of_range", fmt.Sprintf("日期应在%d年至%d年之间", clock.MinYear, clock.MaxYear))
+		err = f.Err()
+	}
+	last := d
+	if to = strings.TrimSpace(to); to != "" && err == nil {
+		e, terr := ParseDate(to)
+		switch {
+		case terr != nil:
+			f.AddErr("to", terr)
+			err = terr
+		case d.DaysUntil(e) < 0:
+			f.Add("to", "date_range_invalid", "结束日期不能早于开始日期")
+			err = f.Err()
+		case d.DaysUntil(e) >= MaxRangeDays:
+			f.Add("to", "date_range_too_long", fmt.Sprintf("一次最多设置%d天", MaxRangeDays))
+			err = f.Err()
+		default:
+			last = e
+		}
 	}
 	if kind != "holiday" && kind != "workday" {
 		f.Add("kind", "day_kind_unknown", "类型只能是法定节假日或调休上班日")
@@ -119,11 +149,16 @@ func (s *Store) SetDay(ctx context.Context, date, kind, name string) error {
 	} else if utf8.RuneCountInString(name) > 64 {
 		f.Add("name", "too_long", "名称不能超过64个字")
 	}
-	if err == nil {
-		wd := d.Weekday()
-		weekend := wd == time.Saturday || wd == time.Sunday
-		if kind == "workday" && !weekend {
-			f.Add("kind", "workday_not_weekend", "调休上班日只能是星期六或星期日")
+	if err == nil && kind == "workday" {
+		for x := d; x.DaysUntil(last) >= 0; x = x.AddDays(1) {
+			if wd := x.Weekday(); wd != time.Saturday && wd != time.Sunday {
+				field := "kind"
+				if x != d {
+					field = "to"
+				}
+				f.Add(field, "workday_not_weekend", fmt.Sprintf("调休上班日只能是星期六或星期日（%s不是）", x))
+				break
+			}
 		}
 	}
 	if err := f.Err(); err != nil {
@@ -132,13 +167,18 @@ func (s *Store) SetDay(ctx context.Context, date, kind, name string) error {
 	now := s.Clock.Now()
 	err = db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		actor := audit.ActorFrom(ctx)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_days (day, kind, name, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)
-			ON DUPLICATE KEY UPDATE kind = VALUES(kind), name = VALUES(name), updated_by = VALUES(updated_by), updated_at = VALUES(updated_at)`,
-			d.String(), kind, name, nullID(actor.UserID), now); err != nil {
-			return fmt.Errorf("set calendar day %s: %w", d, err)
+		for x := d; x.DaysUntil(last) >= 0; x = x.AddDays(1) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_days (day, kind, name, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)
+				ON DUPLICATE KEY UPDATE kind = VALUES(kind), name = VALUES(name), updated_by = VALUES(updated_by), updated_at = VALUES(updated_at)`,
+				x.String(), kind, name, nullID(actor.UserID), now); err != nil {
+				return fmt.Errorf("set calendar day %s: %w", x, err)
+			}
+			if err := audit.Record(ctx, tx, now, audit.Event{Action: "calendar.set", ObjectType: "calendar_day", ObjectID: x.String(),
+				Summary: map[string]any{"kind": kind, "name": name}}); err != nil {
+				return err
+			}
 		}
-		return audit.Record(ctx, tx, now, audit.Event{Action: "calendar.set", ObjectType: "calendar_day", ObjectID: d.String(),
-			Summary: map[string]any{"kind": kind, "name": name}})
+		return nil
 	})
 	s.invalidate()
 	return err

@@ -14,6 +14,7 @@ import (
 
 type calendarForm struct {
 	Date string `form:"date" json:"-"`
+	To   string `form:"to" json:"to"` // optional: the last date of a run
 	Kind string `form:"kind" json:"kind"`
 	Name string `form:"name" json:"name"`
 }
@@ -46,10 +47,14 @@ func (s *Server) calendarSet(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return err
 	}
-	if err := s.Calendar.SetDay(c.Request().Context(), f.Date, f.Kind, f.Name); err != nil {
-		return s.calendarPageWith(c, &Page{Form: map[string]string{"date": f.Date, "name": f.Name}}, err)
+	if err := s.Calendar.SetDays(c.Request().Context(), f.Date, f.To, f.Kind, f.Name); err != nil {
+		return s.calendarPageWith(c, &Page{Form: map[string]string{"date": f.Date, "to": f.To, "name": f.Name}}, err)
 	}
-	return s.redirectFlash(c, "/admin/calendar", "已保存 "+f.Date)
+	saved := f.Date
+	if f.To != "" && f.To != f.Date {
+		saved += " 至 " + f.To
+	}
+	return s.redirectFlash(c, "/admin/calendar?year="+f.Date[:min(4, len(f.Date))], "已保存 "+saved)
 }
 
 func (s *Server) calendarDelete(c echo.Context) error {
@@ -79,7 +84,7 @@ func (s *Server) apiCalendarSet(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return err
 	}
-	if err := s.Calendar.SetDay(c.Request().Context(), c.Param("date"), f.Kind, f.Name); err != nil {
+	if err := s.Calendar.SetDays(c.Request().Context(), c.Param("date"), f.To, f.Kind, f.Name); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
