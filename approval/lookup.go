@@ -49,6 +49,19 @@ type PublicCase struct {
 	// Extension: the applicant is told the extension and its reason
 	// (行政许可法 42); DueOn and LegalDueOn are the extended dates.
 	Extension *PublicExtension `json:"extension,omitempty"`
+	// Suspensions: the stops of the clock (行政许可法 45) as the applicant
+	// was told them: the procedure, the time it needs and, once resumed,
+	// the working days it stood (DueOn and LegalDueOn are moved by them).
+	Suspensions []PublicSuspension `json:"suspensions,omitempty"`
+}
+
+// PublicSuspension is a stop of the clock as the applicant is told it.
+type PublicSuspension struct {
+	Procedure    string         `json:"procedure"`
+	StartedOn    calendar.Date  `json:"started_on"`
+	ExpectedDays int            `json:"expected_days,omitempty"`
+	EndedOn      *calendar.Date `json:"ended_on,omitempty"`
+	Days         int            `json:"days"`
 }
 
 // PublicExtension is an extension as the applicant is told it: the days,
@@ -115,6 +128,13 @@ func (s *Service) Lookup(ctx context.Context, caseNo, code, ip string) (*PublicC
 	}
 	if x := c.Extension; x != nil {
 		out.Extension = &PublicExtension{Days: x.Days, Reason: x.Reason, ExtendedOn: x.ExtendedOn()}
+	}
+	for _, sp := range c.Suspensions {
+		ps := PublicSuspension{Procedure: sp.ReasonName, StartedOn: sp.StartedOn, EndedOn: sp.EndedOn, Days: sp.Days}
+		if sp.ExpectedDays != nil {
+			ps.ExpectedDays = *sp.ExpectedDays
+		}
+		out.Suspensions = append(out.Suspensions, ps)
 	}
 	return out, nil
 }

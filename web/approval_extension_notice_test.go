@@ -129,3 +129,40 @@ func TestApprovalSuspensionNoticePDF(t *testing.T) {
 		t.Fatalf("withdraw: %d %s", r.Code, r.Body.String())
 	}
 }
+
+// TestApprovalLookupTellsSuspension: the public lookup tells the applicant
+// a stop of the clock (行政许可法 45): the procedure, the time it needs and,
+// once resumed, the working days it stood.
+func TestApprovalLookupTellsSuspension(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Set(shanghai9("2026-03-02"))
+	zj, _ := hallDepts(t, e)
+	it := createItem(t, e, promisedItem(zj))
+	rc := intake(t, e.api("clerk"), caseBody(it.ID, 1, 2))
+	k := rc.Case
+	e.clock.Set(shanghai9("2026-03-04"))
+	if r := e.api("approver").json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/suspend", k.ID),
+		map[string]any{"reason": "testing", "note": "材料送检", "expected_days": 7}); r.Code != http.StatusOK {
+		t.Fatalf("suspend: %d %s", r.Code, r.Body.String())
+	}
+	lookup := func() string {
+		r := e.anon().postForm("/approval/lookup", url.Values{"case_no": {k.CaseNo}, "query_code": {rc.QueryCode}})
+		if r.Code != http.StatusOK {
+			t.Fatalf("lookup: %d %s", r.Code, r.Body.String())
+		}
+		return r.Body.String()
+	}
+	if page := lookup(); !strings.Contains(page, "2026-03-04起因检验、检测、检疫中止计时，所需时间约7个工作日") {
+		t.Errorf("the lookup does not tell the suspension: %s", page)
+	}
+	e.clock.Set(shanghai9("2026-03-09"))
+	if r := e.api("approver").json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/resume", k.ID), nil); r.Code != http.StatusOK {
+		t.Fatalf("resume: %d %s", r.Code, r.Body.String())
+	}
+	if page := lookup(); !strings.Contains(page, "2026-03-09恢复计时，中止3个工作日") {
+		t.Errorf("the lookup does not tell the resumption: %s", page)
+	}
+	if r := e.api("clerk").json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/withdraw", k.ID), map[string]string{"note": "测试结束，撤回"}); r.Code != http.StatusOK {
+		t.Fatalf("withdraw: %d %s", r.Code, r.Body.String())
+	}
+}
