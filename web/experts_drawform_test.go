@@ -21,6 +21,16 @@ func TestExpertDrawFormKeepsRowsAndTakesYuan(t *testing.T) {
 	region := makePool(t, st, 7, "GC06")
 	l := newDrawLot(t, e, 0)
 	page := e.browser("staff")
+	// The form names what it asks for by number: lots and organisations.
+	blank := page.get("/expert-draws/new").Body.String()
+	var tenderer string
+	if err := e.db.Get(&tenderer, `SELECT name FROM organisations WHERE id = ?`, l.tenderer); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(blank, fmt.Sprintf(`<option value="%d" label="专家抽取测试工程 · 一标段">`, l.lot)) ||
+		!strings.Contains(blank, fmt.Sprintf(`<option value="%d" label="%s">`, l.tenderer, tenderer)) {
+		t.Fatalf("the draw form should list the lot and the tenderer by name:\n%s", blank)
+	}
 	start := e.clock.Now().Add(26 * time.Hour).In(time.FixedZone("CST", 8*3600))
 	form := func(count string) url.Values {
 		return url.Values{"project_id": {fmt.Sprint(l.project)}, "lot_id": {fmt.Sprint(l.lot)}, "tenderer_org_id": {fmt.Sprint(l.tenderer)},

@@ -7,9 +7,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"ggzy/accounts"
 	"ggzy/expertpool"
 	"ggzy/money"
 	"ggzy/problem"
+	"ggzy/trading"
 )
 
 // drawRequest is the draw request form and JSON body. Times are RFC 3339 or
@@ -173,13 +175,82 @@ func (s *Server) drawsList(c echo.Context) error {
 	return s.render(c, http.StatusOK, "experts_draws", "专家抽取", map[string]any{"Draws": list, "Statuses": expertpool.DrawStatusNames})
 }
 
+// drawChoice is one entry of the draw form's lists: the id staff type and
+// what it names.
+type drawChoice struct {
+	ID    int64
+	Label string
+}
+
+// drawLotChoice is a lot open for an expert draw, with its project.
+type drawLotChoice struct {
+	drawChoice
+	ProjectID    int64
+	ProjectLabel string
+}
+
+// drawChoices lists what the draw form asks for by number: the lots of the
+// published engineering and procurement projects, and the active
+// organisations, so that staff pick them by name.
+func (s *Server) drawChoices(c echo.Context) ([]drawLotChoice, []drawChoice, error) {
+	ctx := c.Request().Context()
+	var lots []drawLotChoice
+	if s.Trading != nil {
+		ps, err := s.Trading.Projects(ctx, trading.ProjectFilter{Status: trading.StatusPublished, Limit: 100})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range ps {
+			if p.Kind != expertpool.KindEngineering && p.Kind != expertpool.KindProcurement || p.Method == trading.MethodFixedPrice {
+				continue
+			}
+			full, err := s.Trading.Project(ctx, p.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			label := strings.TrimSpace(p.Code + " " + p.Title)
+			for _, l := range full.Lots {
+				lots = append(lots, drawLotChoice{drawChoice: drawChoice{ID: l.ID, Label: label + " · " + l.Name}, ProjectID: p.ID, ProjectLabel: label})
+			}
+		}
+	}
+	var orgs []drawChoice
+	if s.Accounts != nil {
+		list, err := s.Accounts.ListOrganisations(ctx, accounts.OrgFilter{Status: "active"})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, o := range list {
+			orgs = append(orgs, drawChoice{ID: o.ID, Label: o.Name})
+		}
+	}
+	return lots, orgs, nil
+}
+
+// drawProjects are the projects of the lots, once each.
+func drawProjects(lots []drawLotChoice) []drawChoice {
+	var out []drawChoice
+	seen := map[int64]bool{}
+	for _, l := range lots {
+		if !seen[l.ProjectID] {
+			seen[l.ProjectID] = true
+			out = append(out, drawChoice{ID: l.ProjectID, Label: l.ProjectLabel})
+		}
+	}
+	return out
+}
+
 func (s *Server) drawNewPage(c echo.Context, p *Page, ferr error) error {
 	specs, err := s.Experts.Specialties(c.Request().Context())
 	if err != nil {
 		return err
 	}
+	lots, orgs, err := s.drawChoices(c)
+	if err != nil {
+		return err
+	}
 	p.Title = "申请专家抽取"
-	p.Data = map[string]any{"Specs": specs, "Rows": []int{0, 1, 2}}
+	p.Data = map[string]any{"Specs": specs, "Rows": []int{0, 1, 2}, "Lots": lots, "Projects": drawProjects(lots), "Orgs": orgs}
 	if p.Form == nil {
 		p.Form = map[string]string{"trade_kind": expertpool.KindEngineering, "region_rule": expertpool.RegionAny, "tenderer_reps": "0"}
 	}
