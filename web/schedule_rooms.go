@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -11,6 +12,7 @@ import (
 	"ggzy/clock"
 	"ggzy/problem"
 	"ggzy/schedule"
+	"ggzy/trading"
 )
 
 // roomForm is a room as entered on the rooms page or sent as JSON.
@@ -87,6 +89,7 @@ type roomView struct {
 	Events    map[string]string
 	Token     string // a new terminal's token, shown once
 	Terminal  *schedule.Terminal
+	Projects  []drawChoice // projects that may be booked, for the booking form's list
 }
 
 func (s *Server) schedRoomPage(c echo.Context, p *Page, err error) error {
@@ -128,6 +131,17 @@ func (s *Server) schedRoomPage(c echo.Context, p *Page, err error) error {
 	}
 	if v.Rooms, lerr = s.Schedule.Rooms(ctx, false); lerr != nil {
 		return lerr
+	}
+	if s.Trading != nil {
+		for _, st := range []string{trading.StatusPublished, trading.StatusAccepted, trading.StatusSubmitted} {
+			ps, lerr := s.Trading.Projects(ctx, trading.ProjectFilter{Status: st, Limit: 200})
+			if lerr != nil {
+				return lerr
+			}
+			for _, pr := range ps {
+				v.Projects = append(v.Projects, drawChoice{ID: pr.ID, Label: strings.TrimSpace(pr.Code + " " + pr.Title)})
+			}
+		}
 	}
 	if d, ok := p.Data.(roomView); ok {
 		v.Token, v.Terminal = d.Token, d.Terminal

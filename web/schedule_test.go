@@ -252,7 +252,12 @@ func TestSchedulePages(t *testing.T) {
 		t.Fatalf("bad room: %d", r.Code)
 	}
 	roomID := strings.TrimPrefix(roomURL, "/schedule/rooms/")
-	form := url.Values{"room_id": {roomID}, "project_id": {strconv.FormatInt(bookingProject(t, e, "land"), 10)}, "event_kind": {"auction"}, "title": {"国有土地使用权拍卖"},
+	landProject := bookingProject(t, e, "land")
+	// The booking form lists the projects that may be booked by name.
+	if body := b.get(roomURL).Body.String(); !strings.Contains(body, fmt.Sprintf(`<option value="%d" label="场地预约测试项目">`, landProject)) {
+		t.Fatalf("the booking form should list the project by name:\n%s", body)
+	}
+	form := url.Values{"room_id": {roomID}, "project_id": {strconv.FormatInt(landProject, 10)}, "event_kind": {"auction"}, "title": {"国有土地使用权拍卖"},
 		"starts_at": {"2026-03-05T09:30"}, "ends_at": {"2026-03-05T11:00"}}
 	r = b.postForm("/schedule/bookings", form)
 	if r.Code != http.StatusSeeOther || !strings.Contains(r.Header().Get("Location"), "view=day&date=2026-03-05") {
