@@ -116,6 +116,9 @@ type Opening struct {
 	// evaluation) and was returned for re-tendering.
 	RetenderReason string    `json:"retender_reason,omitempty"`
 	RetenderAt     time.Time `json:"retender_at,omitzero"`
+	// ChecksFinal: the deposit checks can no longer change (the opening
+	// is closed or the result published).
+	ChecksFinal bool `json:"checks_final,omitempty"`
 }
 
 // LotOpening unseals a closed lot's sign-ups, deposits and receipts for
@@ -136,8 +139,9 @@ func (s *Service) LotOpening(ctx context.Context, lotID int64) (*Opening, error)
 		Title     string         `db:"title"`
 		Reason    string         `db:"retender_reason"`
 		Retender  sql.NullTime   `db:"retender_at"`
+		Outcome   string         `db:"outcome"`
 	}
-	err := s.DB.GetContext(ctx, &l, `SELECT l.project_id, l.name, l.status, l.closed_at, l.deposit, p.code, p.title, l.retender_reason, l.retender_at
+	err := s.DB.GetContext(ctx, &l, `SELECT l.project_id, l.name, l.status, l.closed_at, l.deposit, p.code, p.title, l.retender_reason, l.retender_at, l.outcome
 		FROM trading_lots l JOIN trading_projects p ON p.id = l.project_id WHERE l.id = ?`, lotID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && l.Status != LotClosed) {
 		return nil, problem.New(problem.NotFound, "sealed_until_opening", "标段（包）不存在或尚未开标：开标前报名和递交情况保密")
@@ -146,7 +150,12 @@ func (s *Service) LotOpening(ctx context.Context, lotID int64) (*Opening, error)
 		return nil, fmt.Errorf("lot %d: %w", lotID, err)
 	}
 	o := &Opening{LotID: lotID, ProjectID: l.ProjectID, Code: l.Code.String, Title: l.Title, LotName: l.Name, ClosedAt: l.ClosedAt.Time, Entries: []Entry{},
-		RetenderReason: l.Reason, RetenderAt: l.Retender.Time}
+		RetenderReason: l.Reason, RetenderAt: l.Retender.Time, ChecksFinal: l.Outcome != ""}
+	if !o.ChecksFinal && s.OpeningClosed != nil {
+		if o.ChecksFinal, err = s.OpeningClosed(ctx, lotID); err != nil {
+			return nil, err
+		}
+	}
 	var rows []signupRow
 	if err := s.DB.SelectContext(ctx, &rows, `SELECT `+signupColumns+` FROM trading_signups WHERE lot_id = ? ORDER BY created_at, id`, lotID); err != nil {
 		return nil, fmt.Errorf("sign-ups of lot %d: %w", lotID, err)
@@ -191,11 +200,12 @@ func (s *Service) CheckDeposit(ctx context.Context, signupID int64, result strin
 	return db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		var r struct {
 			ProjectID int64  `db:"project_id"`
+			LotID     int64  `db:"lot_id"`
 			LotStatus string `db:"status"`
 			Outcome   string `db:"outcome"`
 			Declared  bool   `db:"declared"`
 		}
-		err := tx.GetContext(ctx, &r, `SELECT s.project_id, l.status, l.outcome, s.deposit_sealed IS NOT NULL AS declared
+		err := tx.GetContext(ctx, &r, `SELECT s.project_id, s.lot_id, l.status, l.outcome, s.deposit_sealed IS NOT NULL AS declared
 			FROM trading_signups s JOIN trading_lots l ON l.id = s.lot_id WHERE s.id = ? FOR UPDATE`, signupID)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && r.LotStatus != LotClosed) {
 			return problem.New(problem.NotFound, "signup_not_found", "报名记录不存在或尚未开标")
@@ -208,6 +218,16 @@ func (s *Service) CheckDeposit(ctx context.Context, signupID int64, result strin
 		// the published result.
 		if r.Outcome != "" {
 			return problem.New(problem.Conflict, "result_published", "该标段（包）已公告结果，保证金核验结果不能再更改")
+		}
+		// Nor once the opening is closed: the 开标记录表 printed the checks.
+		if s.OpeningClosed != nil {
+			closed, err := s.OpeningClosed(ctx, r.LotID)
+			if err != nil {
+				return err
+			}
+			if closed {
+				return problem.New(problem.Conflict, "opening_closed", "开标已结束，开标记录表已出具，保证金核验结果不能再更改")
+			}
 		}
 		// A deposit the bidder never registered cannot be confirmed: it
 		// would count the bidder as qualified, yet no refund is ever due

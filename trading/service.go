@@ -52,6 +52,10 @@ type Service struct {
 	// take several statements per request (db.OpenMulti): the sign-up
 	// group commit then needs two round trips instead of five.
 	Multi *sqlx.DB
+	// OpeningClosed, when set (wiring.Evaluation sets it), reports whether
+	// a lot's opening session is over: its record, with the deposit checks
+	// printed in the 开标记录表, is then final, and CheckDeposit refuses.
+	OpeningClosed func(ctx context.Context, lotID int64) (bool, error)
 
 	portalMu    sync.Mutex
 	portalCache map[string]portalEntry

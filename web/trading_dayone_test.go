@@ -362,3 +362,63 @@ func TestTradingListsInOrder(t *testing.T) {
 		t.Errorf("the portal's first announcement type is not 交易公告")
 	}
 }
+
+// TestTradingDepositCheckFinalAfterOpening: once staff have closed the
+// opening, its record (with the deposit checks, printed in the 开标记录表)
+// is final: the sign-up's check cannot be changed from the opening page of
+// the trading area either (it was, leaving the two records disagreeing).
+func TestTradingDepositCheckFinalAfterOpening(t *testing.T) {
+	e := newEnv(t)
+	p := publishProject(t, e, uniqueTitle("开标定稿保证金测试工程"))
+	lot := p.Lots[0]
+	e.clock.Set(sh("2026-03-05 10:00"))
+	bidders := []string{"bidder1", "bidder2", "bidder3"}
+	for i, u := range bidders {
+		bid(t, e, u, lot, fmt.Sprintf("9,%d00,000.00", i+1))
+	}
+	var signups []int64
+	for _, u := range bidders {
+		signups = append(signups, e.api(u).json("GET", "/api/v1/signups", nil).mustSignupOn(t, lot))
+	}
+	e.clock.Set(sh("2026-03-30 09:30"))
+	sweepDeadlines(t, e)
+	st := e.api("staff")
+	check := func(id int64, result string) response {
+		return st.json("POST", fmt.Sprintf("/api/v1/signups/%d/deposit-check", id), map[string]string{"result": result})
+	}
+	// During the opening the trading page's check is taken.
+	if r := check(signups[0], "ok"); r.Code != http.StatusNoContent {
+		t.Fatalf("check during the opening: %d %s", r.Code, r.Body.String())
+	}
+	for _, u := range bidders {
+		mustOK(t, e.api(u).json(http.MethodPost, fmt.Sprintf("/api/v1/evaluation/lots/%d/confirmation", lot), map[string]any{"agree": true}))
+	}
+	mustOK(t, st.json(http.MethodPost, fmt.Sprintf("/api/v1/evaluation/lots/%d/opening/close", lot), nil))
+	for i, id := range signups {
+		r := check(id, "failed")
+		if r.Code != http.StatusConflict || r.errorCode(t) != "opening_closed" {
+			t.Errorf("check of %s after the opening closed: %d %s", bidders[i], r.Code, r.Body.String())
+		}
+	}
+	if n := e.count(`SELECT COUNT(*) FROM trading_signups WHERE lot_id = ? AND deposit_check = 'failed'`, lot); n != 0 {
+		t.Errorf("%d checks changed after the opening closed", n)
+	}
+	if page := e.browser("staff").get(fmt.Sprintf("/staff/lots/%d", lot)).Body.String(); strings.Contains(page, "/deposit-check") {
+		t.Errorf("the trading opening page still offers deposit checks after the opening closed")
+	}
+}
+
+// mustSignupOn returns the id of the caller's sign-up on lot from GET
+// /api/v1/signups.
+func (r response) mustSignupOn(t testing.TB, lot int64) int64 {
+	t.Helper()
+	var l struct{ Signups []trading.MySignup }
+	r.decode(t, &l)
+	for _, s := range l.Signups {
+		if s.LotID == lot {
+			return s.ID
+		}
+	}
+	t.Fatalf("no sign-up on lot %d: %s", lot, r.Body.String())
+	return 0
+}

@@ -26,6 +26,7 @@ func Evaluation(ev *evaluation.Service, t *trading.Service, x *expertpool.Servic
 	ev.Committee = ExpertCommittee{x}
 	ev.Terminals = ScheduleTerminals{sch}
 	ev.Deposits = TradingDeposits{t}
+	t.OpeningClosed = ev.OpeningFinal
 }
 
 // TradingDeposits adapts trading's deposit checks to evaluation.Deposits.
