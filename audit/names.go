@@ -26,6 +26,7 @@ var ActionNames = map[string]string{
 	"audit.checkpoint":       "记录审计链存证",
 	"audit.anchor_check":     "核对审计链存证",
 	"audit.verify":           "全链校验审计链",
+	"audit.export":           "导出审计日志",
 	"archive.list":           "查阅交易档案列表",
 	"archive.export":         "导出交易档案",
 	"supervision.flags.read": "查阅预警",

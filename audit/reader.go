@@ -31,9 +31,9 @@ type Reader struct {
 	Clock clock.Clock
 }
 
-// List returns events, newest first, and records the read.
-func (r *Reader) List(ctx context.Context, f Filter) ([]Row, error) {
-	q := `SELECT ` + Columns + ` FROM audit_events WHERE 1=1`
+// where is the WHERE clause (from "WHERE 1=1" on) of a filter's events.
+func (f Filter) where() (string, []any) {
+	q := ` WHERE 1=1`
 	var args []any
 	if f.Action != "" {
 		q += ` AND action = ?`
@@ -67,13 +67,17 @@ func (r *Reader) List(ctx context.Context, f Filter) ([]Row, error) {
 		q += ` AND id < ?`
 		args = append(args, f.BeforeID)
 	}
+	return q, args
+}
+
+// List returns events, newest first, and records the read.
+func (r *Reader) List(ctx context.Context, f Filter) ([]Row, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 200
 	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, f.Limit)
+	where, args := f.where()
 	var rows []Row
-	if err := r.DB.SelectContext(ctx, &rows, q, args...); err != nil {
+	if err := r.DB.SelectContext(ctx, &rows, `SELECT `+Columns+` FROM audit_events`+where+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...); err != nil {
 		return nil, fmt.Errorf("list audit events: %w", err)
 	}
 	err := Record(ctx, r.DB, r.Clock.Now(), Event{Action: "audit.read", ObjectType: "audit", ObjectID: strconv.Itoa(len(rows)),
@@ -82,6 +86,39 @@ func (r *Reader) List(ctx context.Context, f Filter) ([]Row, error) {
 		return nil, err
 	}
 	return rows, nil
+}
+
+// Export hands fn the events of f, newest first, at most max of them, and
+// reports how many and whether more were left out. The export is recorded
+// (audit.export, with the filter) before the first event is read.
+func (r *Reader) Export(ctx context.Context, f Filter, max int, fn func(*Row) error) (n int, more bool, err error) {
+	err = Record(ctx, r.DB, r.Clock.Now(), Event{Action: "audit.export", ObjectType: "audit", ObjectID: strconv.Itoa(max),
+		ProjectID: f.ProjectID, Summary: map[string]any{"filter": f, "max": max}})
+	if err != nil {
+		return 0, false, err
+	}
+	const page = 1000
+	rows := make([]Row, 0, page)
+	for {
+		where, args := f.where()
+		rows = rows[:0]
+		if err := r.DB.SelectContext(ctx, &rows, `SELECT `+Columns+` FROM audit_events`+where+` ORDER BY id DESC LIMIT ?`, append(args, page)...); err != nil {
+			return n, false, fmt.Errorf("export audit events: %w", err)
+		}
+		for i := range rows {
+			if n == max {
+				return n, true, nil
+			}
+			if err := fn(&rows[i]); err != nil {
+				return n, false, err
+			}
+			n++
+		}
+		if len(rows) < page {
+			return n, false, nil
+		}
+		f.BeforeID = rows[len(rows)-1].ID
+	}
 }
 
 // Verify walks the chain and records the walk (via: who asked).

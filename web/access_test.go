@@ -38,6 +38,7 @@ var coreAccess = []access{
 	{method: "POST", path: "/staff/organisations/:id/review", roles: []string{staff}},
 	{method: "GET", path: "/supervision/audit", roles: []string{supervisor}},
 	{method: "GET", path: "/supervision/audit/checkpoints.json", roles: []string{supervisor}},
+	{method: "GET", path: "/supervision/audit/export.xlsx", roles: []string{supervisor}},
 	{method: "POST", path: "/supervision/audit/verify", roles: []string{supervisor}},
 	{method: "POST", path: "/supervision/audit/checkpoints/check", roles: []string{supervisor}},
 	{method: "GET", path: "/admin/organisations", roles: []string{admin}},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"net/http"
 
@@ -16,6 +17,7 @@ import (
 // AuditReader is what the supervision pages need from the audit trail.
 type AuditReader interface {
 	List(ctx context.Context, f audit.Filter) ([]audit.Row, error)
+	ExportXLSX(ctx context.Context, f audit.Filter, role func(string) string, w io.Writer) (n int, more bool, err error)
 	Verify(ctx context.Context, via string) (audit.Verification, error)
 	LatestVerification(ctx context.Context) (*audit.Verification, error)
 	Checkpoints(ctx context.Context, limit int) ([]audit.Checkpoint, []audit.AnchorResult, error)
@@ -63,6 +65,7 @@ func (s *Server) routes() {
 	// Supervision.
 	e.GET("/supervision/audit", s.auditPage, requireRoles(supervisor))
 	e.GET("/supervision/audit/checkpoints.json", s.auditCheckpointsDownload, requireRoles(supervisor))
+	e.GET("/supervision/audit/export.xlsx", s.auditExport, requireRoles(supervisor))
 	e.POST("/supervision/audit/verify", s.auditVerifyPage, requireRoles(supervisor))
 	e.POST("/supervision/audit/checkpoints/check", s.auditAnchorsCheckPage, requireRoles(supervisor))
 

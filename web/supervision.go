@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"ggzy/accounts"
 	"ggzy/audit"
 	"ggzy/calendar"
 	"ggzy/clock"
@@ -69,10 +71,23 @@ func (s *Server) auditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if f.Limit == 0 || f.Limit > 500 {
+		f.Limit = auditPageSize
+	}
 	events, err := s.Audit.List(ctx, f)
 	if err != nil {
 		return err
 	}
+	// Older events: the same filters before the last one shown.
+	older := ""
+	if len(events) == f.Limit {
+		q := c.QueryParams()
+		q.Set("before_id", strconv.FormatInt(events[len(events)-1].ID, 10))
+		older = "/supervision/audit?" + q.Encode()
+	}
+	exportQ := c.QueryParams()
+	exportQ.Del("before_id")
+	exportQ.Del("limit")
 	// The chain is walked on request (the button), daily and with every
 	// export, not on every view: a year's chain takes seconds to walk.
 	last, err := s.Audit.LatestVerification(ctx)
@@ -85,7 +100,8 @@ func (s *Server) auditPage(c echo.Context) error {
 	}
 	return s.render(c, http.StatusOK, "audit", "审计日志", map[string]any{"Events": events, "Last": last, "Filter": f,
 		"LastStale": last != nil && s.Clock.Now().Sub(last.FinishedAt) > verificationStale,
-		"From":      strings.TrimSpace(c.QueryParam("from")), "To": strings.TrimSpace(c.QueryParam("to")),
+		"Older":     older, "Export": "/supervision/audit/export.xlsx?" + exportQ.Encode(), "ExportMax": audit.ExportMax,
+		"From": strings.TrimSpace(c.QueryParam("from")), "To": strings.TrimSpace(c.QueryParam("to")),
 		"Checkpoints": cps, "CheckpointStatus": cpStatus, "ActionNames": audit.ActionNames})
 }
 
@@ -129,6 +145,27 @@ func (s *Server) apiAuditList(c echo.Context) error {
 			ProjectID: ptr(e.ProjectID.Int64, e.ProjectID.Valid), Summary: e.Summary, PrevHash: e.PrevHash.String, Hash: e.Hash.String}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"events": out})
+}
+
+// auditPageSize is how many events the audit page lists at once.
+const auditPageSize = 200
+
+// auditExport downloads the filtered audit log as an Excel workbook (the
+// newest audit.ExportMax events; the filters of the page).
+func (s *Server) auditExport(c echo.Context) error {
+	f, err := auditFilter(c)
+	if err != nil {
+		return err
+	}
+	f.Limit = 0
+	var buf bytes.Buffer
+	if _, _, err := s.Audit.ExportXLSX(c.Request().Context(), f, func(r string) string { return accounts.RoleNames[r] }, &buf); err != nil {
+		return err
+	}
+	name := "audit-log-" + s.Clock.Now().In(clock.Shanghai).Format("20060102-150405") + ".xlsx"
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Response().Header().Set("Cache-Control", "private, no-store")
+	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
 }
 
 // verificationStale is how old the latest walk of the chain may be before
