@@ -569,11 +569,34 @@ func (s *Service) Items(ctx context.Context, f ItemFilter) ([]Item, error) {
 	if err := s.DB.SelectContext(ctx, &items, q, args...); err != nil {
 		return nil, fmt.Errorf("items: %w", err)
 	}
+	byID := map[int64]*Item{}
+	var ids []any
 	for i := range items {
 		if err := json.Unmarshal([]byte(items[i].MaterialsJSON), &items[i].Materials); err != nil {
 			return nil, fmt.Errorf("item %d materials: %w", items[i].ID, err)
 		}
 		items[i].Depts = []ItemDept{}
+		if items[i].CaseType == TypeJoint {
+			byID[items[i].ID] = &items[i]
+			ids = append(ids, items[i].ID)
+		}
+	}
+	// A joint item's departments, as one item shows them: a list without
+	// them would present a 联办件 with none.
+	if len(ids) > 0 {
+		var rows []struct {
+			ItemID int64 `db:"item_id"`
+			ItemDept
+		}
+		if err := s.DB.SelectContext(ctx, &rows, `SELECT d.item_id, d.dept_org_id, o.name AS dept_name, d.task, d.days
+			FROM approval_item_depts d JOIN organisations o ON o.id = d.dept_org_id
+			WHERE d.item_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY d.item_id, d.position`, ids...); err != nil {
+			return nil, fmt.Errorf("items' departments: %w", err)
+		}
+		for _, r := range rows {
+			it := byID[r.ItemID]
+			it.Depts = append(it.Depts, r.ItemDept)
+		}
 	}
 	if items == nil {
 		items = []Item{}

@@ -308,3 +308,27 @@ func TestApprovalIntakeFormSentTwice(t *testing.T) {
 		t.Errorf("five at once with one key: %d created answers, %d cases", created, n)
 	}
 }
+
+// TestApprovalCatalogueListsJointDepartments: the public catalogue's list
+// gives a joint item (联办件) with its departments, as the item itself does.
+func TestApprovalCatalogueListsJointDepartments(t *testing.T) {
+	e := newEnv(t)
+	zj, gh := hallDepts(t, e)
+	joint := createItem(t, e, jointItem(zj, gh))
+	var list struct{ Items []approval.Item }
+	r := e.anon().get("/api/v1/approval/items")
+	r.decode(t, &list)
+	found := false
+	for _, it := range list.Items {
+		if it.ID != joint.ID {
+			continue
+		}
+		found = true
+		if len(it.Depts) != 2 || it.Depts[0].DeptOrgID != zj || it.Depts[1].DeptOrgID != gh || it.Depts[1].Task != "规划核实" || it.Depts[1].Days != 3 {
+			t.Errorf("the list's joint item: %+v", it.Depts)
+		}
+	}
+	if !found {
+		t.Fatalf("the joint item is not listed: %s", r.Body.String())
+	}
+}
