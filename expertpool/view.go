@@ -59,6 +59,35 @@ type DrawView struct {
 	SecretDerivation string `json:"secret_derivation,omitempty"`
 }
 
+// otherDrawReasons are the exclusions that come from other lots' draws:
+// an expert booked for an overlapping session, or drawn too often for the
+// tenderer. Their ids would tell staff who sits on another lot's committee
+// before its result is published, so only supervisors see them by expert
+// (everyone sees their counts).
+var otherDrawReasons = map[string]bool{"booked": true, "too_frequent": true}
+
+// visibleExclusions is the list of excluded experts a viewer who may see
+// the draw's members is shown: without those excluded only because of
+// another lot's draw, unless he is a supervisor.
+func visibleExclusions(all []Exclusion, supervisor bool) []Exclusion {
+	if supervisor {
+		return all
+	}
+	var out []Exclusion
+	for _, x := range all {
+		var reasons []string
+		for _, r := range x.Reasons {
+			if base, _, _ := strings.Cut(r, ":"); !otherDrawReasons[base] {
+				reasons = append(reasons, r)
+			}
+		}
+		if len(reasons) > 0 {
+			out = append(out, Exclusion{ExpertID: x.ExpertID, Reasons: reasons})
+		}
+	}
+	return out
+}
+
 // mayView decides what the actor in ctx sees of a draw: staff who run it
 // and supervisors see the members; other staff see the draw without names;
 // the tenderer's and agency's users see it only once published.
@@ -125,7 +154,7 @@ func (s *Service) DrawView(ctx context.Context, id int64) (*DrawView, error) {
 		}
 	}
 	if names {
-		v.Exclusions = doc.Exclusions
+		v.Exclusions = visibleExclusions(doc.Exclusions, a.Has("supervisor"))
 		src := d.Sources()
 		if len(src) > 0 {
 			v.Witnesses, v.Secret = src[:len(src)-1], src[len(src)-1]
@@ -169,6 +198,9 @@ func (s *Service) DrawView(ctx context.Context, id int64) (*DrawView, error) {
 		if show && st.HideNames && !a.Has("supervisor") && !m.SignedIn.Valid {
 			show = false
 			v.Hidden = "按设置，专家签到后才显示姓名"
+			// The experts excluded as already drawn are the members:
+			// their ids would name them through the expert register.
+			v.Exclusions = nil
 		}
 		if a.Has("agency") && m.State != MemberConfirmed {
 			continue
