@@ -25,7 +25,7 @@ func TestExpertDrawExclusionsNameNoOtherCommittee(t *testing.T) {
 	second := prepareDraw(t, st, drawBody(e, region, newDrawLot(t, e, 0), "GC01", 5, 0))
 
 	var v struct {
-		Excluded   map[string]int          `json:"excluded_by_reason"`
+		Excluded   map[string]int         `json:"excluded_by_reason"`
 		Exclusions []expertpool.Exclusion `json:"exclusions"`
 	}
 	st.get(fmt.Sprintf("/api/v1/expert-draws/%d", second)).decode(t, &v)
