@@ -137,8 +137,10 @@ func (m MySignup) AppendJSON(b []byte) ([]byte, error) {
 	if m.RefundDue != "" {
 		b = appendJSONString(appendKey(b, false, "refund_due"), m.RefundDue)
 	}
-	if b, err = appendJSONTime(appendKey(b, false, "refunded_at"), m.RefundedAt); err != nil {
-		return nil, err
+	if !m.RefundedAt.IsZero() {
+		if b, err = appendJSONTime(appendKey(b, false, "refunded_at"), m.RefundedAt); err != nil {
+			return nil, err
+		}
 	}
 	if b, err = appendJSONTime(appendKey(b, false, "signed_up_at"), m.SignedUpAt); err != nil {
 		return nil, err

@@ -142,11 +142,11 @@ var TimelineLabels = map[string]string{
 
 // Timeline is when things happen, in UTC.
 type Timeline struct {
-	DocsFrom    time.Time `json:"docs_from"`
-	DocsUntil   time.Time `json:"docs_until"`
-	SignupUntil time.Time `json:"signup_until"`
-	BidStart    time.Time `json:"bid_start"`
-	Deadline    time.Time `json:"deadline"`
+	DocsFrom    time.Time `json:"docs_from,omitzero"`
+	DocsUntil   time.Time `json:"docs_until,omitzero"`
+	SignupUntil time.Time `json:"signup_until,omitzero"`
+	BidStart    time.Time `json:"bid_start,omitzero"`
+	Deadline    time.Time `json:"deadline,omitzero"`
 }
 
 // Get returns the event time by name.
@@ -180,7 +180,7 @@ type Lot struct {
 	Reserve    money.Fen `json:"-"`
 	HasReserve bool      `json:"-"`
 	Status     string    `json:"status"`
-	ClosedAt   time.Time `json:"closed_at"`
+	ClosedAt   time.Time `json:"closed_at,omitzero"`
 	Winner     string    `json:"winner,omitempty"`
 	AwardPrice money.Fen `json:"award_price_fen,omitempty"`
 	// The lot's result (outcomes.go), empty before the result is
@@ -212,10 +212,10 @@ type Project struct {
 	Eligibility []string          `json:"eligibility"`
 	Place       string            `json:"place"`
 	Timeline    Timeline          `json:"timeline"`
-	SubmittedAt time.Time         `json:"submitted_at"`
-	AcceptedAt  time.Time         `json:"accepted_at"`
-	PublishedAt time.Time         `json:"published_at"`
-	ResultAt    time.Time         `json:"result_at"`
+	SubmittedAt time.Time         `json:"submitted_at,omitzero"`
+	AcceptedAt  time.Time         `json:"accepted_at,omitzero"`
+	PublishedAt time.Time         `json:"published_at,omitzero"`
+	ResultAt    time.Time         `json:"result_at,omitzero"`
 	CreatedAt   time.Time         `json:"created_at"`
 	Lots        []Lot             `json:"lots"`
 	Reviews     []Review          `json:"reviews,omitempty"`

@@ -99,7 +99,7 @@ type Entry struct {
 	DepositRef    string    `json:"deposit_reference"`
 	DepositCheck  string    `json:"deposit_check"`
 	RefundDue     string    `json:"refund_due,omitempty"`
-	RefundedAt    time.Time `json:"refunded_at"`
+	RefundedAt    time.Time `json:"refunded_at,omitzero"`
 	Receipts      []Receipt `json:"receipts"`
 }
 
@@ -256,7 +256,7 @@ type Refund struct {
 	Reference  string    `json:"reference"`
 	Due        string    `json:"due"`
 	Overdue    bool      `json:"overdue"`
-	RefundedAt time.Time `json:"refunded_at"`
+	RefundedAt time.Time `json:"refunded_at,omitzero"`
 	Withdrawn  bool      `json:"withdrawn,omitempty"` // of a sign-up withdrawn before the deadline (signup_withdraw.go)
 	// DepositCheck is the check at the opening (DepositOK, DepositFailed or
 	// empty): a deposit found missing is still listed (it may have arrived

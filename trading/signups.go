@@ -401,7 +401,7 @@ type MySignup struct {
 	DepositRef    string    `json:"deposit_reference,omitempty"`
 	DepositCheck  string    `json:"deposit_check,omitempty"`
 	RefundDue     string    `json:"refund_due,omitempty"`
-	RefundedAt    time.Time `json:"refunded_at"`
+	RefundedAt    time.Time `json:"refunded_at,omitzero"`
 	SignedUpAt    time.Time `json:"signed_up_at"`
 	Receipts      []Receipt `json:"receipts"`
 }

@@ -422,3 +422,32 @@ func (r response) mustSignupOn(t testing.TB, lot int64) int64 {
 	t.Fatalf("no sign-up on lot %d: %s", lot, r.Body.String())
 	return 0
 }
+
+// TestTradingAPIWithoutZeroTimes: a time that has not happened is left out
+// of the API's answers; they showed "0001-01-01T00:00:00Z" for a project's
+// result_at, a land lot's docs_from, a lot's closed_at, an open refund.
+func TestTradingAPIWithoutZeroTimes(t *testing.T) {
+	e := newEnv(t)
+	p := publishProject(t, e, uniqueTitle("零时间测试工程"))
+	b := e.api("bidder1")
+	signUpAndDeposit(t, e, b, p.Lots[0], "EG-ZERO-1")
+	for _, c := range []struct {
+		who  *client
+		path string
+	}{
+		{e.api("agency"), fmt.Sprintf("/api/v1/projects/%d", p.ID)},
+		{e.api("agency"), "/api/v1/projects"},
+		{e.anon(), fmt.Sprintf("/api/v1/announcements/%d", p.AnnID)},
+		{b, "/api/v1/signups"},
+	} {
+		r := c.who.json("GET", c.path, nil)
+		if r.Code != http.StatusOK || strings.Contains(r.Body.String(), "0001-01-01") {
+			t.Errorf("%s: %d %.300s", c.path, r.Code, r.Body.String())
+		}
+	}
+	var got trading.Project
+	e.api("agency").json("GET", fmt.Sprintf("/api/v1/projects/%d", p.ID), nil).decode(t, &got)
+	if got.PublishedAt.IsZero() || got.Timeline.Deadline.IsZero() || !got.ResultAt.IsZero() {
+		t.Errorf("decoded project: %+v", got)
+	}
+}
