@@ -81,4 +81,15 @@ func TestExpertDrawFormKeepsRowsAndTakesYuan(t *testing.T) {
 	if body := page.get(fmt.Sprintf("/expert-draws/%d", id)).Body.String(); !strings.Contains(body, "工程建设/电力工程") {
 		t.Fatalf("the draw page should name the specialty:\n%s", body)
 	}
+	// The list and the draw name the project and lot (they showed bare numbers).
+	code := fmt.Sprintf("GC-2031-%04d", l.project%10000)
+	if _, err := e.db.Exec(`UPDATE trading_projects SET code = ? WHERE id = ?`, code, l.project); err != nil {
+		t.Fatal(err)
+	}
+	if body := page.get(fmt.Sprintf("/expert-draws/%d", id)).Body.String(); !strings.Contains(body, code+" 专家抽取测试工程 / 一标段") {
+		t.Fatalf("the draw page should name the project and lot:\n%s", body)
+	}
+	if body := page.get("/expert-draws").Body.String(); !strings.Contains(body, "<td>"+code+" 专家抽取测试工程</td><td>一标段</td>") {
+		t.Fatalf("the draw list should name the project and lot:\n%s", body)
+	}
 }

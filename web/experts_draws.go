@@ -9,6 +9,7 @@ import (
 
 	"ggzy/accounts"
 	"ggzy/expertpool"
+	"ggzy/minutes"
 	"ggzy/money"
 	"ggzy/problem"
 	"ggzy/trading"
@@ -172,7 +173,14 @@ func (s *Server) drawsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "experts_draws", "专家抽取", map[string]any{"Draws": list, "Statuses": expertpool.DrawStatusNames})
+	// The project and lot by name, once per lot.
+	names := map[int64]minutes.Project{}
+	for _, d := range list {
+		if _, ok := names[d.LotID]; !ok {
+			names[d.LotID], _ = s.drawProjectNames(c.Request().Context(), d.ProjectID, d.LotID)
+		}
+	}
+	return s.render(c, http.StatusOK, "experts_draws", "专家抽取", map[string]any{"Draws": list, "Statuses": expertpool.DrawStatusNames, "Names": names})
 }
 
 // drawChoice is one entry of the draw form's lists: the id staff type and
@@ -292,6 +300,7 @@ func (s *Server) drawPage(c echo.Context, id int64, p *Page, ferr error) error {
 	if err != nil {
 		return err
 	}
+	names, _ := s.drawProjectNames(ctx, v.ProjectID, v.LotID)
 	p.Title = "专家抽取 " + strconv.FormatInt(id, 10)
 	waiting := 0
 	for _, m := range v.Members {
@@ -300,7 +309,7 @@ func (s *Server) drawPage(c echo.Context, id int64, p *Page, ferr error) error {
 		}
 	}
 	p.Data = map[string]any{"D": v, "Specs": specs, "States": expertpool.MemberStateNames, "Statuses": expertpool.DrawStatusNames,
-		"Reasons": expertpool.ExclusionNames, "Waiting": waiting}
+		"Reasons": expertpool.ExclusionNames, "Waiting": waiting, "Project": names}
 	if ferr != nil {
 		return s.formError(c, ferr, "experts_draw", p)
 	}
