@@ -86,6 +86,28 @@ func BidFormDigest(lotID int64, price money.Fen, duration, quality string) strin
 	return hex.EncodeToString(sum[:])
 }
 
+// checkBidPrice refuses a price the law voids against the lot's published
+// price: above the ceiling (招标控制价, 《招标投标法实施条例》第五十一条第五项:
+// the bid is rejected) or the budget (采购预算, 财政部令第87号 第六十三条: the
+// bid is invalid) — a slip the bidder can still correct before the deadline,
+// not learn of at the evaluation; below the starting or listing price of a
+// land parcel or a property (起始价, 挂牌价), where a lower quote is no bid.
+func checkBidPrice(kind string, price, lotPrice money.Fen) error {
+	if lotPrice <= 0 {
+		return nil
+	}
+	label := Fields[kind].PriceLabel
+	switch {
+	case kind == Engineering && price > lotPrice:
+		return problem.InvalidField("price", "price_above_ceiling", fmt.Sprintf("投标报价 %s 元高于%s %s 元，依法应否决（《招标投标法实施条例》第五十一条），请核对", price, label, lotPrice))
+	case kind == Procurement && price > lotPrice:
+		return problem.InvalidField("price", "price_above_ceiling", fmt.Sprintf("投标报价 %s 元高于%s %s 元，投标无效（《政府采购货物和服务招标投标管理办法》第六十三条），请核对", price, label, lotPrice))
+	case (kind == Land || kind == Property) && price < lotPrice:
+		return problem.InvalidField("price", "price_below_start", fmt.Sprintf("报价 %s 元低于%s %s 元，请核对", price, label, lotPrice))
+	}
+	return nil
+}
+
 // parseBidForm checks a bid form: a positive price, and a duration and a
 // quality (required for engineering and procurement, where the opening
 // record reads them out).
@@ -137,16 +159,23 @@ func (s *Service) SubmitBidForm(ctx context.Context, lotID int64, in BidFormInpu
 	if err != nil {
 		return nil, err
 	}
-	var kind string
-	err = s.DB.GetContext(ctx, &kind, `SELECT p.kind FROM trading_lots l JOIN trading_projects p ON p.id = l.project_id WHERE l.id = ?`, lotID)
+	var lot struct {
+		Kind  string `db:"kind"`
+		Price int64  `db:"price"`
+	}
+	err = s.DB.GetContext(ctx, &lot, `SELECT p.kind, l.price FROM trading_lots l JOIN trading_projects p ON p.id = l.project_id WHERE l.id = ?`, lotID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, lotNotFound()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("kind of lot %d: %w", lotID, err)
 	}
+	kind := lot.Kind
 	price, duration, quality, err := parseBidForm(in, kind)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkBidPrice(kind, price, money.Fen(lot.Price)); err != nil {
 		return nil, err
 	}
 	var out *BidForm

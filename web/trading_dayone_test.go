@@ -451,3 +451,34 @@ func TestTradingAPIWithoutZeroTimes(t *testing.T) {
 		t.Errorf("decoded project: %+v", got)
 	}
 }
+
+// TestTradingBidPriceAgainstLotPrice: a bid form above the ceiling
+// (招标控制价) — voided by law at the evaluation — is refused while the bidder
+// can still correct it; a land quote below the starting price likewise.
+func TestTradingBidPriceAgainstLotPrice(t *testing.T) {
+	e := newEnv(t)
+	p := publishProject(t, e, uniqueTitle("控制价报价测试工程")) // lot 1: ceiling 9,500,000.00
+	b := e.api("bidder1")
+	signUpAndDeposit(t, e, b, p.Lots[0], "EG-CEIL-1")
+	put := func(lot int64, price string) response {
+		return b.json("PUT", fmt.Sprintf("/api/v1/bids/lots/%d/form", lot), map[string]string{"price": price, "duration": "300日历天", "quality": "合格"})
+	}
+	if f := fieldErr(t, put(p.Lots[0], "9,500,000.01"), "price"); f.Code != "price_above_ceiling" || !strings.Contains(f.Message, "高于招标控制价 9,500,000.00 元") {
+		t.Errorf("above the ceiling: %+v", f)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM trading_bid_forms WHERE lot_id = ?`, p.Lots[0]); n != 0 {
+		t.Errorf("a refused bid form stored: %d", n)
+	}
+	if r := put(p.Lots[0], "9,500,000"); r.Code != http.StatusCreated {
+		t.Errorf("at the ceiling: %d %s", r.Code, r.Body.String())
+	}
+
+	land := publishBody(t, e, landBody("listing", uniqueTitle("起始价报价测试地块"))) // starting price 50,000,000
+	signUpAndDeposit(t, e, b, land.Lots[0], "EG-CEIL-2")
+	if f := fieldErr(t, put(land.Lots[0], "49,999,999.99"), "price"); f.Code != "price_below_start" {
+		t.Errorf("below the starting price: %+v", f)
+	}
+	if r := put(land.Lots[0], "50,500,000"); r.Code != http.StatusCreated {
+		t.Errorf("a land quote: %d %s", r.Code, r.Body.String())
+	}
+}

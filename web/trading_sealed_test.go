@@ -125,7 +125,7 @@ func TestTradingSealedBeforeOpening(t *testing.T) {
 		secrets = append(secrets, ref, rec.SHA256, content, fmt.Sprintf("报价-%s.pdf", u))
 		// The bid form (投标函): price, duration and quality, sealed too.
 		r = c.json("PUT", fmt.Sprintf("/api/v1/bids/lots/%d/form", p.Lots[i%2]), map[string]string{
-			"price": fmt.Sprintf("%d.37", 7654321+i*1111), "duration": fmt.Sprintf("密封工期%d日历天", 300+i), "quality": "密封质量标准" + u})
+			"price": fmt.Sprintf("%d.37", 3654321+i*1111), "duration": fmt.Sprintf("密封工期%d日历天", 300+i), "quality": "密封质量标准" + u})
 		if r.Code != http.StatusCreated {
 			t.Fatalf("bid form as %s: %d %s", u, r.Code, r.Body.String())
 		}
@@ -135,7 +135,7 @@ func TestTradingSealedBeforeOpening(t *testing.T) {
 			SHA256    string
 		}
 		r.decode(t, &form)
-		secrets = append(secrets, fmt.Sprintf("%d.37", 7654321+i*1111), form.PriceText, fmt.Sprint(form.PriceFen), form.SHA256,
+		secrets = append(secrets, fmt.Sprintf("%d.37", 3654321+i*1111), form.PriceText, fmt.Sprint(form.PriceFen), form.SHA256,
 			fmt.Sprintf("密封工期%d日历天", 300+i), "密封质量标准"+u)
 	}
 	// A question too: asking reveals interest.

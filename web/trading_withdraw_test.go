@@ -22,7 +22,7 @@ func takePart(t testing.TB, e *env, c *client, lot int64, ref string) int64 {
 	if r := c.upload(fmt.Sprintf("/api/v1/bids/lots/%d/files", lot), "报价-"+ref+".pdf", strings.NewReader("密封投标文件 "+ref)); r.Code != http.StatusCreated {
 		t.Fatalf("upload: %d %s", r.Code, r.Body.String())
 	}
-	if r := c.json("PUT", fmt.Sprintf("/api/v1/bids/lots/%d/form", lot), map[string]string{"price": "9,100,000.00", "duration": "365日历天", "quality": "合格"}); r.Code != http.StatusCreated {
+	if r := c.json("PUT", fmt.Sprintf("/api/v1/bids/lots/%d/form", lot), map[string]string{"price": "3,900,000.00", "duration": "365日历天", "quality": "合格"}); r.Code != http.StatusCreated { // under both lots' ceilings
 		t.Fatalf("bid form: %d %s", r.Code, r.Body.String())
 	}
 	return id
