@@ -482,3 +482,32 @@ func TestTradingBidPriceAgainstLotPrice(t *testing.T) {
 		t.Errorf("a land quote: %d %s", r.Code, r.Body.String())
 	}
 }
+
+// TestTradingBidFormWordsByKind: the bidder's lot page states the limit of
+// the price, and a property or land lot asks for a 报价函 without the
+// tender's 工期 and 质量标准 (it asked a buyer of used buses for a 投标函 with
+// a construction period).
+func TestTradingBidFormWordsByKind(t *testing.T) {
+	e := newEnv(t)
+	p := publishProject(t, e, uniqueTitle("报价函用语测试工程"))
+	signUpAndDeposit(t, e, e.api("bidder2"), p.Lots[0], "EG-WORDS-1")
+	page := e.browser("bidder2").get(fmt.Sprintf("/bidder/lots/%d", p.Lots[0])).Body.String()
+	for _, want := range []string{"投标函（投标报价）", "不高于招标控制价 9,500,000.00 元", `name="duration"`, "递交投标函"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("engineering lot page lacks %q", want)
+		}
+	}
+	prop := publishBody(t, e, propertyBody(uniqueTitle("报价函用语测试产权"), 1))
+	signUpAndDeposit(t, e, e.api("bidder2"), prop.Lots[0], "EG-WORDS-2")
+	page = e.browser("bidder2").get(fmt.Sprintf("/bidder/lots/%d", prop.Lots[0])).Body.String()
+	for _, want := range []string{"报价函（报价）", "不低于挂牌价 1,000,000.00 元", "递交报价函"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("property lot page lacks %q", want)
+		}
+	}
+	for _, not := range []string{`name="duration"`, "工期", "递交投标函", "投标报价"} {
+		if strings.Contains(page, not) {
+			t.Errorf("property lot page shows %q", not)
+		}
+	}
+}
