@@ -127,3 +127,43 @@ func (l Local) Delete(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// Has reports whether a file is stored under key.
+func (l Local) Has(key string) bool {
+	if !ValidKey(key) {
+		return false
+	}
+	_, err := os.Stat(l.path(key))
+	return err == nil
+}
+
+// Keys calls fn with the key of every stored file (not the temporary ones),
+// in no particular order; it stops at fn's first error. Backups use it; an
+// object store lists its bucket instead.
+func (l Local) Keys(ctx context.Context, fn func(key string) error) error {
+	err := filepath.WalkDir(l.Root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) && p == l.Root {
+				return filepath.SkipAll // nothing stored yet
+			}
+			return err
+		}
+		if d.IsDir() {
+			if p != l.Root && filepath.Dir(p) == l.Root && d.Name() == "tmp" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !ValidKey(d.Name()) || l.path(d.Name()) != p {
+			return nil // not a stored file (a stray file in the folder)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(d.Name())
+	})
+	if err != nil {
+		return fmt.Errorf("filestore: list: %w", err)
+	}
+	return nil
+}

@@ -36,6 +36,9 @@ Usage:
                                walk the audit hash chain; exit 3 naming the first bad event, 4 when events older than a minute are still unsealed;
                                with FILE (the checkpoints a supervisor downloaded and kept), also exit 3 when the chain no longer holds one of them
   trading db exec -- CMD ...   run CMD with TRADING_TEST_DSN pointing at the private MariaDB
+  trading backup -out DIR      write the database (one consistent snapshot) and the file store to DIR (not the master key)
+  trading restore -from DIR    load a backup into a new database (migrated, no users yet) and its file store; the audit
+                               chain is walked after and must end at the backup's head; exit 3 when anything does not match
   trading lottery --pool N --count K --source "…" [--source "…" …]
                                print the RFC 3797 selection of K of members 1..N, in order
   trading draw verify <id>     recompute an expert draw from its archive; exit 3 when it does not match
@@ -136,6 +139,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv env) error
 		return withDB(ctx, getenv, log, func(x *sqlx.DB, _ string) error { return auditVerify(ctx, x, stdout, anchors) })
 	case "db":
 		return dbCommand(ctx, args[1:], getenv, log)
+	case "backup":
+		return backupCommand(ctx, args[1:], stdout, getenv, log)
+	case "restore":
+		return restoreCommand(ctx, args[1:], stdout, getenv, log)
 	case "lottery":
 		return lotteryCommand(args[1:], stdout)
 	case "draw":
