@@ -225,6 +225,13 @@ func (r *DrawRequest) validate(specs Specialties, now time.Time) error {
 	switch {
 	case r.SessionStart.IsZero():
 		f.Add("session_start", "time_invalid", "请填写评标开始时间")
+	case r.parent != 0:
+		// A supplementary draw replaces members of a session that may
+		// have begun (a reply deadline falls at its start, an expert
+		// declines on the day); it is refused once the session is over.
+		if !r.SessionEnd.After(now) {
+			f.Add("session_end", "session_over", "评标已结束，不能补抽")
+		}
 	case !r.SessionStart.After(now):
 		f.Add("session_start", "time_past", "评标开始时间应晚于现在")
 	}

@@ -214,8 +214,14 @@ func deadlineTarget(drawID, memberID int64) string {
 
 func replyDeadline(d *Draw, st Settings, now time.Time) time.Time {
 	dl := now.Add(time.Duration(st.ReplyMinutes) * time.Minute)
-	if dl.After(d.SessionStart) {
-		dl = d.SessionStart
+	limit := d.SessionStart
+	if !limit.After(now) {
+		// Called once the session has begun (a supplementary draw on the
+		// day): the expert still gets his reply time, within the session.
+		limit = d.SessionEnd
+	}
+	if dl.After(limit) {
+		dl = limit
 	}
 	return dl
 }
@@ -721,7 +727,9 @@ func (s *Service) supplement(ctx context.Context, tx *sqlx.Tx, d *Draw, order []
 // the automatic one, what each specialty lacks — the members neither
 // confirmed nor waiting for an answer — and returns the new draw, run at
 // once with auto_supplementary or waiting for witnesses otherwise. A
-// failure (the pool still too small) is the answer and writes nothing.
+// failure (the pool still too small) is the answer and writes nothing. It
+// may follow the publication and the start of the session (a decline on
+// the day), not its end.
 func (s *Service) Supplement(ctx context.Context, drawID int64) (int64, error) {
 	now := s.Clock.Now()
 	var tokens []memberToken
@@ -742,8 +750,8 @@ func (s *Service) Supplement(ctx context.Context, drawID int64) (int64, error) {
 		if d.ParentDrawID.Valid {
 			return problem.New(problem.Conflict, "supplement_parent", "请在原抽取记录上补抽")
 		}
-		if d.Status != DrawDrawn {
-			return problem.New(problem.Conflict, "draw_not_drawn", "只有已抽取、尚未公布的抽取记录可以补抽")
+		if d.Status != DrawDrawn && d.Status != DrawPublished {
+			return problem.New(problem.Conflict, "draw_not_drawn", "只有已抽取的抽取记录可以补抽")
 		}
 		var pending int64
 		err = tx.GetContext(ctx, &pending, `SELECT id FROM expert_draws WHERE lot_id = ? AND parent_draw_id IS NOT NULL AND status = 'prepared' ORDER BY id LIMIT 1`, d.LotID)

@@ -213,7 +213,7 @@ func (s *Service) DrawView(ctx context.Context, id int64) (*DrawView, error) {
 	if err := s.DB.SelectContext(ctx, &v.Children, `SELECT id FROM expert_draws WHERE parent_draw_id = ? ORDER BY id`, id); err != nil {
 		return nil, err
 	}
-	if d.Status == DrawDrawn && !d.ParentDrawID.Valid {
+	if (d.Status == DrawDrawn || d.Status == DrawPublished) && !d.ParentDrawID.Valid && d.SessionEnd.After(s.Clock.Now()) {
 		if v.Missing, _, err = lotMissing(ctx, s.DB, d, doc); err != nil {
 			return nil, err
 		}

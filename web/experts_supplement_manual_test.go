@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestExpertManualSupplement: when declines have used up the backups and
@@ -121,5 +123,57 @@ func TestExpertDrawPageResend(t *testing.T) {
 	}
 	if r := e.browser("supervisor").postForm(fmt.Sprintf("/expert-draws/%d/resend", id), url.Values{}); r.Code != http.StatusForbidden {
 		t.Fatalf("supervisor re-sends: %d", r.Code)
+	}
+}
+
+// TestExpertSupplementOnTheDay: a draw run within the reply time of its
+// session gives reply deadlines at the session's start; experts who let
+// it pass are replaced by a supplementary draw although the session has
+// begun (it failed: "评标开始时间应晚于现在"), whose experts get their reply
+// time within the session. Once the session is over, 补抽 is refused.
+func TestExpertSupplementOnTheDay(t *testing.T) {
+	e := newEnv(t)
+	st := e.api("staff")
+	region := makePool(t, st, 10, "GC03")
+	l := newDrawLot(t, e, 0)
+	body := drawBody(e, region, l, "GC03", 5, 0)
+	start := e.clock.Now().Add(time.Hour).Truncate(time.Minute)
+	body["session_start"], body["session_end"] = start.Format(time.RFC3339), start.Add(4*time.Hour).Format(time.RFC3339)
+	first := prepareDraw(t, st, body)
+	if r := st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/run", first), map[string]any{"sources": []string{"16 18"}}); r.Code != http.StatusOK {
+		t.Fatalf("run: %d %s", r.Code, r.Body.String())
+	}
+	tokens := expertNotices.tokensFor(first)
+	for _, tok := range tokens[:4] {
+		if r := e.anon().json(http.MethodPost, "/api/v1/expert-replies/"+tok, map[string]any{"accept": true}); r.Code != http.StatusOK {
+			t.Fatalf("accept: %d %s", r.Code, r.Body.String())
+		}
+	}
+	// The fifth lets the deadline (the session's start) pass.
+	e.clock.Set(start.Add(time.Minute))
+	if err := e.deps.Experts.ExpireReplies(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	var sup int64
+	if err := e.db.Get(&sup, `SELECT id FROM expert_draws WHERE parent_draw_id = ? AND status = 'drawn'`, first); err != nil {
+		t.Fatalf("no supplementary draw once the session began: %v", err)
+	}
+	var v struct {
+		Members []struct {
+			State    string    `json:"state"`
+			Deadline time.Time `json:"reply_deadline"`
+		} `json:"members"`
+	}
+	st.get(fmt.Sprintf("/api/v1/expert-draws/%d", sup)).decode(t, &v)
+	if len(v.Members) == 0 || v.Members[0].State != "notified" || !v.Members[0].Deadline.After(e.clock.Now()) {
+		t.Fatalf("the supplementary draw's expert should be invited with time to answer: %+v", v.Members)
+	}
+	// After the session, nothing more is drawn.
+	e.clock.Set(start.Add(5 * time.Hour))
+	if _, err := e.db.Exec(`UPDATE expert_draw_members SET state = 'declined' WHERE draw_id = ?`, sup); err != nil {
+		t.Fatal(err)
+	}
+	if r := st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/supplement", first), nil); r.Code != http.StatusBadRequest || fieldCode(t, r, "session_end") != "session_over" {
+		t.Fatalf("补抽 after the session: %d %s", r.Code, r.Body.String())
 	}
 }
