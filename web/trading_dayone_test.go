@@ -511,3 +511,24 @@ func TestTradingBidFormWordsByKind(t *testing.T) {
 		}
 	}
 }
+
+// TestTradingClarifyFormKeepsText: a refused clarification comes back with
+// the text, the new deadline and the ticked questions as entered (the text
+// was lost, to be typed again).
+func TestTradingClarifyFormKeepsText(t *testing.T) {
+	e := newEnv(t)
+	p := publishProject(t, e, uniqueTitle("澄清表单测试工程"))
+	var q struct{ ID int64 }
+	e.api("bidder1").json("POST", fmt.Sprintf("/api/v1/projects/%d/questions", p.ID), map[string]string{"body": "工程量清单第3项单位是否有误？"}).decode(t, &q)
+	text := "第一标段工程量清单第3项单位由“米”更正为“平方米”。"
+	r := e.browser("agency").postForm(fmt.Sprintf("/agency/projects/%d/clarify", p.ID), url.Values{"text": {text}, "deadline": {"2026-03-20T09:30"}, "answers": {fmt.Sprint(q.ID)}})
+	page := r.Body.String()
+	if r.Code != http.StatusBadRequest || !strings.Contains(page, "不能提前") {
+		t.Fatalf("an earlier deadline: %d", r.Code)
+	}
+	for _, want := range []string{text, `value="2026-03-20T09:30"`, fmt.Sprintf(`value="%d" checked`, q.ID)} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the refused form lost %q", want)
+		}
+	}
+}

@@ -277,7 +277,13 @@ func (s *Server) agencyProjectClarify(c echo.Context) error {
 	}
 	d, err := s.clarify(c, id, r)
 	if err != nil {
-		return s.projectPageWith(c, &Page{}, err)
+		// The clarification as typed, with the questions ticked, comes
+		// back next to the message (the text was lost).
+		entered := map[string]string{"text": r.Text, "deadline": r.Deadline}
+		for _, q := range r.Answers {
+			entered[fmt.Sprintf("answer_%d", q)] = "yes"
+		}
+		return s.projectPageWith(c, &Page{Form: entered}, err)
 	}
 	return s.redirectFlash(c, fmt.Sprintf("/projects/%d", id), "澄清公告已发布，递交截止时间："+d)
 }
