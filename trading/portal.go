@@ -148,9 +148,11 @@ func (s *Service) Announcements(ctx context.Context, f PortalFilter) (*PortalPag
 		q += ` AND published_at < ?`
 		args = append(args, f.To.UTC())
 	}
-	if f.Query != "" {
+	// Words separated by spaces (half- or full-width) must each appear:
+	// "滨江 大道" finds 示范市滨江大道改造工程 (it found nothing).
+	for _, w := range strings.Fields(strings.ReplaceAll(f.Query, "　", " ")) {
 		q += ` AND (title LIKE ? OR code LIKE ?)`
-		args = append(args, likeEscape(f.Query), likeEscape(f.Query))
+		args = append(args, likeEscape(w), likeEscape(w))
 	}
 	q += ` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`
 	args = append(args, PageSize+1, (f.Page-1)*PageSize)

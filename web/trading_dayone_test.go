@@ -532,3 +532,17 @@ func TestTradingClarifyFormKeepsText(t *testing.T) {
 		}
 	}
 }
+
+// TestPortalSearchWords: words separated by spaces each narrow the search
+// ("滨江 大道" found nothing, though the title holds both).
+func TestPortalSearchWords(t *testing.T) {
+	e := newEnv(t)
+	title := uniqueTitle("示范市滨江大道改造工程")
+	publishProject(t, e, title)
+	for q, want := range map[string]bool{"滨江 大道": true, "滨江　改造": true, "滨江 机场": false} {
+		r := e.anon().json("GET", "/api/v1/announcements?q="+url.QueryEscape(q), nil)
+		if got := strings.Contains(r.Body.String(), title); r.Code != http.StatusOK || got != want {
+			t.Errorf("q=%q: %d, found %v, want %v", q, r.Code, got, want)
+		}
+	}
+}
