@@ -123,7 +123,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, getenv env, log
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewDBStatsCollector(x.DB, "trading"),
-		signupBatchCollector(a.trading))
+		signupBatchCollector(a.trading), auditChainCollector(x, a.clock))
 	if a.trading.Multi != nil {
 		reg.MustRegister(collectors.NewDBStatsCollector(a.trading.Multi.DB, "trading_signup_batches"))
 	}
@@ -339,4 +339,53 @@ func (c signupBatches) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(committed), "committed")
 	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(refused), "refused")
 	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(failed), "failed")
+}
+
+// auditChainCollector exports the latest walk of the audit chain and the
+// events still unsealed after a minute, read from the database on each
+// scrape (two indexed queries), so that an alert fires on a broken chain, a
+// walk that stopped happening, or a sealer that stopped sealing.
+func auditChainCollector(x *sqlx.DB, clk clock.Clock) prometheus.Collector {
+	return auditChain{x: x, clk: clk,
+		ok: prometheus.NewDesc("trading_audit_chain_ok", "1 when the latest walk of the whole audit chain found it whole, 0 when broken (absent before the first walk).", nil, nil),
+		at: prometheus.NewDesc("trading_audit_chain_verified_timestamp_seconds", "When the latest walk of the audit chain finished (Unix time).", nil, nil),
+		events: prometheus.NewDesc("trading_audit_chain_verified_events", "Events the latest walk of the audit chain checked.", nil, nil),
+		stale: prometheus.NewDesc("trading_audit_unsealed_stale_events", "Audit events committed more than a minute ago and not yet sealed into the chain.", nil, nil),
+		up:    prometheus.NewDesc("trading_audit_chain_scrape_ok", "1 when the audit chain's state could be read for this scrape.", nil, nil)}
+}
+
+type auditChain struct {
+	x                         *sqlx.DB
+	clk                       clock.Clock
+	ok, at, events, stale, up *prometheus.Desc
+}
+
+func (c auditChain) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.ok, c.at, c.events, c.stale, c.up} {
+		ch <- d
+	}
+}
+
+func (c auditChain) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	up := 1.0
+	if v, err := audit.LatestVerification(ctx, c.x); err != nil {
+		up = 0
+	} else if v != nil {
+		ok := 0.0
+		if v.OK {
+			ok = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.ok, prometheus.GaugeValue, ok)
+		ch <- prometheus.MustNewConstMetric(c.at, prometheus.GaugeValue, float64(v.FinishedAt.UnixNano())/1e9)
+		ch <- prometheus.MustNewConstMetric(c.events, prometheus.GaugeValue, float64(v.Events))
+	}
+	var stale int64
+	if err := c.x.GetContext(ctx, &stale, `SELECT COUNT(*) FROM audit_events WHERE seq IS NULL AND occurred_at < ?`, c.clk.Now().Add(-time.Minute)); err != nil {
+		up = 0
+	} else {
+		ch <- prometheus.MustNewConstMetric(c.stale, prometheus.GaugeValue, float64(stale))
+	}
+	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up)
 }
