@@ -86,6 +86,14 @@ func BidFormDigest(lotID int64, price money.Fen, duration, quality string) strin
 	return hex.EncodeToString(sum[:])
 }
 
+// HasFullWidthDigits reports whether s holds full-width digits or the
+// full-width comma or point (typed with a Chinese input method in 全角
+// mode), which amounts refuse: the message then says so rather than that
+// the amount is malformed, which "９１０００００" does not look.
+func HasFullWidthDigits(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return (r >= '０' && r <= '９') || r == '，' || r == '．' })
+}
+
 // checkBidPrice refuses a price the law voids against the lot's published
 // price: above the ceiling (招标控制价, 《招标投标法实施条例》第五十一条第五项:
 // the bid is rejected) or the budget (采购预算, 财政部令第87号 第六十三条: the
@@ -115,6 +123,8 @@ func parseBidForm(in BidFormInput, kind string) (money.Fen, string, string, erro
 	var f problem.Fields
 	price, err := money.Parse(in.Price)
 	switch {
+	case err != nil && HasFullWidthDigits(in.Price):
+		f.Add("price", "price_invalid", "投标报价请用半角数字填写（输入法切换到半角），如 9,100,000.00")
 	case err != nil:
 		f.Add("price", "price_invalid", "投标报价应为金额（元），最多两位小数，如 9100000 或 9,100,000.00")
 	case price <= 0:

@@ -546,3 +546,22 @@ func TestPortalSearchWords(t *testing.T) {
 		}
 	}
 }
+
+// TestTradingFullWidthDigits: an amount typed in full-width digits (全角,
+// as a Chinese input method may) is refused with a message that says so;
+// "应为金额" puzzled a user who had typed ９１０００００.
+func TestTradingFullWidthDigits(t *testing.T) {
+	e := newEnv(t)
+	p := publishProject(t, e, uniqueTitle("全角数字测试工程"))
+	b := e.api("bidder3")
+	signUpAndDeposit(t, e, b, p.Lots[0], "EG-FW-1")
+	r := b.json("PUT", fmt.Sprintf("/api/v1/bids/lots/%d/form", p.Lots[0]), map[string]string{"price": "９，１００，０００", "duration": "300日历天", "quality": "合格"})
+	if f := fieldErr(t, r, "price"); !strings.Contains(f.Message, "半角") {
+		t.Errorf("bid form: %+v", f)
+	}
+	body := engineeringProject(uniqueTitle("全角数字测试工程"))
+	body["lots"].([]map[string]any)[0]["deposit"] = "２０００００"
+	if f := fieldErr(t, e.api("agency").json("POST", "/api/v1/projects", body), "lot1_deposit"); !strings.Contains(f.Message, "第1标段（包）保证金：请用半角数字") {
+		t.Errorf("registration: %+v", f)
+	}
+}

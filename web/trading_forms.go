@@ -90,6 +90,9 @@ func parseAmount(field, label, s string, f *[]problem.Field) money.Fen {
 		fs.AddErr(field, err)
 		p, _ := problem.As(fs.Err())
 		for _, fe := range p.Fields {
+			if trading.HasFullWidthDigits(s) {
+				fe.Message = "请用半角数字填写金额（输入法切换到半角），如 1,999,999.99"
+			}
 			if label != "" {
 				fe.Message = label + "：" + fe.Message
 			}
