@@ -240,6 +240,18 @@ func (r *tradingRig) publish(ctx context.Context, title string, lots int, tl map
 	if err != nil {
 		return nil, err
 	}
+	// The deadline (the opening) must fall on a working day: moved to the
+	// next one, with the sign-up end a minute before it.
+	cal, err := r.svc.Calendar.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if d, err := time.ParseInLocation("2006-01-02 15:04", tl["deadline"], clock.Shanghai); err == nil {
+		for !cal.IsWorkingDay(calendar.DateOf(d, clock.Shanghai)) {
+			d = d.AddDate(0, 0, 1)
+		}
+		tl["deadline"], tl["signup_until"] = d.Format("2006-01-02 15:04"), d.Add(-time.Minute).Format("2006-01-02 15:04")
+	}
 	var ls []map[string]string
 	for i := 0; i < lots; i++ {
 		ls = append(ls, map[string]string{"name": fmt.Sprintf("第%d标段", i+1), "price": "1,000,000", "estimate": "1,000,000", "deposit": "20,000"})
