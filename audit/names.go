@@ -121,6 +121,7 @@ var ActionNames = map[string]string{
 	"expertdraw.declined":          "专家拒绝参加",
 	"expertdraw.expire":            "专家逾期未答复",
 	"expertdraw.supplement_failed": "补抽专家不足",
+	"expertdraw.call_backups":      "递补候补专家",
 	"expertdraw.view":              "查看抽取的专家名单",
 	"expertdraw.signin":            "专家现场签到",
 	"expertdraw.replace_on_site":   "现场更换专家",

@@ -60,12 +60,13 @@ func (s *Service) ReplaceOnSite(ctx context.Context, lotID, expertID int64, reas
 	err := db.Transact(ctx, s.DB, nil, func(tx *sqlx.Tx) error {
 		out = nil
 		var m struct {
-			ID     int64 `db:"id"`
-			DrawID int64 `db:"draw_id"`
-			Group  int   `db:"group_no"`
-			Proj   int64 `db:"project_id"`
+			ID     int64  `db:"id"`
+			DrawID int64  `db:"draw_id"`
+			Group  int    `db:"group_no"`
+			Code   string `db:"specialty_code"`
+			Proj   int64  `db:"project_id"`
 		}
-		err := tx.GetContext(ctx, &m, `SELECT m.id, m.draw_id, m.group_no, d.project_id FROM expert_draw_members m
+		err := tx.GetContext(ctx, &m, `SELECT m.id, m.draw_id, m.group_no, m.specialty_code, d.project_id FROM expert_draw_members m
 			JOIN expert_draws d ON d.id = m.draw_id
 			WHERE d.lot_id = ? AND m.expert_id = ? AND m.state = 'confirmed' ORDER BY d.seq DESC LIMIT 1 FOR UPDATE`, lotID, expertID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -86,6 +87,13 @@ func (s *Service) ReplaceOnSite(ctx context.Context, lotID, expertID int64, reas
 		err = tx.GetContext(ctx, &b, `SELECT id, expert_id, rank_no FROM expert_draw_members WHERE draw_id = ? AND group_no = ? AND state = 'standby'
 			ORDER BY rank_no LIMIT 1 FOR UPDATE`, m.DrawID, m.Group)
 		if errors.Is(err, sql.ErrNoRows) {
+			// The backups of the lot's other draws of the specialty
+			// (supplementary draws), in draw order.
+			err = tx.GetContext(ctx, &b, `SELECT x.id, x.expert_id, x.rank_no FROM expert_draw_members x JOIN expert_draws d ON d.id = x.draw_id
+				WHERE d.lot_id = ? AND d.status <> 'cancelled' AND x.specialty_code = ? AND x.state = 'standby'
+				ORDER BY d.seq, x.group_no, x.rank_no LIMIT 1 FOR UPDATE`, lotID, m.Code)
+		}
+		if errors.Is(err, sql.ErrNoRows) {
 			return problem.New(problem.Conflict, "no_backup_left", "该专业的候补专家已用完，请进行补充抽取")
 		}
 		if err != nil {
@@ -102,6 +110,11 @@ func (s *Service) ReplaceOnSite(ctx context.Context, lotID, expertID int64, reas
 		if err := tx.GetContext(ctx, &c, `SELECT m.expert_id, COALESCE(e.user_id, 0) AS user_id, e.name, m.draw_id, m.group_no, m.rank_no
 			FROM expert_draw_members m JOIN experts e ON e.id = m.expert_id WHERE m.id = ?`, b.ID); err != nil {
 			return fmt.Errorf("load backup: %w", err)
+		}
+		if c.DrawID != m.DrawID {
+			if err := bookingsChanged(ctx, tx, c.DrawID); err != nil {
+				return err
+			}
 		}
 		out = &c
 		return audit.Record(ctx, tx, now, audit.Event{Action: "expertdraw.replace_on_site", ObjectType: "expert_draw", ObjectID: fmt.Sprint(m.DrawID),

@@ -68,3 +68,42 @@ func TestCommitteeAndOnSiteReplacement(t *testing.T) {
 		t.Fatalf("unknown member: %v", err)
 	}
 }
+
+// An on-site replacement whose draw has no backup left seats a backup of
+// the same specialty drawn by the lot's supplementary draw.
+func TestOnSiteReplacementUsesSupplementaryBackups(t *testing.T) {
+	f := newFixture(t)
+	const lot = 1078
+	prep, _ := drawReady(t, f, newRegion(), lot, 5, 0, 10)
+	if _, err := f.svc.Run(f.ctx, prep.DrawID, []string{"5", "11"}); err != nil {
+		t.Fatal(err)
+	}
+	first := f.notes.tokens()
+	if err := f.svc.Reply(f.ctx, first[0], false, "出差"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range first[1:] {
+		if err := f.svc.Reply(f.ctx, tok, true, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The decline ran a supplementary draw: one invited, backups behind him.
+	all := f.notes.tokens()
+	if len(all) != len(first)+1 {
+		t.Fatalf("%d notices after the decline", len(all)-len(first))
+	}
+	if err := f.svc.Reply(f.ctx, all[len(all)-1], true, ""); err != nil {
+		t.Fatal(err)
+	}
+	committee, err := f.svc.Committee(f.ctx, lot)
+	if err != nil || len(committee) != 5 {
+		t.Fatalf("committee %d, %v", len(committee), err)
+	}
+	repl, err := f.svc.ReplaceOnSite(f.ctx, lot, committee[0].ExpertID, "与投标人存在利害关系")
+	if err != nil {
+		t.Fatalf("the supplementary draw's backup should take the seat: %v", err)
+	}
+	if repl.DrawID == prep.DrawID {
+		t.Fatalf("the backup came from draw %d, which had none", repl.DrawID)
+	}
+}

@@ -633,6 +633,14 @@ func (s *Service) replace(ctx context.Context, tx *sqlx.Tx, d *Draw, missing map
 			if err := tx.GetContext(ctx, &code, `SELECT specialty_code FROM expert_draw_members WHERE draw_id = ? AND group_no = ? LIMIT 1`, d.ID, group); err != nil {
 				return nil, err
 			}
+			more, err := callLotStandby(ctx, tx, d.LotID, d.ID, code, rest, deadline, now)
+			if err != nil {
+				return nil, err
+			}
+			tokens = append(tokens, more...)
+			if rest -= len(more); rest == 0 {
+				continue
+			}
 			if short[code] == 0 {
 				order = append(order, code)
 			}
@@ -772,7 +780,34 @@ func (s *Service) Supplement(ctx context.Context, drawID int64) (int64, error) {
 		if len(order) == 0 {
 			return problem.New(problem.Conflict, "committee_not_short", "各专业已确认或待答复的专家人数已满足，无需补抽")
 		}
-		tokens, id, err = s.supplement(ctx, tx, d, order, short, st, now, true)
+		// Backups already drawn for the lot come first.
+		deadline := replyDeadline(d, st, now)
+		var rest []string
+		for _, code := range order {
+			called, err := callLotStandby(ctx, tx, d.LotID, 0, code, short[code], deadline, now)
+			if err != nil {
+				return err
+			}
+			tokens = append(tokens, called...)
+			if short[code] -= len(called); short[code] > 0 {
+				rest = append(rest, code)
+			}
+		}
+		if len(tokens) > 0 {
+			if err := s.armTokens(ctx, tx, tokens, now); err != nil {
+				return err
+			}
+			if err := audit.Record(ctx, tx, now, audit.Event{Action: "expertdraw.call_backups", ObjectType: "expert_draw", ObjectID: fmt.Sprint(d.ID),
+				ProjectID: d.ProjectID, Summary: map[string]any{"backups_called": len(tokens)}}); err != nil {
+				return err
+			}
+		}
+		if len(rest) == 0 {
+			id = d.ID // backups were called: no new draw
+			return nil
+		}
+		more, nid, err := s.supplement(ctx, tx, d, rest, short, st, now, true)
+		tokens, id = append(tokens, more...), nid
 		return err
 	})
 	if err != nil {
@@ -819,6 +854,43 @@ func checkStillEligible(ctx context.Context, tx *sqlx.Tx, d *Draw, picks []Pick)
 			"候选名单固定后，有%d名被抽中的专家不再符合条件（已被其他项目抽中、请假、受到处理或被暂停），本次抽取不能进行：请取消后重新固定候选名单", len(stale)))
 	}
 	return nil
+}
+
+// callLotStandby invites, for a specialty still short once a draw's own
+// backups are used up, the backups the lot's other draws hold (a
+// supplementary draw draws backups too), in draw order and then RFC 3797
+// order, before anything is drawn anew. except is a draw whose backups were
+// already called (0: none).
+func callLotStandby(ctx context.Context, tx *sqlx.Tx, lotID, except int64, code string, n int, deadline, now time.Time) ([]memberToken, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	var backups []struct {
+		ID       int64 `db:"id"`
+		ExpertID int64 `db:"expert_id"`
+		DrawID   int64 `db:"draw_id"`
+	}
+	if err := tx.SelectContext(ctx, &backups, `SELECT m.id, m.expert_id, m.draw_id FROM expert_draw_members m JOIN expert_draws x ON x.id = m.draw_id
+		WHERE x.lot_id = ? AND x.id <> ? AND x.status <> 'cancelled' AND m.specialty_code = ? AND m.state = 'standby'
+		ORDER BY x.seq, m.group_no, m.rank_no LIMIT `+strconv.Itoa(n)+` FOR UPDATE`, lotID, except, code); err != nil {
+		return nil, fmt.Errorf("backups of lot %d: %w", lotID, err)
+	}
+	var tokens []memberToken
+	for _, b := range backups {
+		tok, h, err := newToken()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE expert_draw_members SET state = 'notified', token_hash = ?, reply_deadline = ?, updated_at = ? WHERE id = ?`,
+			h, deadline, now, b.ID); err != nil {
+			return nil, err
+		}
+		if err := bookingsChanged(ctx, tx, b.DrawID); err != nil {
+			return nil, err
+		}
+		tokens = append(tokens, memberToken{memberID: b.ID, drawID: b.DrawID, expertID: b.ExpertID, token: tok, deadline: deadline})
+	}
+	return tokens, nil
 }
 
 // lotMissing says how many members each specialty of the first draw d

@@ -395,6 +395,9 @@ func (s *Server) drawsSupplement(c echo.Context) error {
 	if err != nil {
 		return s.drawPage(c, id, &Page{}, err)
 	}
+	if nid == id {
+		return s.redirectFlash(c, "/expert-draws/"+strconv.FormatInt(id, 10), "已通知本标段已抽取的候补专家递补，无需重新抽取")
+	}
 	return s.redirectFlash(c, "/expert-draws/"+strconv.FormatInt(nid, 10), "已补抽："+supplementFlash(s, c, nid))
 }
 

@@ -82,6 +82,31 @@ func TestExpertManualSupplement(t *testing.T) {
 	if body := page.get(fmt.Sprintf("/expert-draws/%d", first)).Body.String(); strings.Contains(body, `data-testid="draw-missing"`) {
 		t.Fatal("the committee is full again but the page still says a member is missing")
 	}
+	// Another decline: the backup the 补抽 drew is called, nothing is
+	// drawn anew.
+	before := draws()
+	if r := e.anon().json(http.MethodPost, "/api/v1/expert-replies/"+tokens[2], map[string]any{"accept": false, "note": "生病"}); r.Code != http.StatusOK {
+		t.Fatalf("decline: %d %s", r.Code, r.Body.String())
+	}
+	if n := e.count(`SELECT COUNT(*) FROM expert_draw_members WHERE draw_id = ? AND state = 'notified'`, sup); n != 2 || draws() != before {
+		t.Fatalf("the supplementary draw's backup should be called (%d notified, %d new draws)", n, draws()-before)
+	}
+	// A fourth decline with no backup and the pool empty, then 补抽
+	// submitted five times at once (an expert registered meanwhile): one
+	// draw, the others refused.
+	if r := e.anon().json(http.MethodPost, "/api/v1/expert-replies/"+tokens[3], map[string]any{"accept": false, "note": "生病"}); r.Code != http.StatusOK {
+		t.Fatalf("decline: %d %s", r.Code, r.Body.String())
+	}
+	if r := st.json(http.MethodPost, "/api/v1/experts", expertBody(region, "GC07")); r.Code != http.StatusCreated {
+		t.Fatalf("create expert: %d %s", r.Code, r.Body.String())
+	}
+	before = draws()
+	codes := parallel(5, func() response {
+		return st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/supplement", first), nil)
+	})
+	if codes[http.StatusCreated] != 1 || codes[http.StatusConflict] != 4 || draws() != before+1 {
+		t.Fatalf("five 补抽 at once: %v, %d draws written", codes, draws()-before)
+	}
 	r = st.json(http.MethodPost, fmt.Sprintf("/api/v1/expert-draws/%d/supplement", first), nil)
 	if r.Code != http.StatusConflict || r.errorCode(t) != "committee_not_short" {
 		t.Fatalf("补抽 of a full committee: %d %s", r.Code, r.Body.String())
