@@ -348,6 +348,9 @@ func checkApplicant(in *IntakeInput, f *problem.Fields) {
 	// The clerk types what the applicant hands over, often with the input
 	// method in full-width mode: "１１０１０５…Ｘ" is the same number.
 	in.ApplicantID, in.Phone = idcode.HalfWidth(in.ApplicantID), idcode.HalfWidth(in.Phone)
+	// Read out in groups ("110105 19491231 002X"): the spaces are not part
+	// of the number.
+	in.ApplicantID = strings.Join(strings.Fields(in.ApplicantID), "")
 	switch in.ApplicantKind {
 	case ApplicantPerson:
 		in.ApplicantID = idcode.NormalizeResidentID(in.ApplicantID)

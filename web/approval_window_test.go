@@ -70,6 +70,16 @@ func TestApprovalIntakeFullWidthDigits(t *testing.T) {
 		t.Errorf("organisation masks %q %q", rc.Case.ApplicantMasked, rc.Case.PhoneMasked)
 	}
 
+	// Read out in groups, with spaces (half- or full-width): the same number.
+	body = caseBody(it.ID, 1, 2)
+	body["applicant_id"] = "110105 19491231 " + fullWidth("002") + "　X"
+	if res := e.api("clerk").json(http.MethodPost, "/api/v1/approval/cases", body); res.Code != http.StatusCreated {
+		t.Errorf("an ID number typed in groups: %d %s", res.Code, res.Body.String())
+	}
+	if page := b.get(fmt.Sprintf("/window/cases/new?item=%d", it.ID)).Body.String(); !strings.Contains(page, `name="applicant_id" value="" maxlength="24"`) {
+		t.Error("the form cuts an ID number typed in groups at 18 characters")
+	}
+
 	// A wrong number stays wrong in full width: the check digit.
 	body = caseBody(it.ID, 1, 2)
 	body["applicant_id"] = fullWidth("110105194912310021")
