@@ -565,3 +565,14 @@ func TestTradingFullWidthDigits(t *testing.T) {
 		t.Errorf("registration: %+v", f)
 	}
 }
+
+// TestTradingRegistrationLocalityList: the registration form offers the
+// localities that have rules as a list (the agency had to type the code
+// "default" into a text field).
+func TestTradingRegistrationLocalityList(t *testing.T) {
+	e := newEnv(t)
+	page := e.browser("agency").get("/agency/projects/new").Body.String()
+	if !strings.Contains(page, `<select id="locality" name="locality"`) || !strings.Contains(page, `<option value="default" selected>本中心通用规则</option>`) {
+		t.Errorf("the registration form does not offer the localities")
+	}
+}

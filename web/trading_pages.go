@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -94,7 +95,17 @@ func (s *Server) projectForm(c echo.Context, status int, p *Page, project *tradi
 	if project != nil {
 		p.Title = "修改进场登记"
 	}
-	d := withNames(map[string]any{"Project": project, "Lots": padLots(rows, max(3, len(rows)+1))})
+	// The localities with rules, offered as a list: the agency typed a
+	// code ("default") it had no way to know.
+	locs, err := s.Trading.Localities(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if cur := p.Form["locality"]; cur != "" && !slices.Contains(locs, cur) {
+		locs = append(locs, cur)
+	}
+	d := withNames(map[string]any{"Project": project, "Lots": padLots(rows, max(3, len(rows)+1)), "Localities": locs,
+		"DefaultLocality": trading.DefaultLocality})
 	if prev, ok := p.Data.(map[string]any); ok {
 		d["Problems"] = prev["Problems"]
 	}
