@@ -227,15 +227,20 @@ func (s *Service) DrawView(ctx context.Context, id int64) (*DrawView, error) {
 
 // DrawFilter selects draws for the list.
 type DrawFilter struct {
-	LotID  int64
-	Status string
-	Limit  int
+	ProjectID int64
+	LotID     int64
+	Status    string
+	Limit     int
 }
 
 // ListDraws lists draws, newest first (no members).
 func (s *Service) ListDraws(ctx context.Context, f DrawFilter) ([]Draw, error) {
 	q := selectDraw + ` WHERE 1=1`
 	var args []any
+	if f.ProjectID > 0 {
+		q += ` AND project_id = ?`
+		args = append(args, f.ProjectID)
+	}
 	if f.LotID > 0 {
 		q += ` AND lot_id = ?`
 		args = append(args, f.LotID)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"ggzy/calendar"
 	"ggzy/clock"
+	"ggzy/expertpool"
 	"ggzy/problem"
 	"ggzy/schedule"
 	"ggzy/trading"
@@ -318,6 +320,10 @@ func (s *Server) schedBookingMove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	old, err := s.Schedule.Booking(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
 	if err := s.Schedule.Move(c.Request().Context(), id, schedule.MoveInput{RoomID: f.RoomID, StartsAt: f.StartsAt, EndsAt: f.EndsAt}); err != nil {
 		return s.bookingFormError(c, id, err)
 	}
@@ -325,7 +331,42 @@ func (s *Server) schedBookingMove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.redirectFlash(c, dayURL(b.RoomID, f.StartsAt), "预约已调整")
+	note, err := s.drawSessionNote(c, old, b)
+	if err != nil {
+		return err
+	}
+	return s.redirectFlash(c, dayURL(b.RoomID, f.StartsAt), "预约已调整"+note)
+}
+
+// drawSessionNote warns, when an evaluation booking is moved or cancelled
+// (b nil), of the expert draws of the project whose session lay in the old
+// booking and no longer matches: the experts were invited for that time and
+// are not told of the change by the booking.
+func (s *Server) drawSessionNote(c echo.Context, old, b *schedule.Booking) (string, error) {
+	if old.EventKind != schedule.KindEvaluation || s.Experts == nil {
+		return "", nil
+	}
+	draws, err := s.Experts.ListDraws(c.Request().Context(), expertpool.DrawFilter{ProjectID: old.ProjectID, Limit: 200})
+	if err != nil {
+		return "", err
+	}
+	var ids []string
+	var when string
+	for _, d := range draws {
+		if d.ParentDrawID.Valid || d.Status == expertpool.DrawCancelled ||
+			!d.SessionStart.Before(old.EndsAt) || !d.SessionEnd.After(old.StartsAt) {
+			continue
+		}
+		if b != nil && d.SessionStart.Equal(b.StartsAt) && d.SessionEnd.Equal(b.EndsAt) {
+			continue
+		}
+		ids = append(ids, strconv.FormatInt(d.ID, 10))
+		when = d.SessionStart.In(clock.Shanghai).Format("2006-01-02 15:04") + "–" + d.SessionEnd.In(clock.Shanghai).Format("15:04")
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("。注意：专家抽取 %s 通知专家的评标时间为 %s，与本预约不再一致；预约的调整不会通知专家，请逐一告知专家新的安排，或取消抽取后重新抽取", strings.Join(ids, "、"), when), nil
 }
 
 func (s *Server) schedBookingCancel(c echo.Context) error {
@@ -334,10 +375,18 @@ func (s *Server) schedBookingCancel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	old, err := s.Schedule.Booking(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
 	if err := s.Schedule.Cancel(c.Request().Context(), id, f.Reason); err != nil {
 		return s.bookingFormError(c, id, err)
 	}
-	return s.redirectFlash(c, backTo(c, "/schedule/rooms"), "预约已取消")
+	note, err := s.drawSessionNote(c, old, nil)
+	if err != nil {
+		return err
+	}
+	return s.redirectFlash(c, backTo(c, "/schedule/rooms"), "预约已取消"+note)
 }
 
 // JSON API.
