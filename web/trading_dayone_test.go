@@ -505,7 +505,7 @@ func TestTradingBidFormWordsByKind(t *testing.T) {
 			t.Errorf("property lot page lacks %q", want)
 		}
 	}
-	for _, not := range []string{`name="duration"`, "工期", "递交投标函", "投标报价"} {
+	for _, not := range []string{`name="duration"`, "工期", "投标函", "投标文件", "投标报价"} {
 		if strings.Contains(page, not) {
 			t.Errorf("property lot page shows %q", not)
 		}
