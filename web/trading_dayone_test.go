@@ -576,3 +576,27 @@ func TestTradingRegistrationLocalityList(t *testing.T) {
 		t.Errorf("the registration form does not offer the localities")
 	}
 }
+
+// TestTradingRefundFormKeepsNote: a refused refund comes back on the list
+// with the note as typed and the message on its row (an error page lost
+// both the list and the note).
+func TestTradingRefundFormKeepsNote(t *testing.T) {
+	e := newEnv(t)
+	p := publishBody(t, e, propertyBody(uniqueTitle("退还备注测试"), 1))
+	ids := signUp(t, e, p.Lots[0], "bidder4")
+	closeLots(t, e, "2026-04-01 10:00")
+	body := map[string]any{"lots": []map[string]any{{"lot_id": p.Lots[0], "winner": orgName(t, "bidder4"), "price": "1,000,000"}}}
+	if r := e.api("agency").json("POST", fmt.Sprintf("/api/v1/projects/%d/result", p.ID), body); r.Code != http.StatusOK {
+		t.Fatalf("result: %d %s", r.Code, r.Body.String())
+	}
+	st := e.browser("staff")
+	note := strings.Repeat("已通过原账户退回", 30)
+	r := st.postForm(fmt.Sprintf("/staff/signups/%d/refund", ids["bidder4"]), url.Values{"note": {note}})
+	page := r.Body.String()
+	if r.Code != http.StatusBadRequest || !strings.Contains(page, "备注不能超过200字") || !strings.Contains(page, note) || !strings.Contains(page, `data-testid="refunds"`) {
+		t.Errorf("a refused refund: %d, want the list with the note and the message", r.Code)
+	}
+	if r := st.postForm(fmt.Sprintf("/staff/signups/%d/refund", ids["bidder4"]), url.Values{"note": {"已原路退回"}}); r.Code != http.StatusSeeOther {
+		t.Errorf("refund: %d", r.Code)
+	}
+}

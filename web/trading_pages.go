@@ -398,16 +398,25 @@ func (s *Server) staffDepositCheck(c echo.Context) error {
 	return s.redirectFlash(c, back, "保证金核验结果已记录")
 }
 
-func (s *Server) staffRefunds(c echo.Context) error {
-	l, err := s.Trading.RefundsDue(c.Request().Context())
-	if err != nil {
-		return err
+func (s *Server) staffRefunds(c echo.Context) error { return s.staffRefundsWith(c, &Page{}, nil) }
+
+// staffRefundsWith renders the refund list, with a refused refund's message
+// and note on its row when err is a problem.
+func (s *Server) staffRefundsWith(c echo.Context, p *Page, err error) error {
+	l, lerr := s.Trading.RefundsDue(c.Request().Context())
+	if lerr != nil {
+		return lerr
 	}
-	notices, err := s.Trading.RefundNotices(c.Request().Context())
-	if err != nil {
-		return err
+	notices, lerr := s.Trading.RefundNotices(c.Request().Context())
+	if lerr != nil {
+		return lerr
 	}
-	return s.render(c, http.StatusOK, "trading_refunds", "保证金退还", withNames(map[string]any{"Refunds": l, "Notices": notices}))
+	p.Title = "保证金退还"
+	p.Data = withNames(map[string]any{"Refunds": l, "Notices": notices})
+	if err != nil {
+		return s.formError(c, err, "trading_refunds", p)
+	}
+	return s.renderPage(c, http.StatusOK, "trading_refunds", p)
 }
 
 func (s *Server) staffRefund(c echo.Context) error {
@@ -416,7 +425,9 @@ func (s *Server) staffRefund(c echo.Context) error {
 		return err
 	}
 	if err := s.Trading.MarkRefunded(c.Request().Context(), id, c.FormValue("note")); err != nil {
-		return err
+		// Back on the list with the note as typed on its row (an error
+		// page lost it).
+		return s.staffRefundsWith(c, &Page{Form: map[string]string{"signup": strconv.FormatInt(id, 10), "note": c.FormValue("note")}}, err)
 	}
 	return s.redirectFlash(c, "/staff/refunds", "已登记退还")
 }
