@@ -66,13 +66,28 @@ func TestExpertDrawFormKeepsRowsAndTakesYuan(t *testing.T) {
 		t.Fatalf("%d draws written by refused forms", n)
 	}
 
+	// A refused run keeps the witnesses' numbers in their fields.
+	r = page.postForm("/expert-draws", form("5"))
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("prepare: %d %s", r.Code, r.Body.String())
+	}
+	runURL := r.Header().Get("Location") + "/run"
+	r = page.postForm(runURL, url.Values{"witness": {"12 34", "", "5六"}})
+	if body := r.Body.String(); r.Code == http.StatusSeeOther || !strings.Contains(body, `id="w1" name="witness" inputmode="numeric" value="12 34"`) ||
+		!strings.Contains(body, `id="w3" name="witness" inputmode="numeric" value="5六"`) {
+		t.Fatalf("a refused run lost the witnesses' numbers: %d\n%s", r.Code, body)
+	}
+	if _, err := e.db.Exec(`UPDATE expert_draws SET status = 'cancelled' WHERE lot_id = ?`, l.lot); err != nil {
+		t.Fatal(err)
+	}
+
 	// Five of seven: prepared, the budget stored in fen.
 	r = page.postForm("/expert-draws", form("5"))
 	if r.Code != http.StatusSeeOther {
 		t.Fatalf("prepare: %d %s", r.Code, r.Body.String())
 	}
 	var id, budget int64
-	if err := e.db.QueryRow(`SELECT id, budget_fen FROM expert_draws WHERE lot_id = ?`, l.lot).Scan(&id, &budget); err != nil {
+	if err := e.db.QueryRow(`SELECT id, budget_fen FROM expert_draws WHERE lot_id = ? AND status = 'prepared'`, l.lot).Scan(&id, &budget); err != nil {
 		t.Fatal(err)
 	}
 	if budget != 123456789 {

@@ -333,13 +333,16 @@ func (s *Server) drawsRun(c echo.Context) error {
 		return err
 	}
 	var sources []string
-	for _, v := range c.Request().PostForm["witness"] {
+	typed := map[string]string{}
+	for i, v := range c.Request().PostForm["witness"] {
+		typed["witness"+strconv.Itoa(i+1)] = v
 		if strings.TrimSpace(v) != "" {
 			sources = append(sources, v)
 		}
 	}
 	if _, err := s.Experts.Run(c.Request().Context(), id, sources); err != nil {
-		return s.drawPage(c, id, &Page{Form: map[string]string{}}, err)
+		// The witnesses' numbers stay in their fields to be corrected.
+		return s.drawPage(c, id, &Page{Form: typed}, err)
 	}
 	return s.redirectFlash(c, "/expert-draws/"+strconv.FormatInt(id, 10), "抽取完成，已通知专家")
 }
