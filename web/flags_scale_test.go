@@ -36,7 +36,8 @@ func BenchmarkFlagsRead(b *testing.B) {
 	for _, p := range ps {
 		for _, lot := range p.Lots {
 			for j, u := range users {
-				flagBid(b, e, clients[u], lot, fmt.Sprintf("SC-%d-%s", lot, u), fmt.Sprintf("8,%d00,000.00", 1+j), fmt.Sprintf("规模测试投标文件 %d %s", lot, u))
+				// Under both lots' ceilings (a bid above it is refused).
+				flagBid(b, e, clients[u], lot, fmt.Sprintf("SC-%d-%s", lot, u), fmt.Sprintf("3,%d00,000.00", 1+j), fmt.Sprintf("规模测试投标文件 %d %s", lot, u))
 			}
 		}
 	}
@@ -45,7 +46,7 @@ func BenchmarkFlagsRead(b *testing.B) {
 	for i, p := range ps {
 		var lots []map[string]any
 		for k, lot := range p.Lots {
-			lots = append(lots, map[string]any{"lot_id": lot, "winner": orgName(b, users[(i+k)%len(users)]), "price": fmt.Sprintf("8,%d00,000.00", 1+(i+k)%len(users))})
+			lots = append(lots, map[string]any{"lot_id": lot, "winner": orgName(b, users[(i+k)%len(users)]), "price": fmt.Sprintf("3,%d00,000.00", 1+(i+k)%len(users))})
 		}
 		if r := ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/result", p.ID), map[string]any{"lots": lots}); r.Code != http.StatusOK {
 			b.Fatalf("result: %d %s", r.Code, r.Body.String())
