@@ -56,7 +56,9 @@ func TestAuditLogOlderEventsAndExcel(t *testing.T) {
 		t.Fatalf("second page: %d, %d events", r.Code, strings.Count(body, `<span class="mono">`+action+`</span>`))
 	}
 
-	exports := func() int { return e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'audit.export' AND actor = 'supervisor'`) }
+	exports := func() int {
+		return e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'audit.export' AND actor = 'supervisor'`)
+	}
 	before := exports()
 	r = b.get("/supervision/audit/export.xlsx?action=" + action)
 	if r.Code != http.StatusOK || !strings.Contains(r.Header().Get("Content-Disposition"), ".xlsx") {

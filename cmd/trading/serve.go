@@ -347,11 +347,11 @@ func (c signupBatches) Collect(ch chan<- prometheus.Metric) {
 // walk that stopped happening, or a sealer that stopped sealing.
 func auditChainCollector(x *sqlx.DB, clk clock.Clock) prometheus.Collector {
 	return auditChain{x: x, clk: clk,
-		ok: prometheus.NewDesc("trading_audit_chain_ok", "1 when the latest walk of the whole audit chain found it whole, 0 when broken (absent before the first walk).", nil, nil),
-		at: prometheus.NewDesc("trading_audit_chain_verified_timestamp_seconds", "When the latest walk of the audit chain finished (Unix time).", nil, nil),
+		ok:     prometheus.NewDesc("trading_audit_chain_ok", "1 when the latest walk of the whole audit chain found it whole, 0 when broken (absent before the first walk).", nil, nil),
+		at:     prometheus.NewDesc("trading_audit_chain_verified_timestamp_seconds", "When the latest walk of the audit chain finished (Unix time).", nil, nil),
 		events: prometheus.NewDesc("trading_audit_chain_verified_events", "Events the latest walk of the audit chain checked.", nil, nil),
-		stale: prometheus.NewDesc("trading_audit_unsealed_stale_events", "Audit events committed more than a minute ago and not yet sealed into the chain.", nil, nil),
-		up:    prometheus.NewDesc("trading_audit_chain_scrape_ok", "1 when the audit chain's state could be read for this scrape.", nil, nil)}
+		stale:  prometheus.NewDesc("trading_audit_unsealed_stale_events", "Audit events committed more than a minute ago and not yet sealed into the chain.", nil, nil),
+		up:     prometheus.NewDesc("trading_audit_chain_scrape_ok", "1 when the audit chain's state could be read for this scrape.", nil, nil)}
 }
 
 type auditChain struct {
