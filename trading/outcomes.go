@@ -458,6 +458,13 @@ func (s *Service) decideOutcomes(ctx context.Context, tx *sqlx.Tx, p *Project, r
 		}
 		o, ok := decideOutcome(i, facts[i], r, &f)
 		out[i] = o
+		if ok && (p.Kind == Engineering || p.Kind == Procurement) && s.EvaluationAward != nil {
+			ea, err := s.EvaluationAward(ctx, l.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			checkAgainstAward(i, o, ea, &f)
+		}
 		if ok && o.Winner != "" {
 			names, err := s.lotBidderNames(ctx, tx, l.ID)
 			if err != nil {
@@ -469,6 +476,36 @@ func (s *Service) decideOutcomes(ctx context.Context, tx *sqlx.Tx, p *Project, r
 		}
 	}
 	return facts, out, f.Err()
+}
+
+// EvaluatedAward is what the evaluation decided for a lot (its port,
+// Service.EvaluationAward).
+type EvaluatedAward struct {
+	Evaluated bool      // the lot was (or is being) evaluated in this system
+	Awarded   bool      // the award notice was issued
+	Winner    string    // the awarded organisation
+	Price     money.Fen // at this price
+	StateName string    // where the evaluation stands, in Chinese
+}
+
+// checkAgainstAward: the result notice of a lot evaluated in this system
+// states the evaluation's award — the winner the committee ranked first and
+// the publicity let stand (招标投标法实施条例 55、政府采购法实施条例 43), at
+// its price — and only once it was issued; a lot awarded there is not
+// announced as 废标 or 终止. A lot without an evaluation record (evaluated
+// elsewhere) is stated as the agency records it.
+func checkAgainstAward(i int, o lotOutcome, ea EvaluatedAward, f *problem.Fields) {
+	if !ea.Evaluated {
+		return
+	}
+	switch {
+	case Awarded(o.Outcome) && !ea.Awarded:
+		f.Add(lotField(i, "winner"), "award_not_issued", fmt.Sprintf("第%d标段（包）的评标尚未确定中标人（当前：%s），公示期满并发出中标通知书后方可公告中标结果", i+1, ea.StateName))
+	case Awarded(o.Outcome) && (o.Winner != ea.Winner || o.Price != ea.Price):
+		f.Add(lotField(i, "winner"), "winner_not_awarded", fmt.Sprintf("第%d标段（包）的中标人和中标价须与中标通知书一致：%s，%s 元", i+1, ea.Winner, ea.Price.String()))
+	case !Awarded(o.Outcome) && ea.Awarded:
+		f.Add(lotField(i, "outcome"), "lot_awarded", fmt.Sprintf("第%d标段（包）已向%s发出中标通知书，不能公告为废标或终止", i+1, ea.Winner))
+	}
 }
 
 // lotBidderNames returns the names of the organisations signed up for a

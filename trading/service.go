@@ -56,6 +56,10 @@ type Service struct {
 	// a lot's opening session is over: its record, with the deposit checks
 	// printed in the 开标记录表, is then final, and CheckDeposit refuses.
 	OpeningClosed func(ctx context.Context, lotID int64) (bool, error)
+	// EvaluationAward, when set (wiring.Evaluation sets it), tells what the
+	// evaluation decided for a lot: the result notice of an engineering or
+	// procurement lot evaluated in this system states its award.
+	EvaluationAward func(ctx context.Context, lotID int64) (EvaluatedAward, error)
 
 	portalMu    sync.Mutex
 	portalCache map[string]portalEntry

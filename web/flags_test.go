@@ -381,7 +381,15 @@ func TestFlagsRotatingWinners(t *testing.T) {
 	ag := e.api("agency")
 	for i, p := range ps {
 		lots := []map[string]any{{"lot_id": p.Lots[0], "winner": orgName(t, users[i]), "price": fmt.Sprintf("8,%d00,000.00", 5+i)}, {"lot_id": p.Lots[1]}}
-		if r := ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/result", p.ID), map[string]any{"lots": lots}); r.Code != http.StatusOK {
+		result := func() response {
+			return ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/result", p.ID), map[string]any{"lots": lots})
+		}
+		// The lot was opened in the system: no result before the award.
+		if r := result(); r.Code != http.StatusBadRequest || !strings.Contains(r.Body.String(), "award_not_issued") {
+			t.Fatalf("result before the award: %d %s", r.Code, r.Body.String())
+		}
+		awardThroughEvaluation(t, e, p.Lots[0], orgName(t, users[i]))
+		if r := result(); r.Code != http.StatusOK {
 			t.Fatalf("result: %d %s", r.Code, r.Body.String())
 		}
 	}
@@ -518,5 +526,32 @@ func TestFlagsNotOpenedLot(t *testing.T) {
 	}
 	if rep, body = flagsOf(t, e, fmt.Sprintf("project_id=%d&kind=same_file", p.ID)); len(rep.Flags) != 0 {
 		t.Errorf("kind=same_file: %.600s", body)
+	}
+}
+
+// awardThroughEvaluation brings an opened lot to its award as the
+// evaluation would: the committee's ranking (the evaluation's own tests
+// walk the committee's work through the terminals) puts winner first and
+// the publicity has ended; then the agency awards through the API, which
+// issues the 中标通知书.
+func awardThroughEvaluation(t *testing.T, e *env, lot int64, winner string) {
+	t.Helper()
+	for _, q := range []string{
+		`INSERT INTO evaluation_results (lot_id, bid_id, qualified, total, rank_no, candidate)
+			SELECT lot_id, id, 1, 100, 1, 1 FROM evaluation_bids WHERE lot_id = ? AND org_name = ?`,
+		`UPDATE evaluation_lots SET state = 'publicity_ended' WHERE lot_id = ?`,
+	} {
+		args := []any{lot}
+		if strings.HasPrefix(q, "INSERT") {
+			args = append(args, winner)
+		}
+		if res, err := e.db.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		} else if n, _ := res.RowsAffected(); n != 1 {
+			t.Fatalf("lot %d: %s changed %d rows", lot, strings.Fields(q)[0], n)
+		}
+	}
+	if r := e.api("agency").json(http.MethodPost, fmt.Sprintf("/api/v1/evaluation/lots/%d/award", lot), nil); r.Code != http.StatusOK {
+		t.Fatalf("award of lot %d: %d %s", lot, r.Code, r.Body.String())
 	}
 }

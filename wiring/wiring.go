@@ -27,6 +27,10 @@ func Evaluation(ev *evaluation.Service, t *trading.Service, x *expertpool.Servic
 	ev.Terminals = ScheduleTerminals{sch}
 	ev.Deposits = TradingDeposits{t}
 	t.OpeningClosed = ev.OpeningFinal
+	t.EvaluationAward = func(ctx context.Context, lotID int64) (trading.EvaluatedAward, error) {
+		a, err := ev.AwardOf(ctx, lotID)
+		return trading.EvaluatedAward{Evaluated: a.Evaluated, Awarded: a.Awarded, Winner: a.Winner, Price: a.Price, StateName: a.StateName}, err
+	}
 }
 
 // TradingDeposits adapts trading's deposit checks to evaluation.Deposits.
