@@ -719,22 +719,33 @@ func tenderBody(p *Project) string {
 // comes later than the clarification rule allows before the deadline, the
 // deadline moves: to newDeadline if given (which must itself satisfy the
 // rule), otherwise to the earliest allowed day at the same time of day.
-// The lots' deadline events move with it. It returns the deadline in force.
-func (s *Service) Clarify(ctx context.Context, id int64, text string, newDeadline time.Time, answers []int64) (time.Time, error) {
+// The lots' deadline events move with it, and the project's room bookings
+// (DeadlineMoved). It returns the deadline in force and what staff must
+// still arrange (a room not free at the new time, say).
+func (s *Service) Clarify(ctx context.Context, id int64, text string, newDeadline time.Time, answers []int64) (time.Time, []string, error) {
+	d, movedFrom, err := s.clarify(ctx, id, text, newDeadline, answers)
+	if err != nil || movedFrom.IsZero() || s.DeadlineMoved == nil {
+		return d, nil, err
+	}
+	return d, s.DeadlineMoved(ctx, id, movedFrom, d), nil
+}
+
+func (s *Service) clarify(ctx context.Context, id int64, text string, newDeadline time.Time, answers []int64) (time.Time, time.Time, error) {
+	var movedFrom time.Time
 	a, err := requireAgency(ctx)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, time.Time{}, err
 	}
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return time.Time{}, problem.InvalidField("text", "required", "请填写澄清或修改的内容")
+		return time.Time{}, time.Time{}, problem.InvalidField("text", "required", "请填写澄清或修改的内容")
 	}
 	if utf8.RuneCountInString(text) > 5000 {
-		return time.Time{}, problem.InvalidField("text", "too_long", "澄清内容不能超过5000字")
+		return time.Time{}, time.Time{}, problem.InvalidField("text", "too_long", "澄清内容不能超过5000字")
 	}
 	cal, err := s.calendar(ctx)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, time.Time{}, err
 	}
 	now := s.Clock.Now()
 	var deadline time.Time
@@ -802,7 +813,9 @@ func (s *Service) Clarify(ctx context.Context, id int64, text string, newDeadlin
 		}
 		moved := !deadline.Equal(old)
 		body := text
+		movedFrom = time.Time{}
 		if moved {
+			movedFrom = old
 			body += fmt.Sprintf("\n\n递交截止（开标）时间由 %s 顺延至 %s。", localTime(old), localTime(deadline))
 			if _, err := tx.ExecContext(ctx, `UPDATE trading_projects SET deadline = ?, updated_at = ? WHERE id = ?`, deadline, now, id); err != nil {
 				return fmt.Errorf("move deadline: %w", err)
@@ -836,7 +849,7 @@ func (s *Service) Clarify(ctx context.Context, id int64, text string, newDeadlin
 	if err == nil {
 		s.portalInvalidate()
 	}
-	return deadline, err
+	return deadline, movedFrom, err
 }
 
 // LotResult is what the agency records of one lot at the result. Outcome

@@ -60,6 +60,11 @@ type Service struct {
 	// evaluation decided for a lot: the result notice of an engineering or
 	// procurement lot evaluated in this system states its award.
 	EvaluationAward func(ctx context.Context, lotID int64) (EvaluatedAward, error)
+	// DeadlineMoved, when set (wiring.Schedule sets it), is told that a
+	// clarification moved a project's deadline (the opening) from one time
+	// to another, after the move committed: the room bookings follow, and
+	// it returns what staff must still arrange, in Chinese.
+	DeadlineMoved func(ctx context.Context, projectID int64, from, to time.Time) []string
 
 	portalMu    sync.Mutex
 	portalCache map[string]portalEntry

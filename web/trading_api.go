@@ -211,16 +211,16 @@ type clarifyRequest struct {
 	Answers  []int64 `json:"answers" form:"answers"`
 }
 
-func (s *Server) clarify(c echo.Context, id int64, r clarifyRequest) (string, error) {
+func (s *Server) clarify(c echo.Context, id int64, r clarifyRequest) (string, []string, error) {
 	dl, err := trading.ParseLocalTime(r.Deadline)
 	if err != nil {
-		return "", problem.InvalidField("deadline", "time_invalid", "时间格式不正确，应为如 2026-04-01 09:30 的北京时间")
+		return "", nil, problem.InvalidField("deadline", "time_invalid", "时间格式不正确，应为如 2026-04-01 09:30 的北京时间")
 	}
-	d, err := s.Trading.Clarify(c.Request().Context(), id, r.Text, dl, r.Answers)
+	d, warnings, err := s.Trading.Clarify(c.Request().Context(), id, r.Text, dl, r.Answers)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return d.In(clock.Shanghai).Format("2006-01-02 15:04"), nil
+	return d.In(clock.Shanghai).Format("2006-01-02 15:04"), warnings, nil
 }
 
 func (s *Server) apiProjectClarify(c echo.Context) error {
@@ -229,11 +229,14 @@ func (s *Server) apiProjectClarify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.clarify(c, id, r)
+	d, warnings, err := s.clarify(c, id, r)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"deadline": d})
+	if warnings == nil {
+		warnings = []string{}
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"deadline": d, "warnings": warnings})
 }
 
 func (s *Server) apiQuestions(c echo.Context) error {

@@ -286,7 +286,7 @@ func (s *Server) agencyProjectClarify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.clarify(c, id, r)
+	d, warnings, err := s.clarify(c, id, r)
 	if err != nil {
 		// The clarification as typed, with the questions ticked, comes
 		// back next to the message (the text was lost).
@@ -296,7 +296,11 @@ func (s *Server) agencyProjectClarify(c echo.Context) error {
 		}
 		return s.projectPageWith(c, &Page{Form: entered}, err)
 	}
-	return s.redirectFlash(c, fmt.Sprintf("/projects/%d", id), "澄清公告已发布，递交截止时间："+d)
+	msg := "澄清公告已发布，递交截止时间：" + d
+	for _, w := range warnings {
+		msg += "。" + w
+	}
+	return s.redirectFlash(c, fmt.Sprintf("/projects/%d", id), msg)
 }
 
 func (s *Server) agencyProjectResult(c echo.Context) error {

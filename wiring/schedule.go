@@ -2,6 +2,12 @@ package wiring
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"ggzy/clock"
+	"ggzy/problem"
 
 	"ggzy/filestore"
 	"ggzy/schedule"
@@ -15,6 +21,7 @@ import (
 func Schedule(sch *schedule.Service, t *trading.Service, recordings *filestore.Local) {
 	sch.Statistics = TradingStatistics{t}
 	sch.Projects = t
+	t.DeadlineMoved = BookingsFollow{sch}.DeadlineMoved
 	if recordings != nil {
 		sch.RecordingFiles = RecordingFiles{*recordings}
 	}
@@ -54,4 +61,44 @@ func (r RecordingFiles) Delete(ctx context.Context, ref string) error {
 		return nil
 	}
 	return r.Files.Delete(ctx, ref)
+}
+
+// BookingsFollow moves a project's room bookings when its deadline (the
+// opening) moves.
+type BookingsFollow struct{ S *schedule.Service }
+
+// DeadlineMoved moves the project's opening bookings that started at from
+// to start at to, as long as before, in the same room; it cannot move one
+// whose room is taken or closed at the new time, and it moves no other
+// event (an evaluation's experts were invited for its time): for each of
+// those it returns what staff must arrange. The moves are audited as the
+// caller's (booking.move).
+func (f BookingsFollow) DeadlineMoved(ctx context.Context, projectID int64, from, to time.Time) []string {
+	now := f.S.Clock.Now()
+	bs, err := f.S.Bookings(ctx, schedule.BookingFilter{ProjectID: projectID, From: now, To: to.Add(366 * 24 * time.Hour)})
+	if err != nil {
+		slog.ErrorContext(ctx, "bookings of a moved deadline", "project", projectID, "err", err)
+		return []string{"开标时间已顺延，但未能读取本项目的场地预约，请联系交易中心核对开标室等预约"}
+	}
+	local := func(t time.Time) string { return t.In(clock.Shanghai).Format("2006-01-02 15:04") }
+	var out []string
+	for _, b := range bs {
+		if b.State != schedule.BookingBooked || !b.StartsAt.After(now) {
+			continue // cancelled, or already begun
+		}
+		switch {
+		case b.EventKind == schedule.KindOpening && b.StartsAt.Equal(from):
+			err := f.S.Move(ctx, b.ID, schedule.MoveInput{StartsAt: local(to), EndsAt: local(to.Add(b.EndsAt.Sub(b.StartsAt)))})
+			if err != nil {
+				msg := err.Error()
+				if p, ok := problem.As(err); ok {
+					msg = p.Message
+				}
+				out = append(out, fmt.Sprintf("开标室「%s」的预约未能随开标时间顺延（%s），仍为 %s，请联系交易中心改约", b.RoomName, msg, local(b.StartsAt)))
+			}
+		case b.StartsAt.Before(to):
+			out = append(out, fmt.Sprintf("%s「%s」的%s预约（%s）早于新的开标时间，请联系交易中心调整", schedule.RoomKindNames[b.EventKind], b.RoomName, b.EventName(), local(b.StartsAt)))
+		}
+	}
+	return out
 }
