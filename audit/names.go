@@ -36,6 +36,8 @@ var ActionNames = map[string]string{
 	"trading.project.create":     "创建进场登记",
 	"trading.project.update":     "修改进场登记",
 	"trading.project.submit":     "提交进场登记",
+	"trading.project.withdraw":   "撤回项目登记",
+	"trading.project.delete":     "删除项目草稿",
 	"trading.project.accept":     "受理进场登记",
 	"trading.project.return":     "退回进场登记（一次性告知）",
 	"trading.project.publish":    "发布交易公告",

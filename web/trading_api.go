@@ -529,3 +529,25 @@ func (s *Server) apiRuleChange(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, rs)
 }
+
+func (s *Server) apiProjectWithdraw(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Trading.WithdrawSubmission(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return s.apiProjectWarnings(c, id, nil)
+}
+
+func (s *Server) apiProjectDelete(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Trading.DeleteDraft(c.Request().Context(), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -652,3 +652,27 @@ func (s *Server) adminFileLimit(c echo.Context) error {
 	}
 	return s.redirectFlash(c, "/admin/rules", "单个投标文件大小上限已修改")
 }
+
+// agencyProjectWithdraw takes a submitted registration back to edit it.
+func (s *Server) agencyProjectWithdraw(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Trading.WithdrawSubmission(c.Request().Context(), id); err != nil {
+		return s.projectPageWith(c, &Page{}, err)
+	}
+	return s.redirectFlash(c, fmt.Sprintf("/projects/%d", id), "登记已撤回，可修改后重新提交")
+}
+
+// agencyProjectDelete removes a draft never submitted.
+func (s *Server) agencyProjectDelete(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Trading.DeleteDraft(c.Request().Context(), id); err != nil {
+		return s.projectPageWith(c, &Page{}, err)
+	}
+	return s.redirectFlash(c, "/agency/projects", "草稿已删除")
+}
