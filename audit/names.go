@@ -36,6 +36,8 @@ var ActionNames = map[string]string{
 	"trading.project.create":     "创建进场登记",
 	"trading.project.update":     "修改进场登记",
 	"trading.project.submit":     "提交进场登记",
+	"trading.project.terminate":  "终止项目（终止公告）",
+	"trading.lot.terminate":      "标段随项目终止（不予开标）",
 	"trading.project.withdraw":   "撤回项目登记",
 	"trading.project.delete":     "删除项目草稿",
 	"trading.project.accept":     "受理进场登记",

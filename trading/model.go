@@ -56,24 +56,26 @@ func ValidMethod(kind, method string) bool {
 
 // Project statuses.
 const (
-	StatusDraft     = "draft"
-	StatusSubmitted = "submitted"
-	StatusReturned  = "returned"
-	StatusAccepted  = "accepted"
-	StatusPublished = "published"
-	StatusResult    = "result"
+	StatusDraft      = "draft"
+	StatusSubmitted  = "submitted"
+	StatusReturned   = "returned"
+	StatusAccepted   = "accepted"
+	StatusPublished  = "published"
+	StatusResult     = "result"
+	StatusTerminated = "terminated" // 终止招标 (采购) before the deadline: terminate.go
 )
 
 // StatusNames are the Chinese names of project statuses.
 var StatusNames = map[string]string{
 	StatusDraft: "草稿", StatusSubmitted: "待受理", StatusReturned: "已退回", StatusAccepted: "已受理",
-	StatusPublished: "已发布公告", StatusResult: "已公告结果",
+	StatusPublished: "已发布公告", StatusResult: "已公告结果", StatusTerminated: "已终止",
 }
 
 // Lot statuses.
 const (
-	LotOpen   = "open"
-	LotClosed = "closed" // submissions closed at the deadline: opened
+	LotOpen       = "open"
+	LotClosed     = "closed"     // submissions closed at the deadline: opened
+	LotTerminated = "terminated" // the project was terminated before the deadline: never opened
 )
 
 // FieldDef describes a kind-specific field.

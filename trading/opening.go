@@ -39,53 +39,62 @@ func (s *Service) CloseSubmissions(ctx context.Context, lotID int64) error {
 			return fmt.Errorf("lock lot %d: %w", lotID, err)
 		}
 		now := s.Clock.Now()
-		if st.Status == LotClosed || !st.Deadline.Valid || now.Before(st.Deadline.Time) {
+		if st.Status == LotClosed || st.Status == LotTerminated || !st.Deadline.Valid || now.Before(st.Deadline.Time) {
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE trading_lots SET status = ?, closed_at = ? WHERE id = ?`, LotClosed, now, lotID); err != nil {
 			return fmt.Errorf("close lot %d: %w", lotID, err)
 		}
-		var refs []string
-		var signups, files int
-		var srows []struct {
-			Sealed []byte `db:"sealed"`
-		}
-		if err := tx.SelectContext(ctx, &srows, `SELECT sealed FROM trading_signups WHERE lot_id = ? ORDER BY created_at, id`, lotID); err != nil {
-			return fmt.Errorf("sign-ups of lot %d: %w", lotID, err)
-		}
-		for _, r := range srows {
-			var ss signupSealed
-			if err := s.unseal("signup", st.ProjectID, r.Sealed, &ss); err != nil {
-				return err
-			}
-			refs = append(refs, ss.AuditRef)
-			signups++
-		}
-		var frows []struct {
-			Sealed []byte `db:"sealed"`
-			Status string `db:"status"`
-		}
-		if err := tx.SelectContext(ctx, &frows, `SELECT sealed, status FROM trading_bid_files WHERE lot_id = ? ORDER BY created_at, id`, lotID); err != nil {
-			return fmt.Errorf("bid files of lot %d: %w", lotID, err)
-		}
-		for _, r := range frows {
-			var rs receiptSealed
-			if err := s.unseal("receipt", st.ProjectID, r.Sealed, &rs); err != nil {
-				return err
-			}
-			refs = append(refs, rs.AuditRef)
-			if r.Status == BidSubmitted {
-				files++
-			}
-		}
-		wrefs, withdrawn, err := s.withdrawnRefs(ctx, tx, st.ProjectID, lotID)
+		refs, signups, files, withdrawn, err := s.lotSealedRefs(ctx, tx, st.ProjectID, lotID)
 		if err != nil {
 			return err
 		}
-		refs = append(refs, wrefs...)
 		return audit.RecordAs(ctx, tx, audit.System, now, audit.Event{Action: "trading.lot.close", ObjectType: "lot", ObjectID: fmt.Sprint(lotID),
 			ProjectID: st.ProjectID, Summary: map[string]any{"deadline": st.Deadline.Time, "signups": signups, "bid_files": files, "withdrawn": withdrawn, "sealed_refs": refs}})
 	})
+}
+
+// lotSealedRefs gathers, unsealed, the audit references of everything sealed
+// for a lot — sign-ups, bid files, withdrawals — which the event that ends
+// the lot's sealing (its close, or its termination) records, so that the
+// project's archive holds those sealed events; and their counts.
+func (s *Service) lotSealedRefs(ctx context.Context, tx *sqlx.Tx, projectID, lotID int64) (refs []string, signups, files, withdrawn int, err error) {
+	var srows []struct {
+		Sealed []byte `db:"sealed"`
+	}
+	if err := tx.SelectContext(ctx, &srows, `SELECT sealed FROM trading_signups WHERE lot_id = ? ORDER BY created_at, id`, lotID); err != nil {
+		return nil, 0, 0, 0, fmt.Errorf("sign-ups of lot %d: %w", lotID, err)
+	}
+	for _, r := range srows {
+		var ss signupSealed
+		if err := s.unseal("signup", projectID, r.Sealed, &ss); err != nil {
+			return nil, 0, 0, 0, err
+		}
+		refs = append(refs, ss.AuditRef)
+		signups++
+	}
+	var frows []struct {
+		Sealed []byte `db:"sealed"`
+		Status string `db:"status"`
+	}
+	if err := tx.SelectContext(ctx, &frows, `SELECT sealed, status FROM trading_bid_files WHERE lot_id = ? ORDER BY created_at, id`, lotID); err != nil {
+		return nil, 0, 0, 0, fmt.Errorf("bid files of lot %d: %w", lotID, err)
+	}
+	for _, r := range frows {
+		var rs receiptSealed
+		if err := s.unseal("receipt", projectID, r.Sealed, &rs); err != nil {
+			return nil, 0, 0, 0, err
+		}
+		refs = append(refs, rs.AuditRef)
+		if r.Status == BidSubmitted {
+			files++
+		}
+	}
+	wrefs, withdrawn, err := s.withdrawnRefs(ctx, tx, projectID, lotID)
+	if err != nil {
+		return nil, 0, 0, 0, err
+	}
+	return append(refs, wrefs...), signups, files, withdrawn, nil
 }
 
 // Entry is one bidder on a closed lot, as staff see it at the opening.

@@ -28,7 +28,7 @@ type Announcement struct {
 }
 
 // AnnouncementTypes are the Chinese names of announcement types.
-var AnnouncementTypes = map[string]string{"tender": "交易公告", "clarification": "澄清（修改）公告", "result": "结果公告"}
+var AnnouncementTypes = map[string]string{"tender": "交易公告", "clarification": "澄清（修改）公告", "result": "结果公告", "termination": "终止公告"}
 
 // PortalFilter selects announcements for the public list.
 type PortalFilter struct {

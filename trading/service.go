@@ -65,6 +65,10 @@ type Service struct {
 	// to another, after the move committed: the room bookings follow, and
 	// it returns what staff must still arrange, in Chinese.
 	DeadlineMoved func(ctx context.Context, projectID int64, from, to time.Time) []string
+	// ProjectTerminated, when set (wiring.Schedule sets it), is told that a
+	// project was terminated, after the commit: its room bookings are
+	// cancelled; it returns what staff must still arrange, in Chinese.
+	ProjectTerminated func(ctx context.Context, projectID int64) []string
 
 	portalMu    sync.Mutex
 	portalCache map[string]portalEntry

@@ -335,12 +335,13 @@ func (s *Service) withdrawnRefs(ctx context.Context, q sqlx.QueryerContext, proj
 }
 
 // withWithdrawalRefunds adds to the staff's refund list the deposits of
-// withdrawn sign-ups still to be refunded on lots that have closed (before
-// the closing they are sealed like the sign-ups), earliest due first.
+// withdrawn sign-ups still to be refunded on lots that have closed or were
+// terminated (before that they are sealed like the sign-ups), earliest due
+// first.
 func (s *Service) withWithdrawalRefunds(ctx context.Context, today string, out []Refund) ([]Refund, error) {
 	var rows []withdrawalRow
-	if err := s.DB.SelectContext(ctx, &rows, withdrawalQuery+` WHERE w.refund_due IS NOT NULL AND w.refunded_at IS NULL AND l.status = ?
-		ORDER BY w.refund_due, w.id LIMIT 500`, LotClosed); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, withdrawalQuery+` WHERE w.refund_due IS NOT NULL AND w.refunded_at IS NULL AND l.status IN (?, ?)
+		ORDER BY w.refund_due, w.id LIMIT 500`, LotClosed, LotTerminated); err != nil {
 		return nil, fmt.Errorf("refunds of withdrawals: %w", err)
 	}
 	if len(rows) == 0 {

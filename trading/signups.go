@@ -188,6 +188,9 @@ func loadLot(ctx context.Context, q sqlx.QueryerContext, lotID int64, lock bool)
 	}
 	var st lotState
 	err := sqlx.GetContext(ctx, q, &st, query, lotID)
+	if err == nil && st.Status == StatusTerminated {
+		return nil, errTerminated()
+	}
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && st.Status != StatusPublished && st.Status != StatusResult) {
 		return nil, lotNotFound()
 	}

@@ -40,6 +40,7 @@ func (s *Server) tradingRoutes() {
 	e.POST("/agency/projects/:id/delete", s.agencyProjectDelete, requireRoles(agency))
 	e.POST("/agency/projects/:id/publish", s.agencyProjectPublish, requireRoles(agency))
 	e.POST("/agency/projects/:id/clarify", s.agencyProjectClarify, requireRoles(agency))
+	e.POST("/agency/projects/:id/terminate", s.agencyProjectTerminate, requireRoles(agency))
 	e.POST("/agency/projects/:id/result", s.agencyProjectResult, requireRoles(agency))
 	e.GET("/projects/:id", s.projectPage, requireRoles(agency, staff, supervisor, admin))
 
@@ -82,6 +83,7 @@ func (s *Server) tradingRoutes() {
 	api.POST("/projects/:id/review", s.apiProjectReview, requireRoles(staff))
 	api.POST("/projects/:id/publish", s.apiProjectPublish, requireRoles(agency))
 	api.POST("/projects/:id/clarifications", s.apiProjectClarify, requireRoles(agency))
+	api.POST("/projects/:id/terminate", s.apiProjectTerminate, requireRoles(agency))
 	api.GET("/projects/:id/questions", s.apiQuestions, requireRoles(agency, staff, supervisor))
 	api.POST("/projects/:id/questions", s.apiAsk, requireRoles(bidder))
 	api.POST("/projects/:id/result", s.apiProjectResult, requireRoles(agency))

@@ -551,3 +551,24 @@ func (s *Server) apiProjectDelete(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+type terminateRequest struct {
+	Reason string `json:"reason" form:"reason"`
+}
+
+func (s *Server) apiProjectTerminate(c echo.Context) error {
+	var r terminateRequest
+	id, err := bindPathID(c, &r)
+	if err != nil {
+		return err
+	}
+	res, err := s.Trading.Terminate(c.Request().Context(), id, r.Reason)
+	if err != nil {
+		return err
+	}
+	p, err := s.Trading.Project(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"project": p, "termination": res})
+}

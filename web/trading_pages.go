@@ -21,7 +21,7 @@ func tradingNames() map[string]any {
 		"TypeNames": trading.AnnouncementTypes, "DepositMethods": trading.DepositMethods,
 		// Lists in the order people look for them (ranging over the maps
 		// above sorts by code: 待受理 came last, the methods were a jumble).
-		"TypeOrder":   []string{"tender", "clarification", "result"},
+		"TypeOrder":   []string{"tender", "clarification", "result", "termination"},
 		"MethodOrder": []string{"open", "invited", trading.MethodFixedPrice, "negotiation", "consultation", "inquiry", "single_source", "tender", "auction", "listing"},
 		"StatusOrder": []string{trading.StatusSubmitted, trading.StatusAccepted, trading.StatusPublished, trading.StatusResult, trading.StatusReturned}}
 }
@@ -675,4 +675,22 @@ func (s *Server) agencyProjectDelete(c echo.Context) error {
 		return s.projectPageWith(c, &Page{}, err)
 	}
 	return s.redirectFlash(c, "/agency/projects", "草稿已删除")
+}
+
+// agencyProjectTerminate ends a published project before its deadline.
+func (s *Server) agencyProjectTerminate(c echo.Context) error {
+	var r terminateRequest
+	id, err := bindPathID(c, &r)
+	if err != nil {
+		return err
+	}
+	res, err := s.Trading.Terminate(c.Request().Context(), id, r.Reason)
+	if err != nil {
+		return s.projectPageWith(c, &Page{Form: map[string]string{"terminate_reason": r.Reason}}, err)
+	}
+	msg := "项目已终止，终止公告已发布；保证金应于 " + res.RefundDue + " 前退还"
+	for _, w := range res.Warnings {
+		msg += "。" + w
+	}
+	return s.redirectFlash(c, fmt.Sprintf("/projects/%d", id), msg)
 }

@@ -22,6 +22,7 @@ func Schedule(sch *schedule.Service, t *trading.Service, recordings *filestore.L
 	sch.Statistics = TradingStatistics{t}
 	sch.Projects = t
 	t.DeadlineMoved = BookingsFollow{sch}.DeadlineMoved
+	t.ProjectTerminated = BookingsFollow{sch}.ProjectTerminated
 	if recordings != nil {
 		sch.RecordingFiles = RecordingFiles{*recordings}
 	}
@@ -98,6 +99,32 @@ func (f BookingsFollow) DeadlineMoved(ctx context.Context, projectID int64, from
 			}
 		case b.StartsAt.Before(to):
 			out = append(out, fmt.Sprintf("%s「%s」的%s预约（%s）早于新的开标时间，请联系交易中心调整", schedule.RoomKindNames[b.EventKind], b.RoomName, b.EventName(), local(b.StartsAt)))
+		}
+	}
+	return out
+}
+
+// ProjectTerminated cancels the project's room bookings that have not
+// begun, as the caller's (booking.cancel), and returns what staff must
+// still arrange.
+func (f BookingsFollow) ProjectTerminated(ctx context.Context, projectID int64) []string {
+	now := f.S.Clock.Now()
+	bs, err := f.S.Bookings(ctx, schedule.BookingFilter{ProjectID: projectID, From: now, To: now.Add(3 * 366 * 24 * time.Hour)})
+	if err != nil {
+		slog.ErrorContext(ctx, "bookings of a terminated project", "project", projectID, "err", err)
+		return []string{"项目已终止，但未能读取本项目的场地预约，请联系交易中心取消开标室等预约"}
+	}
+	var out []string
+	for _, b := range bs {
+		if b.State != schedule.BookingBooked || !b.StartsAt.After(now) {
+			continue
+		}
+		if err := f.S.Cancel(ctx, b.ID, "项目已终止"); err != nil {
+			out = append(out, fmt.Sprintf("%s「%s」的%s预约未能取消，请联系交易中心", schedule.RoomKindNames[b.EventKind], b.RoomName, b.EventName()))
+			continue
+		}
+		if b.EventKind == schedule.KindEvaluation || b.EventKind == schedule.KindDraw {
+			out = append(out, fmt.Sprintf("已取消%s「%s」的%s预约；如已抽取评标专家，请交易中心通知专家取消", schedule.RoomKindNames[b.EventKind], b.RoomName, b.EventName()))
 		}
 	}
 	return out

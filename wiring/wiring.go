@@ -84,6 +84,9 @@ func DeadlineHandler(t *trading.Service, ev *evaluation.Service) schedule.Handle
 		if err != nil {
 			return err
 		}
+		if li.Status == trading.LotTerminated {
+			return nil // terminated before the deadline: never opened
+		}
 		if !trading.OpensSealedBids(li.Kind, li.Method) {
 			return nil // land auctions and listings, property: bidding, not an opening
 		}
