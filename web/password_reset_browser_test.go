@@ -27,7 +27,9 @@ func TestBrowserForgottenPassword(t *testing.T) {
 		chromedp.Navigate(b.url+"/admin/users"),
 		chromedp.WaitVisible(`[data-testid=user-filter] input[name=q]`, chromedp.ByQuery),
 		chromedp.SendKeys(`[data-testid=user-filter] input[name=q]`, username, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=reset-agency]`, chromedp.ByQuery), // the whole list
 		chromedp.Submit(`[data-testid=user-filter] input[name=q]`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`[data-testid=reset-agency]`, chromedp.ByQuery), // the filtered list has come
 		chromedp.WaitVisible(`[data-testid=reset-`+username+`] button`, chromedp.ByQuery),
 		chromedp.Click(`[data-testid=reset-`+username+`] button`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid=temporary-password]`, chromedp.ByQuery),
@@ -38,6 +40,9 @@ func TestBrowserForgottenPassword(t *testing.T) {
 	if len(temp) != 12 || !strings.Contains(page, "只显示这一次") {
 		t.Fatalf("temporary password %q on %q", temp, page)
 	}
+	// Off the users page first: its new-user form has a #username field,
+	// which logout's wait for the login page would take for the login form.
+	b.run(t, "workspace", chromedp.Navigate(b.url+"/workspace"), chromedp.WaitVisible(`[data-testid=current-user]`, chromedp.ByQuery))
 	b.logout(t)
 
 	var loc, notice string
@@ -48,13 +53,11 @@ func TestBrowserForgottenPassword(t *testing.T) {
 		chromedp.SendKeys(`#password`, temp, chromedp.ByID),
 		chromedp.Submit(`#password`, chromedp.ByID),
 		chromedp.WaitVisible(`[data-testid=must-change]`, chromedp.ByQuery),
-		chromedp.Navigate(b.url+"/workspace"),
-		chromedp.WaitVisible(`[data-testid=must-change]`, chromedp.ByQuery),
 		chromedp.Location(&loc),
 		chromedp.Text(`[data-testid=must-change]`, &notice, chromedp.ByQuery),
 	)
 	if !strings.HasSuffix(loc, "/account") || !strings.Contains(notice, "请先修改") {
-		t.Fatalf("workspace before the change led to %s (%q)", loc, notice)
+		t.Fatalf("the login with the temporary password led to %s (%q)", loc, notice)
 	}
 	b.run(t, "change the password",
 		chromedp.SendKeys(`#current`, temp, chromedp.ByID),
