@@ -46,7 +46,9 @@ func BenchmarkFlagsRead(b *testing.B) {
 	for i, p := range ps {
 		var lots []map[string]any
 		for k, lot := range p.Lots {
-			lots = append(lots, map[string]any{"lot_id": lot, "winner": orgName(b, users[(i+k)%len(users)]), "price": fmt.Sprintf("3,%d00,000.00", 1+(i+k)%len(users))})
+			winner := orgName(b, users[(i+k)%len(users)])
+			awardThroughEvaluation(b, e, lot, winner)
+			lots = append(lots, map[string]any{"lot_id": lot, "winner": winner, "price": fmt.Sprintf("3,%d00,000.00", 1+(i+k)%len(users))})
 		}
 		if r := ag.json("POST", fmt.Sprintf("/api/v1/projects/%d/result", p.ID), map[string]any{"lots": lots}); r.Code != http.StatusOK {
 			b.Fatalf("result: %d %s", r.Code, r.Body.String())

@@ -534,7 +534,7 @@ func TestFlagsNotOpenedLot(t *testing.T) {
 // walk the committee's work through the terminals) puts winner first and
 // the publicity has ended; then the agency awards through the API, which
 // issues the 中标通知书.
-func awardThroughEvaluation(t *testing.T, e *env, lot int64, winner string) {
+func awardThroughEvaluation(t testing.TB, e *env, lot int64, winner string) {
 	t.Helper()
 	for _, q := range []string{
 		`INSERT INTO evaluation_results (lot_id, bid_id, qualified, total, rank_no, candidate)
