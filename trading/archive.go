@@ -21,6 +21,7 @@ import (
 
 	"ggzy/accounts"
 	"ggzy/audit"
+	"ggzy/db"
 	"ggzy/problem"
 )
 
@@ -126,7 +127,7 @@ func (s *Service) ArchiveProjects(ctx context.Context, f ArchiveFilter) (*Archiv
 	}
 	if f.Text != "" {
 		where += ` AND (p.title LIKE ? OR p.code LIKE ?)`
-		args = append(args, likeEscape(f.Text), likeEscape(f.Text))
+		args = append(args, db.LikeContains(f.Text), db.LikeContains(f.Text))
 	}
 	out := &ArchivePage{Page: f.Page, Entries: []ArchiveEntry{}}
 	if err := s.DB.GetContext(ctx, &out.Total, `SELECT COUNT(*) FROM trading_projects p`+where, args...); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"ggzy/db"
 	"ggzy/problem"
 )
 
@@ -92,11 +93,6 @@ func (f *PortalFilter) Validate() error {
 	return fs.Err()
 }
 
-func likeEscape(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
-}
-
 // Announcements lists public announcements, newest first. Results are
 // cached for PortalTTL per filter (the busiest page of the centre); a
 // publication on this instance clears the cache. now decides open/closed.
@@ -152,7 +148,7 @@ func (s *Service) Announcements(ctx context.Context, f PortalFilter) (*PortalPag
 	// "滨江 大道" finds 示范市滨江大道改造工程 (it found nothing).
 	for _, w := range strings.Fields(strings.ReplaceAll(f.Query, "　", " ")) {
 		q += ` AND (title LIKE ? OR code LIKE ?)`
-		args = append(args, likeEscape(w), likeEscape(w))
+		args = append(args, db.LikeContains(w), db.LikeContains(w))
 	}
 	q += ` ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?`
 	args = append(args, PageSize+1, (f.Page-1)*PageSize)
