@@ -76,11 +76,11 @@ func VerifyAndRecord(ctx context.Context, x *sqlx.DB, clk clock.Clock, via strin
 	a := ActorFrom(ctx)
 	v := Verification{StartedAt: started, FinishedAt: clk.Now().UTC().Truncate(time.Microsecond), Via: via, ByUser: a.Username,
 		HeadSeq: rep.HeadSeq, HeadHash: rep.HeadHash, Events: rep.Events, OK: rep.OK(), BadSeq: rep.BadSeq, BadID: rep.BadID,
-		Code: rep.Code, Reason: truncate(rep.Reason, 255), StaleUnsealed: rep.StaleUnseal}
+		Code: rep.Code, Reason: db.Clip(rep.Reason, 255), StaleUnsealed: rep.StaleUnseal}
 	err = db.Transact(ctx, x, nil, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO audit_verifications (started_at, finished_at, via, by_user, head_seq, head_hash, events, ok,
 			bad_seq, bad_id, code, reason, stale_unsealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			v.StartedAt, v.FinishedAt, v.Via, truncate(v.ByUser, 64), v.HeadSeq, v.HeadHash, v.Events, v.OK, v.BadSeq, v.BadID, v.Code, v.Reason, v.StaleUnsealed)
+			v.StartedAt, v.FinishedAt, v.Via, db.Clip(v.ByUser, 64), v.HeadSeq, v.HeadHash, v.Events, v.OK, v.BadSeq, v.BadID, v.Code, v.Reason, v.StaleUnsealed)
 		if err != nil {
 			return fmt.Errorf("record audit verification: %w", err)
 		}
@@ -106,12 +106,4 @@ func LatestVerification(ctx context.Context, x sqlx.QueryerContext) (*Verificati
 		return nil, fmt.Errorf("latest audit verification: %w", err)
 	}
 	return &v, nil
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }
