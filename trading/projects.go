@@ -904,25 +904,14 @@ func (s *Service) PublishResult(ctx context.Context, id int64, results []LotResu
 		if _, err := insertAnnouncement(ctx, tx, p, "result", p.Title+"结果公告", resultBody(p, facts, outcomes), now); err != nil {
 			return err
 		}
-		rs, err := loadRuleSet(ctx, tx, p.RuleSetID)
+		due, err := s.refundDay(ctx, tx, p, cal, dayOf(now))
 		if err != nil {
 			return err
-		}
-		var due *calendar.Date
-		for _, r := range rs.Rules {
-			if r.Applies(p.Kind, p.Method) && r.CheckType == "refund" {
-				d := cal.AddDays(dayOf(now), r.Days, r.DayCount())
-				due = &d
-			}
-		}
-		if due == nil {
-			d := dayOf(now).AddDays(5)
-			due = &d
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE trading_signups SET refund_due = ? WHERE project_id = ? AND refunded_at IS NULL AND deposit_sealed IS NOT NULL`, due.String(), id); err != nil {
 			return fmt.Errorf("refund due dates: %w", err)
 		}
-		if err := scheduleRefundDue(ctx, tx, id, *due, now); err != nil {
+		if err := scheduleRefundDue(ctx, tx, id, due, now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Event{Action: "trading.project.result", ObjectType: "project", ObjectID: fmt.Sprint(id), ProjectID: id,

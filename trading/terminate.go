@@ -165,18 +165,20 @@ func localDate(d calendar.Date) string {
 }
 
 // refundDay is the day deposits fall due for refund from day on, by the
-// project's refund rule (5 日, or 5 工作日 for procurement).
+// project's refund rule (5 日, or 5 工作日 for procurement; the last that
+// applies, 5 日 when none does). The result notice and a termination use it.
 func (s *Service) refundDay(ctx context.Context, tx *sqlx.Tx, p *Project, cal *calendar.Calendar, day calendar.Date) (calendar.Date, error) {
 	rs, err := loadRuleSet(ctx, tx, p.RuleSetID)
 	if err != nil {
 		return calendar.Date{}, err
 	}
+	due := day.AddDays(5)
 	for _, r := range rs.Rules {
 		if r.Applies(p.Kind, p.Method) && r.CheckType == "refund" {
-			return cal.AddDays(day, r.Days, r.DayCount()), nil
+			due = cal.AddDays(day, r.Days, r.DayCount())
 		}
 	}
-	return day.AddDays(5), nil
+	return due, nil
 }
 
 // lotIDsOf lists a project's lots (for the cache; errors leave it as is).
