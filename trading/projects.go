@@ -278,6 +278,27 @@ func checkOpeningDay(cal *calendar.Calendar, deadline time.Time, f *problem.Fiel
 	f.Add("deadline", "deadline_not_working_day", fmt.Sprintf("递交截止（开标）时间 %s 是%s，交易中心不开标，请改在工作日", localTime(deadline), why))
 }
 
+// checkOpeningHours refuses a deadline outside the hours of the centre's
+// rooms where deadlines are held (开标室, 拍卖室: the earliest opening to
+// the latest closing of the active ones, OpeningHours): an opening at
+// 03:00, a typing slip, could not be held or booked. Without such rooms
+// (OpeningHours unset, or none defined) any time is taken.
+func (s *Service) checkOpeningHours(ctx context.Context, deadline time.Time, f *problem.Fields) error {
+	if deadline.IsZero() || s.OpeningHours == nil {
+		return nil
+	}
+	from, until, ok, err := s.OpeningHours(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	lt := deadline.In(clock.Shanghai)
+	if m := lt.Hour()*60 + lt.Minute(); m < from || m >= until {
+		f.Add("deadline", "deadline_outside_hours", fmt.Sprintf("递交截止（开标）时间 %s 不在交易中心开标、拍卖场地的开放时间 %02d:%02d–%02d:%02d 内",
+			localTime(deadline), from/60, from%60, until/60, until%60))
+	}
+	return nil
+}
+
 // findingsInto adds blocking findings to f and returns the warnings.
 func findingsInto(fs []Finding, f *problem.Fields) []Finding {
 	var warns []Finding
@@ -494,6 +515,9 @@ func (s *Service) Submit(ctx context.Context, id int64) ([]Finding, error) {
 		var f problem.Fields
 		checkComplete(p, now, &f)
 		checkOpeningDay(cal, p.Timeline.Deadline, &f)
+		if err := s.checkOpeningHours(ctx, p.Timeline.Deadline, &f); err != nil {
+			return err
+		}
 		warns = findingsInto(checkRules(rs, cal, p, map[string]time.Time{"announce": now}), &f)
 		if err := f.Err(); err != nil {
 			pe, _ := problem.As(err)
@@ -626,6 +650,9 @@ func (s *Service) Publish(ctx context.Context, id int64, tl *Timeline) ([]Findin
 		var f problem.Fields
 		checkComplete(p, now, &f)
 		checkOpeningDay(cal, p.Timeline.Deadline, &f)
+		if err := s.checkOpeningHours(ctx, p.Timeline.Deadline, &f); err != nil {
+			return err
+		}
 		if !p.Timeline.DocsFrom.IsZero() && dayOf(p.Timeline.DocsFrom).Before(dayOf(now)) {
 			f.Add("docs_from", "time_past", "文件发售开始时间不能早于公告发布之日")
 		}
@@ -781,7 +808,11 @@ func (s *Service) clarify(ctx context.Context, id int64, text string, newDeadlin
 				return problem.InvalidField("deadline", "deadline_earlier", fmt.Sprintf("澄清只能顺延递交截止时间，不能提前（现为 %s）", localTime(old)))
 			}
 			var f problem.Fields
-			if checkOpeningDay(cal, newDeadline, &f); !f.Empty() {
+			checkOpeningDay(cal, newDeadline, &f)
+			if err := s.checkOpeningHours(ctx, newDeadline, &f); err != nil {
+				return err
+			}
+			if !f.Empty() {
 				return f.Err()
 			}
 			deadline = newDeadline

@@ -69,6 +69,11 @@ type Service struct {
 	// project was terminated, after the commit: its room bookings are
 	// cancelled; it returns what staff must still arrange, in Chinese.
 	ProjectTerminated func(ctx context.Context, projectID int64) []string
+	// OpeningHours, when set (wiring.Schedule sets it), gives the hours
+	// (minutes of the day, Beijing time; from ≤ t < until) in which the
+	// centre's opening and auction rooms are open; ok is false when it has
+	// none. A deadline outside them is refused.
+	OpeningHours func(ctx context.Context) (from, until int, ok bool, err error)
 
 	portalMu    sync.Mutex
 	portalCache map[string]portalEntry

@@ -23,6 +23,7 @@ func Schedule(sch *schedule.Service, t *trading.Service, recordings *filestore.L
 	sch.Projects = t
 	t.DeadlineMoved = BookingsFollow{sch}.DeadlineMoved
 	t.ProjectTerminated = BookingsFollow{sch}.ProjectTerminated
+	t.OpeningHours = BookingsFollow{sch}.OpeningHours
 	if recordings != nil {
 		sch.RecordingFiles = RecordingFiles{*recordings}
 	}
@@ -128,4 +129,26 @@ func (f BookingsFollow) ProjectTerminated(ctx context.Context, projectID int64) 
 		}
 	}
 	return out
+}
+
+// OpeningHours spans the opening and auction rooms' hours: from the
+// earliest opening to the latest closing of the active ones.
+func (f BookingsFollow) OpeningHours(ctx context.Context) (from, until int, ok bool, err error) {
+	rooms, err := f.S.Rooms(ctx, false)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	for _, r := range rooms {
+		if r.Kind != schedule.KindOpening && r.Kind != schedule.KindAuction {
+			continue
+		}
+		if !ok || r.OpenMinute < from {
+			from = r.OpenMinute
+		}
+		if !ok || r.CloseMinute > until {
+			until = r.CloseMinute
+		}
+		ok = true
+	}
+	return from, until, ok, nil
 }
