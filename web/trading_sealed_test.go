@@ -203,6 +203,15 @@ func TestTradingSealedBeforeOpening(t *testing.T) {
 	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'trading.sealed' AND (project_id IS NOT NULL OR actor <> 'sealed' OR actor_user_id IS NOT NULL OR org_id IS NOT NULL OR ip <> '')`); n != 0 {
 		t.Errorf("%d sealed audit events name a project or an actor", n)
 	}
+	// Nor can their sizes tell a sign-up from a deposit, a bid or a
+	// withdrawal: every sealed event seals to the same length.
+	var sizes []int
+	if err := e.db.Select(&sizes, `SELECT DISTINCT LENGTH(summary) FROM audit_events WHERE action = 'trading.sealed'`); err != nil {
+		t.Fatal(err)
+	}
+	if len(sizes) != 1 {
+		t.Errorf("sealed audit events come in %d sizes (%v): the size tells their kind", len(sizes), sizes)
+	}
 
 	// At the deadline the lots close; staff now see everything.
 	e.clock.Set(sh("2026-03-30 09:30"))
