@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -536,6 +537,12 @@ func TestFlagsNotOpenedLot(t *testing.T) {
 // issues the 中标通知书.
 func awardThroughEvaluation(t testing.TB, e *env, lot int64, winner string) {
 	t.Helper()
+	// The opening (idempotent): the deadline sweep may have left it to a
+	// retry (two lots' openings meeting in a deadlock, say), which the
+	// tests' clock, standing still, never reaches.
+	if err := e.deps.Evaluation.StartOpening(context.Background(), lot); err != nil {
+		t.Fatalf("opening of lot %d: %v", lot, err)
+	}
 	for _, q := range []string{
 		`INSERT INTO evaluation_results (lot_id, bid_id, qualified, total, rank_no, candidate)
 			SELECT lot_id, id, 1, 100, 1, 1 FROM evaluation_bids WHERE lot_id = ? AND org_name = ?`,
