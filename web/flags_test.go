@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"ggzy/audit"
 	"ggzy/flags"
 	"ggzy/trading"
 )
@@ -540,7 +541,7 @@ func awardThroughEvaluation(t testing.TB, e *env, lot int64, winner string) {
 	// The opening (idempotent): the deadline sweep may have left it to a
 	// retry (two lots' openings meeting in a deadlock, say), which the
 	// tests' clock, standing still, never reaches.
-	if err := e.deps.Evaluation.StartOpening(context.Background(), lot); err != nil {
+	if err := e.deps.Evaluation.StartOpening(audit.WithActor(context.Background(), audit.System), lot); err != nil {
 		t.Fatalf("opening of lot %d: %v", lot, err)
 	}
 	for _, q := range []string{
