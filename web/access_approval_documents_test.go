@@ -7,4 +7,5 @@ package web
 var approvalDocumentsAccess = []access{
 	{method: "GET", path: "/window/cases/:id/receipt.pdf", roles: []string{clerk}},
 	{method: "GET", path: "/api/v1/approval/cases/:id/documents/:file", roles: []string{clerk, supervisor, approver}},
+	{method: "GET", path: "/approval/cases/:id/documents/:file", roles: []string{clerk, approver, supervisor}},
 }

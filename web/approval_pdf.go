@@ -19,6 +19,8 @@ func (s *Server) approvalPDFRoutes() {
 	s.Echo.GET("/window/cases/:id/receipt.pdf", s.windowReceiptPDF, requireRoles(clerk))
 	// :file is "<kind>.pdf", kind one of approval.DocumentKinds.
 	s.Echo.GET("/api/v1/approval/cases/:id/documents/:file", s.apiApprovalDocument, requireRoles(clerk, approver, supervisor))
+	// The same for the case page in a browser (the API takes bearer tokens only).
+	s.Echo.GET("/approval/cases/:id/documents/:file", s.apiApprovalDocument, requireRoles(clerk, approver, supervisor))
 }
 
 func (s *Server) windowReceiptPDF(c echo.Context) error {

@@ -156,6 +156,19 @@ func TestApprovalReceiptPDF(t *testing.T) {
 	wantStatus(t, e.api("approver2").get(docPath(refused.ID, approval.DocAcceptance)), http.StatusNotFound, "case_not_found")
 	joint2 := intake(t, clerkAPI, caseBody(joint.ID, 1, 2)).Case
 	wantPDF(t, e.api("approver2").get(docPath(joint2.ID, approval.DocAcceptance)), "")
+	// In a browser: the case page links the documents for the approver and
+	// the supervisor too (the API takes bearer tokens only), under the same
+	// visibility.
+	for _, who := range []string{"approver", "supervisor"} {
+		b := e.browser(who)
+		page := b.get(fmt.Sprintf("/approval/cases/%d", denied.ID)).Body.String()
+		link := fmt.Sprintf("/approval/cases/%d/documents/%s.pdf", denied.ID, approval.DocDenial)
+		if !strings.Contains(page, `href="`+link+`"`) {
+			t.Errorf("%s's case page does not link %s", who, link)
+		}
+		wantPDF(t, b.get(link), "")
+	}
+	wantPage(t, e.browser("approver2").get(fmt.Sprintf("/approval/cases/%d/documents/%s.pdf", denied.ID, approval.DocDenial)), http.StatusNotFound, "case_not_found")
 	// Extended by the lead department (行政许可法 42): the notice tells it.
 	xr := e.api("approver").json(http.MethodPost, fmt.Sprintf("/api/v1/approval/cases/%d/extend", joint2.ID),
 		map[string]any{"days": 5, "reason": "需现场核查施工场地", "approved_by": "王局长"})
@@ -165,8 +178,9 @@ func TestApprovalReceiptPDF(t *testing.T) {
 	wantDocument(t, clerkAPI, docPath(joint2.ID, approval.DocAcceptance), joint2, "延长期限", "经王局长批准", "延长5个工作日", "需现场核查施工场地")
 	wantStatus(t, e.api("admin").get(docPath(joint2.ID, approval.DocAcceptance)), http.StatusForbidden, "")
 
-	// Each print is on the audit trail, with no free text.
-	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'approval.case.document' AND object_id = ?`, fmt.Sprint(denied.ID)); n != 3 {
+	// Each print is on the audit trail, with no free text (the clerk's, the
+	// supervisor's and approver's through the API and in the browser).
+	if n := e.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'approval.case.document' AND object_id = ?`, fmt.Sprint(denied.ID)); n != 5 {
 		t.Errorf("document events of the denied case: %d", n)
 	}
 
